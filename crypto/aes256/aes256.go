@@ -1,0 +1,159 @@
+// Package aes256 is AES-256 in CBC (PKCS#7) and CTR modes on a constant-time
+// block cipher.
+//
+// Go's crypto/aes uses lookup tables when there is no AES instruction, which
+// is always the case under js/wasm, so it leaks key and data bits through
+// cache timing. bsaes is bitsliced (no secret-dependent memory access) and
+// hands over to crypto/aes only where that uses hardware AES.
+package aes256
+
+import (
+	"crypto/cipher"
+	"crypto/subtle"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"gitlab.com/yawning/bsaes.git"
+)
+
+const (
+	KeySize   = 32
+	BlockSize = 16
+)
+
+// bulk is implemented by bsaes's bitsliced ciphers: several blocks per call
+// is how a bitsliced AES gets its speed.
+type bulk interface {
+	Stride() int
+	BulkEncrypt(dst, src []byte)
+	BulkDecrypt(dst, src []byte)
+}
+
+func newBlock(key []byte) (cipher.Block, error) {
+	if len(key) != KeySize {
+		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
+	}
+	return bsaes.NewCipher(key)
+}
+
+// EncryptCBC pads plaintext with PKCS#7 and encrypts it in CBC mode.
+func EncryptCBC(key, iv, plaintext []byte) ([]byte, error) {
+	if len(iv) != BlockSize {
+		return nil, errcode.New(errcode.BadInput, "AES-CBC IV must be 16 bytes, got %d", len(iv))
+	}
+	block, err := newBlock(key)
+	if err != nil {
+		return nil, err
+	}
+	pad := BlockSize - len(plaintext)%BlockSize
+	out := make([]byte, len(plaintext)+pad)
+	copy(out, plaintext)
+	for i := len(plaintext); i < len(out); i++ {
+		out[i] = byte(pad)
+	}
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, out)
+	return out, nil
+}
+
+// DecryptCBC decrypts in CBC mode and removes PKCS#7 padding. A bad length or
+// bad padding is BadMessage.
+func DecryptCBC(key, iv, ciphertext []byte) ([]byte, error) {
+	if len(iv) != BlockSize {
+		return nil, errcode.New(errcode.BadInput, "AES-CBC IV must be 16 bytes, got %d", len(iv))
+	}
+	if len(ciphertext) == 0 || len(ciphertext)%BlockSize != 0 {
+		return nil, errcode.New(errcode.BadMessage, "ciphertext length %d is not a positive multiple of 16: truncated or damaged", len(ciphertext))
+	}
+	block, err := newBlock(key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, len(ciphertext))
+	if b, ok := block.(bulk); ok {
+		decryptCBCBulk(b, iv, out, ciphertext)
+	} else {
+		cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, ciphertext)
+	}
+	n, ok := unpad(out)
+	if !ok {
+		return nil, errcode.New(errcode.BadMessage, "bad PKCS#7 padding after decryption: ciphertext damaged or wrong key")
+	}
+	return out[:n], nil
+}
+
+// decryptCBCBulk runs the block decryptions Stride blocks at a time (CBC
+// decryption has no chaining dependency), then XORs with the previous block.
+func decryptCBCBulk(b bulk, iv, dst, src []byte) {
+	stride := b.Stride() * BlockSize
+	i := 0
+	for ; i+stride <= len(src); i += stride {
+		b.BulkDecrypt(dst[i:i+stride], src[i:i+stride])
+	}
+	if i < len(src) {
+		var tmp [16 * 16]byte
+		buf := tmp[:stride]
+		copy(buf, src[i:])
+		b.BulkDecrypt(buf, buf)
+		copy(dst[i:], buf[:len(src)-i])
+	}
+	subtle.XORBytes(dst[:BlockSize], dst[:BlockSize], iv)
+	subtle.XORBytes(dst[BlockSize:], dst[BlockSize:], src[:len(src)-BlockSize])
+}
+
+// unpad checks PKCS#7 padding without branching on the padding bytes and
+// returns the unpadded length.
+func unpad(b []byte) (int, bool) {
+	n := len(b)
+	pad := int(b[n-1])
+	good := subtle.ConstantTimeLessOrEq(1, pad) & subtle.ConstantTimeLessOrEq(pad, BlockSize)
+	for i := 0; i < BlockSize; i++ {
+		inPad := subtle.ConstantTimeLessOrEq(i+1, pad)
+		same := subtle.ConstantTimeByteEq(b[n-1-i], byte(pad))
+		good &= subtle.ConstantTimeSelect(inPad, same, 1)
+	}
+	return n - pad, good == 1
+}
+
+// XORKeyStreamCTR encrypts or decrypts src in CTR mode with a full 128-bit
+// big-endian counter starting at iv.
+func XORKeyStreamCTR(key, iv, src []byte) ([]byte, error) {
+	if len(iv) != BlockSize {
+		return nil, errcode.New(errcode.BadInput, "AES-CTR IV must be 16 bytes, got %d", len(iv))
+	}
+	block, err := newBlock(key)
+	if err != nil {
+		return nil, err
+	}
+	return ctr(block, iv, src), nil
+}
+
+func ctr(block cipher.Block, iv, src []byte) []byte {
+	out := make([]byte, len(src))
+	b, ok := block.(bulk)
+	if !ok {
+		cipher.NewCTR(block, iv).XORKeyStream(out, src)
+		return out
+	}
+	stride := b.Stride() * BlockSize
+	var ctr [BlockSize]byte
+	copy(ctr[:], iv)
+	var ks, counters [16 * 16]byte
+	for i := 0; i < len(src); i += stride {
+		for j := 0; j < stride; j += BlockSize {
+			copy(counters[j:], ctr[:])
+			increment(&ctr)
+		}
+		b.BulkEncrypt(ks[:stride], counters[:stride])
+		end := min(i+stride, len(src))
+		subtle.XORBytes(out[i:end], src[i:end], ks[:end-i])
+	}
+	return out
+}
+
+func increment(c *[BlockSize]byte) {
+	carry := uint16(1)
+	for i := BlockSize - 1; i >= 0; i-- {
+		s := uint16(c[i]) + carry
+		c[i] = byte(s)
+		carry = s >> 8
+	}
+}

@@ -1,0 +1,153 @@
+package backup
+
+import (
+	"crypto/ecdh"
+	"encoding/json"
+	"slices"
+
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/pk"
+)
+
+// RoomKeys is the body of GET /room_keys/keys.
+type RoomKeys struct {
+	Rooms map[string]struct {
+		Sessions map[string]json.RawMessage `json:"sessions"`
+	} `json:"rooms"`
+}
+
+// KeyBackupData is one per-session record of a backup.
+type KeyBackupData struct {
+	FirstMessageIndex int                  `json:"first_message_index"`
+	ForwardedCount    int                  `json:"forwarded_count"`
+	IsVerified        bool                 `json:"is_verified"`
+	SessionData       EncryptedSessionData `json:"session_data"`
+}
+
+// Entry names one backed-up session.
+type Entry struct {
+	RoomID    string `json:"roomId"`
+	SessionID string `json:"sessionId"`
+}
+
+// Session is a decrypted backup entry.
+type Session struct {
+	Entry
+	SessionData json.RawMessage `json:"sessionData"`
+}
+
+// Failure is an entry that could not be decrypted, with the code saying why:
+// WRONG_KEY (made for another backup key), BAD_BASE64/BAD_MESSAGE/BAD_INPUT
+// (corrupt entry).
+type Failure struct {
+	Entry
+	Code errcode.Code `json:"code"`
+}
+
+// Result of DecryptMany. Sessions and Failures are sorted by room then session.
+type Result struct {
+	Sessions []Session `json:"sessions"`
+	Failures []Failure `json:"failures"`
+}
+
+// Pending is one entry waiting to be decrypted: either a parsed record or the
+// reason it could not be parsed.
+type Pending struct {
+	Entry
+	Data KeyBackupData
+	Err  error
+}
+
+// ParseRoomKeys flattens a GET /room_keys/keys body into entries in a stable
+// order. Entries whose record is malformed carry their error.
+func ParseRoomKeys(body []byte) ([]Pending, error) {
+	var rk RoomKeys
+	if err := json.Unmarshal(body, &rk); err != nil || rk.Rooms == nil {
+		return nil, errcode.New(errcode.BadInput, "expected the body of GET /room_keys/keys: an object with a \"rooms\" object")
+	}
+	var out []Pending
+	for _, roomID := range sortedKeys(rk.Rooms) {
+		sessions := rk.Rooms[roomID].Sessions
+		for _, sessionID := range sortedKeys(sessions) {
+			p := Pending{Entry: Entry{roomID, sessionID}}
+			if err := json.Unmarshal(sessions[sessionID], &p.Data); err != nil {
+				p.Err = errcode.New(errcode.BadInput, "backup record is not a KeyBackupData object")
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// DecryptMany decrypts every entry of a GET /room_keys/keys body. progress,
+// if not nil, is called now and then with the number of entries done.
+func DecryptMany(privateKey []byte, body []byte, progress func(done, total int)) (*Result, error) {
+	if len(privateKey) != pk.KeySize {
+		return nil, errcode.New(errcode.BadInput, "private key must be %d bytes, got %d", pk.KeySize, len(privateKey))
+	}
+	priv, err := ecdh.X25519().NewPrivateKey(privateKey)
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BadInput, err, "bad private key")
+	}
+	entries, err := ParseRoomKeys(body)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Sessions: make([]Session, 0, len(entries)), Failures: []Failure{}}
+	for i, e := range entries {
+		data, err := e.Data.SessionData, e.Err
+		var pt json.RawMessage
+		if err == nil {
+			var shared []byte
+			shared, err = sharedSecret(priv, data.Ephemeral)
+			if err == nil {
+				pt, err = DecryptShared(shared, data)
+			}
+		}
+		res.add(e.Entry, pt, err)
+		if progress != nil && (i%256 == 255 || i == len(entries)-1) {
+			progress(i+1, len(entries))
+		}
+	}
+	return res, nil
+}
+
+// DecryptShared finishes one entry whose X25519 shared secret is known.
+func DecryptShared(shared []byte, m EncryptedSessionData) (json.RawMessage, error) {
+	pt, err := pk.DecryptShared(shared, m)
+	if err != nil {
+		return nil, err
+	}
+	return checkPlaintext(pt)
+}
+
+func (r *Result) add(e Entry, pt json.RawMessage, err error) {
+	if err != nil {
+		r.Failures = append(r.Failures, Failure{Entry: e, Code: errcode.Of(err)})
+		return
+	}
+	r.Sessions = append(r.Sessions, Session{Entry: e, SessionData: pt})
+}
+
+func sharedSecret(priv *ecdh.PrivateKey, ephemeral string) ([]byte, error) {
+	eph, err := b64.DecodeLen(ephemeral, pk.KeySize, "ephemeral")
+	if err != nil {
+		return nil, err
+	}
+	pub, _ := ecdh.X25519().NewPublicKey(eph)
+	shared, err := priv.ECDH(pub)
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BadMessage, err, "ephemeral key is a low-order point")
+	}
+	return shared, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,168 @@
+// Package canonicaljson encodes JSON the way Matrix signs it: keys sorted by
+// code point, no whitespace, integers only, strings escaped minimally.
+//
+// encoding/json is not canonical (it escapes <>&, U+2028/9 and orders struct
+// fields by declaration), so values are parsed generically and re-emitted.
+package canonicaljson
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/big"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+// maxSafe is 2^53-1, the largest integer canonical JSON allows.
+const maxSafe = 1<<53 - 1
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 100
+
+// Marshal re-encodes a JSON text canonically.
+func Marshal(data []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, errcode.Wrap(errcode.BadInput, err, "not valid JSON")
+	}
+	if dec.More() {
+		return nil, errcode.New(errcode.BadInput, "not valid JSON: data after the value")
+	}
+	return Encode(v)
+}
+
+// Encode writes a value made of map[string]any, []any, string, bool, nil,
+// json.Number, float64 and Go integers.
+func Encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := encode(&buf, v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func encode(buf *bytes.Buffer, v any, depth int) error {
+	if depth > maxDepth {
+		return errcode.New(errcode.BadInput, "JSON nested deeper than %d levels", maxDepth)
+	}
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case string:
+		writeString(buf, x)
+	case json.Number:
+		return writeNumber(buf, string(x))
+	case float64:
+		return writeNumber(buf, strconv.FormatFloat(x, 'g', -1, 64))
+	case int:
+		return writeNumber(buf, strconv.Itoa(x))
+	case int64:
+		return writeNumber(buf, strconv.FormatInt(x, 10))
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := encode(buf, e, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		// Byte order of UTF-8 equals code point order.
+		slices.Sort(keys)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, k)
+			buf.WriteByte(':')
+			if err := encode(buf, x[k], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	default:
+		return errcode.New(errcode.BadInput, "canonical JSON cannot encode a %T", v)
+	}
+	return nil
+}
+
+// writeNumber accepts any JSON number whose value is an integer within ±(2^53-1)
+// and writes it without fraction or exponent (so -0 → 0, 1e10 → 10000000000).
+func writeNumber(buf *bytes.Buffer, s string) error {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > maxSafe || n < -maxSafe {
+			return errcode.New(errcode.BadInput, "number %s is outside the integer range canonical JSON allows (±(2^53-1))", s)
+		}
+		buf.WriteString(strconv.FormatInt(n, 10))
+		return nil
+	}
+	f, _, err := big.ParseFloat(s, 10, 200, big.ToNearestEven)
+	if err != nil {
+		return errcode.New(errcode.BadInput, "bad number %q", s)
+	}
+	if !f.IsInt() {
+		return errcode.New(errcode.BadInput, "number %s is not an integer: canonical JSON allows integers only", s)
+	}
+	n, acc := f.Int64()
+	if acc != big.Exact || n > maxSafe || n < -maxSafe {
+		return errcode.New(errcode.BadInput, "number %s is outside the integer range canonical JSON allows (±(2^53-1))", s)
+	}
+	buf.WriteString(strconv.FormatInt(n, 10))
+	return nil
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	buf.WriteByte('"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			buf.WriteByte(c)
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			buf.WriteRune(r) // invalid UTF-8 becomes U+FFFD
+			i += size
+			continue
+		}
+		switch c {
+		case '"':
+			buf.WriteString(`\"`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\b':
+			buf.WriteString(`\b`)
+		case '\t':
+			buf.WriteString(`\t`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\f':
+			buf.WriteString(`\f`)
+		case '\r':
+			buf.WriteString(`\r`)
+		default:
+			buf.WriteString(`\u00`)
+			buf.WriteByte(hex[c>>4])
+			buf.WriteByte(hex[c&0xf])
+		}
+		i++
+	}
+	buf.WriteByte('"')
+}

@@ -1,0 +1,84 @@
+// Package errcode gives every rejected input a stable, machine-readable code.
+//
+// The JS bridge turns an *Error into a JS Error whose `code` property is the
+// Code, so client code can branch on it without parsing messages. Messages are
+// written for a person and never contain key material.
+package errcode
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable identifier for a class of failure. Values never change once
+// published: clients compare against them.
+type Code string
+
+const (
+	// BadInput: an argument has the wrong type, length or shape.
+	BadInput Code = "BAD_INPUT"
+	// BadBase64: a field that must be base64 is not.
+	BadBase64 Code = "BAD_BASE64"
+	// BadMAC: a MAC did not verify; the data was altered or the key/name is wrong.
+	BadMAC Code = "BAD_MAC"
+	// BadRecoveryKey: text is not a valid recovery key (alphabet, length, prefix, parity).
+	BadRecoveryKey Code = "BAD_RECOVERY_KEY"
+	// WrongKey: the data was made for a different key.
+	WrongKey Code = "WRONG_KEY"
+	// BadMessage: the ciphertext decrypted but the result is malformed
+	// (padding, JSON), or a message could not be parsed.
+	BadMessage Code = "BAD_MESSAGE"
+	// UnsupportedAlgorithm: an algorithm name we do not implement.
+	UnsupportedAlgorithm Code = "UNSUPPORTED_ALGORITHM"
+	// Internal: a bug in mxcrypto (including a recovered panic).
+	Internal Code = "INTERNAL"
+)
+
+// Error is a failure with a Code. Err, when set, is the underlying cause.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an *Error with a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an *Error that keeps err as its cause.
+func Wrap(code Code, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Of returns the code of the first *Error in err's chain, or Internal when the
+// chain has none (an error without a code is a bug on our side).
+func Of(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Context prefixes the message of a coded error with where it happened, keeping
+// its code, so "ciphertext: not base64" reads well to a person.
+func Context(err error, where string) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Code: e.Code, Message: where + ": " + e.Message, Err: e.Err}
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
