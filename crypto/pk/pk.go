@@ -113,11 +113,19 @@ func DecryptShared(shared []byte, m Message) ([]byte, error) {
 	if err != nil {
 		return nil, errcode.Context(err, "ciphertext")
 	}
+	return DecryptRaw(shared, mac, ct)
+}
+
+// DecryptRaw is DecryptShared on already-decoded fields.
+func DecryptRaw(shared, mac, ciphertext []byte) ([]byte, error) {
+	if len(mac) != macSize {
+		return nil, errcode.New(errcode.BadInput, "mac: must be %d bytes, got %d", macSize, len(mac))
+	}
 	k := deriveKeys(shared)
-	if len(mac) != macSize || subtle.ConstantTimeCompare(mac, MacOf(k.mac)) != 1 {
+	if subtle.ConstantTimeCompare(mac, MacOf(k.mac)) != 1 {
 		return nil, errcode.New(errcode.WrongKey, "MAC mismatch: this was encrypted to a different key (or its mac field is damaged)")
 	}
-	return aes256.DecryptCBC(k.aes, k.iv, ct)
+	return aes256.DecryptCBC(k.aes, k.iv, ciphertext)
 }
 
 // MacOf is the libolm-compatible MAC: HMAC-SHA-256 over the empty string,

@@ -1,0 +1,99 @@
+package b64_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+// vectors.md §1.3: the unpadded base64 table of the spec appendix.
+var rfcVectors = []struct{ plain, enc, padded string }{
+	{"", "", ""},
+	{"f", "Zg", "Zg=="},
+	{"fo", "Zm8", "Zm8="},
+	{"foo", "Zm9v", "Zm9v"},
+	{"foob", "Zm9vYg", "Zm9vYg=="},
+	{"fooba", "Zm9vYmE", "Zm9vYmE="},
+	{"foobar", "Zm9vYmFy", "Zm9vYmFy"},
+}
+
+func TestVectorsUnpaddedBase64(t *testing.T) {
+	for _, v := range rfcVectors {
+		if got := b64.Encode([]byte(v.plain)); got != v.enc {
+			t.Errorf("Encode(%q) = %q, want %q", v.plain, got, v.enc)
+		}
+		for _, in := range []string{v.enc, v.padded} {
+			got, err := b64.Decode(in)
+			if err != nil || string(got) != v.plain {
+				t.Errorf("Decode(%q) = %q, %v; want %q", in, got, err, v.plain)
+			}
+		}
+	}
+}
+
+// vectors.md §1.3 (vodozemac): padded and unpadded forms decode alike.
+func TestVectorsPaddedAndUnpaddedAgree(t *testing.T) {
+	a, err := b64.Decode("VGhpc0lzQVRlc3Q=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := b64.Decode("VGhpc0lzQVRlc3Q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) || string(a) != "ThisIsATest" {
+		t.Fatalf("got %q and %q", a, b)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, in := range []string{
+		"=", "Z", "Zg=", "Zg===", "Z===", "====", "Zg=a", "Z=g=", "=Zg=",
+		"Zm9v\n", "Zm 9v", "Zm9v-", "Zm9v_", "Zm9v.", "Zm9\x00", "Zm9\xff",
+		"Zm9vY", "Zm9v====", "Zm8==", "日本",
+	} {
+		got, err := b64.Decode(in)
+		if err == nil {
+			t.Errorf("Decode(%q) = %x, want an error", in, got)
+			continue
+		}
+		if code := errcode.Of(err); code != errcode.BadBase64 {
+			t.Errorf("Decode(%q): code %s, want %s (%v)", in, code, errcode.BadBase64, err)
+		}
+	}
+}
+
+func TestDecodeLen(t *testing.T) {
+	if got, err := b64.DecodeLen("Zm9v", 3, "field"); err != nil || string(got) != "foo" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	_, err := b64.DecodeLen("Zm9v", 4, "field")
+	if errcode.Of(err) != errcode.BadInput {
+		t.Errorf("wrong length: %v", err)
+	}
+	_, err = b64.DecodeLen("Zm9v!", 3, "field")
+	if errcode.Of(err) != errcode.BadBase64 {
+		t.Errorf("bad base64: %v", err)
+	}
+	if err != nil && !bytes.Contains([]byte(err.Error()), []byte("field")) {
+		t.Errorf("error %q does not name the field", err)
+	}
+}
+
+// All 256 byte values, one, two and three at a time, survive a round trip in
+// every alignment.
+func TestEncodeDecodeAllBytes(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for off := 0; off < 3; off++ {
+		src := all[off:]
+		back, err := b64.Decode(b64.Encode(src))
+		if err != nil || !bytes.Equal(back, src) {
+			t.Fatalf("offset %d: %v", off, err)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package recoverykey_test
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+)
+
+// FuzzDecode: Decode never panics, every rejection is BAD_RECOVERY_KEY, and a
+// key it accepts re-encodes to the input text with whitespace removed (the
+// base58 form of a key is unique, always 48 characters).
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		aliceRecoveryKey,
+		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d",
+		"EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e",
+		"EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ",
+		"EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC",
+		"EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ",
+		"AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk",
+		"AATpRvZTnjck8YrhRAtwXLS84Nr0OIl",
+		"EsTc\u00a0LW2K\u3000PGiF\u2003wKEA\u00853As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d",
+		strings.Repeat("z", 48),
+		"",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		key, err := recoverykey.Decode(s)
+		if err != nil {
+			if code := errcode.Of(err); code != errcode.BadRecoveryKey {
+				t.Fatalf("Decode(%q): code %s (%v)", s, code, err)
+			}
+			return
+		}
+		if len(key) != recoverykey.KeySize {
+			t.Fatalf("Decode(%q) gave %d bytes", s, len(key))
+		}
+		text, err := recoverykey.Encode(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compact := strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+		if strings.ReplaceAll(text, " ", "") != compact {
+			t.Fatalf("Decode(%q) then Encode gives %q", s, text)
+		}
+	})
+}

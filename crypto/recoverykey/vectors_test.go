@@ -1,0 +1,166 @@
+package recoverykey_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+)
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustB64(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const (
+	// vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
+	aliceHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
+	// §5.2, §5.3.
+	aliceRecoveryKey = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d"
+)
+
+// Keys whose text form and bytes are both given by a vector; Encode must
+// reproduce the text exactly and Decode the bytes.
+func TestVectorsEncodeDecode(t *testing.T) {
+	for _, v := range []struct {
+		name, text string
+		key        []byte
+	}{
+		{"§5.2 alice", aliceRecoveryKey, mustHex(t, aliceHex)},
+		{"§5.3 base64 form", aliceRecoveryKey, mustB64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")},
+		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", mustB64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
+	} {
+		got, err := recoverykey.Decode(v.text)
+		if err != nil || !bytes.Equal(got, v.key) {
+			t.Errorf("%s: Decode = %x, %v; want %x", v.name, got, err, v.key)
+		}
+		text, err := recoverykey.Encode(v.key)
+		if err != nil || text != v.text {
+			t.Errorf("%s: Encode = %q, %v; want %q", v.name, text, err, v.text)
+		}
+	}
+}
+
+// Recovery keys of §6.1–§6.4 whose bytes are not printed: they must decode
+// and re-encode to the same text.
+func TestVectorsReencode(t *testing.T) {
+	for _, text := range []string{
+		"EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC", // §6.1 key 1
+		"EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe", // §6.1 key 2
+		"EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6", // §6.2
+		"EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd", // §6.3, §6.4
+	} {
+		key, err := recoverykey.Decode(text)
+		if err != nil || len(key) != recoverykey.KeySize {
+			t.Errorf("Decode(%q) = %x, %v", text, key, err)
+			continue
+		}
+		back, err := recoverykey.Encode(key)
+		if err != nil || back != text {
+			t.Errorf("Encode(Decode(%q)) = %q, %v", text, back, err)
+		}
+	}
+}
+
+// vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
+func TestVectorsWhitespace(t *testing.T) {
+	alice := mustHex(t, aliceHex)
+	for _, text := range []string{
+		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // §5.5, no spaces
+		"  EsTc LW2K\tPGiF\nwKEA\r3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d \n",
+		"EsTc\u00a0LW2K\u3000PGiF\u2003wKEA\u00853As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // Unicode spaces
+		"E s T c L W 2 K P G i F w K E A 3 A s 5 g 5 c 4 B X w k q e e J Z J V 8 Q 9 f u g U M N U E 4 d",
+	} {
+		got, err := recoverykey.Decode(text)
+		if err != nil || !bytes.Equal(got, alice) {
+			t.Errorf("Decode(%q) = %x, %v", text, got, err)
+		}
+	}
+	want := mustHex(t, "9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3")
+	got, err := recoverykey.Decode("EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ")
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("§6.3 whitespace vector: %x, %v", got, err)
+	}
+}
+
+// vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
+func TestVectorsRejected(t *testing.T) {
+	for _, v := range []struct{ why, text string }{
+		{"parity §5.5", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e"},
+		{"parity §6.3", "EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
+		{"prefix §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
+		{"length §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9"},
+		{"alphabet §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr0OIl"},
+		{"alphabet, full length", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE40"},
+		{"alphabet O", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4O"},
+		{"alphabet I", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4I"},
+		{"alphabet l", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4l"},
+		{"non-ASCII", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4é"},
+		{"invalid UTF-8", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4\xff"},
+		{"one char too many", aliceRecoveryKey + "1"},
+		{"one char too few", aliceRecoveryKey[:len(aliceRecoveryKey)-1]},
+		{"empty", ""},
+		{"spaces only", "    "},
+		{"all ones", strings.Repeat("1", 48)},
+		{"all z (overflows 35 bytes)", strings.Repeat("z", 48)},
+		{"base64 of the key", "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"},
+	} {
+		got, err := recoverykey.Decode(v.text)
+		if err == nil {
+			t.Errorf("%s: Decode(%q) = %x, want an error", v.why, v.text, got)
+			continue
+		}
+		if code := errcode.Of(err); code != errcode.BadRecoveryKey {
+			t.Errorf("%s: code %s, want %s (%v)", v.why, code, errcode.BadRecoveryKey, err)
+		}
+	}
+}
+
+func TestEncodeRejectsWrongLength(t *testing.T) {
+	for _, n := range []int{0, 16, 31, 33, 64} {
+		if _, err := recoverykey.Encode(make([]byte, n)); errcode.Of(err) != errcode.BadInput {
+			t.Errorf("Encode of %d bytes: %v", n, err)
+		}
+	}
+}
+
+// Extreme keys: always 48 characters in 12 groups, and back again.
+func TestEncodeShapeExtremes(t *testing.T) {
+	for _, fill := range []byte{0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff} {
+		key := bytes.Repeat([]byte{fill}, recoverykey.KeySize)
+		text, err := recoverykey.Encode(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups := strings.Split(text, " ")
+		if len(groups) != 12 {
+			t.Fatalf("%02x: %q has %d groups", fill, text, len(groups))
+		}
+		for _, g := range groups {
+			if len(g) != 4 {
+				t.Fatalf("%02x: %q has a group of %d", fill, text, len(g))
+			}
+		}
+		back, err := recoverykey.Decode(text)
+		if err != nil || !bytes.Equal(back, key) {
+			t.Fatalf("%02x: round trip %x, %v", fill, back, err)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+//go:build js && wasm
+
+// Package jsbridge exposes mxcrypto to JavaScript through syscall/js.
+//
+// Every export is a JS function returning a Promise. Arguments are read and
+// copied synchronously, while the caller's values cannot change under us;
+// the work then runs on its own goroutine, which recovers any panic into a
+// rejection with code INTERNAL. A panic must never reach the Go runtime: under
+// js/wasm it ends the whole instance and every call in flight.
+package jsbridge
+
+import (
+	"fmt"
+	"syscall/js"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+// Work is the asynchronous half of an export. It must not read the call's
+// js.Values (they belong to the caller by then); callbacks it was given may
+// be called.
+type Work func() (any, error)
+
+// Handler reads the arguments (recording the first problem in a) and returns
+// the work to run.
+type Handler func(a *Args) Work
+
+var promiseCtor = js.Global().Get("Promise")
+
+// Async turns h into a JS function that returns a Promise.
+func Async(name string, h Handler) js.Func {
+	return js.FuncOf(func(this js.Value, args []js.Value) (result any) {
+		var resolve, reject js.Value
+		executor := js.FuncOf(func(_ js.Value, fns []js.Value) any {
+			resolve, reject = fns[0], fns[1]
+			return nil
+		})
+		p := promiseCtor.New(executor)
+		executor.Release()
+
+		work, err := prepare(name, h, args)
+		if err != nil {
+			reject.Invoke(toJSError(err))
+			return p
+		}
+		go func() {
+			v, err := run(name, work)
+			if err != nil {
+				reject.Invoke(toJSError(err))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return p
+	})
+}
+
+func prepare(name string, h Handler, args []js.Value) (work Work, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			work, err = nil, recovered(name, r)
+		}
+	}()
+	a := &Args{fn: name, vals: args}
+	work = h(a)
+	if a.err != nil {
+		return nil, a.err
+	}
+	return work, nil
+}
+
+// run executes the work and converts its result, both under recover: a bug
+// in either must become a rejected Promise, not a dead instance.
+func run(name string, work Work) (v js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(name, r)
+		}
+	}()
+	out, err := work()
+	if err != nil {
+		return js.Undefined(), err
+	}
+	return ToJS(out), nil
+}
+
+func recovered(name string, r any) error {
+	if jsErr, ok := r.(js.Error); ok {
+		// A JS exception thrown into Go, e.g. by a caller's getter or callback.
+		return errcode.New(errcode.BadInput, "%s: JavaScript error while reading arguments or calling back: %s", name, jsErr.Error())
+	}
+	return errcode.New(errcode.Internal, "%s: internal error (a bug in mxcrypto, please report it): %v", name, fmt.Sprint(r))
+}
+
+// toJSError makes a JS Error with a stable code property.
+func toJSError(err error) js.Value {
+	e := js.Global().Get("Error").New(err.Error())
+	e.Set("name", "MxCryptoError")
+	e.Set("code", string(errcode.Of(err)))
+	return e
+}

@@ -1,0 +1,33 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"os"
+	"syscall/js"
+	"time"
+)
+
+// debugAPI lets tests prove the failure handling: a panic must become a
+// rejected Promise, and an exit must be survived by the loader.
+func debugAPI() js.Value {
+	return object(map[string]any{
+		"panic": Async("_debug.panic", func(a *Args) Work {
+			return func() (any, error) { panic("forced panic for testing") }
+		}),
+		"exit": Async("_debug.exit", func(a *Args) Work {
+			code := a.OptInt(0, "code", 3)
+			return func() (any, error) {
+				os.Exit(code)
+				return nil, nil
+			}
+		}),
+		"sleep": Async("_debug.sleep", func(a *Args) Work {
+			ms := a.Int(0, "ms")
+			return func() (any, error) {
+				time.Sleep(time.Duration(ms) * time.Millisecond)
+				return ms, nil
+			}
+		}),
+	})
+}

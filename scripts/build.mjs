@@ -1,0 +1,32 @@
+// Builds dist/: the wasm module, Go's wasm_exec.js and the loader with types.
+// Prints the module size raw and gzipped.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+
+const goEnv = { ...process.env, GOOS: 'js', GOARCH: 'wasm' };
+execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', join(dist, 'mxcrypto.wasm'), './wasm/mxcrypto'], { cwd: root, env: goEnv, stdio: 'inherit' });
+
+const goroot = execFileSync('go', ['env', 'GOROOT'], { cwd: root, encoding: 'utf8' }).trim();
+copyFileSync(join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(dist, 'wasm_exec.js'));
+
+// The loader in dist/ sits next to the module and the runtime.
+const loader = readFileSync(join(root, 'jsbridge', 'index.mjs'), 'utf8')
+  .replace("new URL('../dist/mxcrypto.wasm', import.meta.url)", "new URL('./mxcrypto.wasm', import.meta.url)")
+  .replace("new URL('../dist/wasm_exec.js', import.meta.url)", "new URL('./wasm_exec.js', import.meta.url)");
+if (!loader.includes("new URL('./mxcrypto.wasm'") || !loader.includes("new URL('./wasm_exec.js'")) {
+  throw new Error('build: the loader URL lines changed; update scripts/build.mjs');
+}
+writeFileSync(join(dist, 'index.mjs'), loader);
+copyFileSync(join(root, 'jsbridge', 'index.d.ts'), join(dist, 'index.d.ts'));
+writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
+
+const wasm = readFileSync(join(dist, 'mxcrypto.wasm'));
+const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+console.log(`built dist/mxcrypto.wasm: ${kb(statSync(join(dist, 'mxcrypto.wasm')).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip`);

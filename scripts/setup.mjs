@@ -1,0 +1,17 @@
+// Installs what the build and tests need, so `npm test` and `npm start` work
+// on a machine that has only Go, Node and npm: npm dev dependencies (the
+// interop peers) and Go modules. Quick when everything is already there.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+run('go', ['mod', 'download']);
