@@ -118,12 +118,22 @@ class Runtime {
     inst.pending.clear();
   }
 
-  /** Call the Go export at `path` (e.g. "backup.decrypt"). */
-  async call(path, args) {
-    const inst = await this.ensure();
+  /**
+   * Call the Go export at `path` (e.g. "backup.decrypt"). With a live
+   * instance the arguments are read before this returns, as a caller expects
+   * of any function; during a restart, byte arguments are copied first.
+   */
+  call(path, args) {
+    const inst = this.current;
+    if (inst && !inst.dead) return this.invoke(inst, path, args);
+    const copied = args.map((a) => (a instanceof Uint8Array ? a.slice() : a));
+    return this.ensure().then((i) => this.invoke(i, path, copied));
+  }
+
+  invoke(inst, path, args) {
     let fn = inst.api;
     for (const part of path.split('.')) fn = fn?.[part];
-    if (typeof fn !== 'function') throw mxError('INTERNAL', `mxcrypto export ${path} is missing: loader and wasm module do not match (rebuild)`);
+    if (typeof fn !== 'function') return Promise.reject(mxError('INTERNAL', `mxcrypto export ${path} is missing: loader and wasm module do not match (rebuild)`));
     return new Promise((resolve, reject) => {
       const entry = { reject };
       inst.pending.add(entry);
@@ -247,6 +257,7 @@ async function decryptMany(rt, privateKey, roomKeys, opts) {
   if (roomKeys === null || typeof roomKeys !== 'object' || roomKeys.rooms === null || typeof roomKeys.rooms !== 'object') {
     throw mxError('BAD_INPUT', 'backup.decryptMany: roomKeys must be the body of GET /room_keys/keys ({ rooms: { ... } })');
   }
+  privateKey = privateKey.slice(); // read now: the caller may reuse the buffer
   const onProgress = opts?.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'backup.decryptMany: onProgress must be a function');
   if (!(await hasX25519())) return rt.call('backup._decryptMany', [privateKey, roomKeys, onProgress]);

@@ -204,6 +204,22 @@ describe('m.secret_storage.v1.curve25519-aes-sha2 vs libolm', () => {
   });
 });
 
+describe('curve25519-aes-sha2 key description check (pubkey) vs libolm keys', () => {
+  test(`checkKey(private, {algorithm: curve25519, pubkey: libolm public}) (${N} keys; right key true, wrong key false)`, async () => {
+    for (let i = 0; i < N; i++) {
+      const { dec, publicKey } = olmRecipient();
+      try {
+        const priv = Uint8Array.from(dec.get_private_key());
+        const keyInfo = { algorithm: 'm.secret_storage.v1.curve25519-aes-sha2', pubkey: publicKey };
+        assert.equal(await mx.secretStorage.checkKey(priv, keyInfo), true);
+        assert.equal(await mx.secretStorage.checkKey(randomKey(), keyInfo), false);
+      } finally {
+        dec.free();
+      }
+    }
+  });
+});
+
 describe('Ed25519 signed JSON: libolm PkSigning -> ours signing.verify', () => {
   function randomSignable() {
     const obj = {
