@@ -33,6 +33,8 @@ export interface MxCryptoError extends Error {
 export interface InitOptions {
   /** The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: dist/mxcrypto.wasm next to the loader. */
   wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module;
+  /** false: do everything in Go, never WebCrypto (tests and benchmarks). Default true. */
+  webCrypto?: boolean;
 }
 
 /** Unpadded base64 is written; padded base64 is accepted. */

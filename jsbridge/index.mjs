@@ -26,13 +26,15 @@ let readySeq = 0;
 
 /**
  * Load the module and resolve to the API object.
- * @param {{ wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module }} [options]
+ * @param {{ wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module, webCrypto?: boolean }} [options]
+ *   webCrypto: false makes every operation run in Go (for tests and benchmarks).
  */
 export async function init(options = {}) {
   const module = await compile(options.wasm ?? DEFAULT_WASM_URL);
   if (!globalThis.Go) await import(WASM_EXEC_URL.href);
   if (!globalThis.Go) throw mxError(LOADER_CODES.NOT_LOADED, 'the Go wasm runtime (wasm_exec.js) did not load; run `npm run build` first');
   const runtime = new Runtime(module);
+  runtime.subtle = options.webCrypto === false ? undefined : subtle;
   await runtime.ensure();
   return buildApi(runtime);
 }
@@ -200,10 +202,10 @@ async function deriveKey(rt, passphrase, salt, iterations, bits) {
   if (typeof passphrase !== 'string') throw mxError('BAD_INPUT', 'passphrase.deriveKey: passphrase must be a string');
   if (typeof salt !== 'string') throw mxError('BAD_INPUT', 'passphrase.deriveKey: salt must be a string');
   await rt.call('passphrase._checkParams', [iterations, bits]);
-  if (subtle) {
+  if (rt.subtle) {
     try {
-      const base = await subtle.importKey('raw', utf8.encode(passphrase), 'PBKDF2', false, ['deriveBits']);
-      const out = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: utf8.encode(salt), iterations }, base, bits);
+      const base = await rt.subtle.importKey('raw', utf8.encode(passphrase), 'PBKDF2', false, ['deriveBits']);
+      const out = await rt.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: utf8.encode(salt), iterations }, base, bits);
       return new Uint8Array(out);
     } catch {
       // Fall through to Go (some hosts cap iterations or lack SHA-512).
@@ -225,7 +227,8 @@ async function createSecretStorageKey(rt, opts) {
 
 // --- bulk backup restore ---------------------------------------------------
 
-const CHUNK = 256;
+const CHUNK = 512;
+const PIPELINE_DEPTH = 4;
 // Must match batchCodes in jsbridge/batch.go.
 const BATCH_CODES = ['', 'WRONG_KEY', 'BAD_MESSAGE', 'BAD_INPUT', 'INTERNAL'];
 
@@ -260,21 +263,31 @@ async function decryptMany(rt, privateKey, roomKeys, opts) {
   privateKey = privateKey.slice(); // read now: the caller may reuse the buffer
   const onProgress = opts?.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'backup.decryptMany: onProgress must be a function');
-  if (!(await hasX25519())) return rt.call('backup._decryptMany', [privateKey, roomKeys, onProgress]);
+  if (!rt.subtle || !(await hasX25519())) return rt.call('backup._decryptMany', [privateKey, roomKeys, onProgress]);
 
   const priv = await subtle.importKey('pkcs8', new Uint8Array([...PKCS8_X25519_PREFIX, ...privateKey]), { name: 'X25519' }, false, ['deriveBits']);
   const entries = flatten(roomKeys.rooms);
   const sessions = [];
   const failures = [];
   const total = entries.length;
-  // Pipeline: WebCrypto works on chunk k+1 (on its own threads) while Go
-  // finishes chunk k on this one.
-  let next = entries.length ? startChunk(priv, entries.slice(0, CHUNK)) : null;
-  for (let start = 0; start < total; start += CHUNK) {
-    const chunk = await next;
-    next = start + CHUNK < total ? startChunk(priv, entries.slice(start + CHUNK, start + 2 * CHUNK)) : null;
+  // Pipeline: WebCrypto works on the next chunks (on its own threads) while
+  // Go finishes the current one on this thread.
+  const started = [];
+  let nextStart = 0;
+  const fill = () => {
+    while (started.length < PIPELINE_DEPTH && nextStart < total) {
+      started.push(startChunk(priv, entries.slice(nextStart, nextStart + CHUNK)));
+      nextStart += CHUNK;
+    }
+  };
+  fill();
+  let done = 0;
+  while (started.length) {
+    const chunk = await started.shift();
+    fill();
     await finishChunk(rt, chunk, sessions, failures);
-    if (onProgress) onProgress(Math.min(start + CHUNK, total), total);
+    done += chunk.length;
+    if (onProgress) onProgress(done, total);
   }
   return { sessions, failures };
 }

@@ -5,15 +5,14 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadMx } from './helpers/peers.mjs';
+import { loadMxWithoutWebCrypto } from './helpers/no-webcrypto.mjs';
 import { b64, randomKey, randomRoomId, randomSessionData, randomSessionId } from './helpers/random.mjs';
 import { buildRecoveryKey, referencePkEncrypt, rejectsWithCode, tamperB64 } from './helpers/util.mjs';
 
 const AES = 'm.secret_storage.v1.aes-hmac-sha2';
 // For backup.decrypt / decryptCurve25519 a MAC mismatch can only mean the
 // key is wrong (the MAC covers the empty string, not the ciphertext —
-// backup.md §3). The intended code is WRONG_KEY; BAD_MAC is tolerated for
-// the single-item calls, decryptMany pins WRONG_KEY.
-const WRONG_KEY_CODES = ['WRONG_KEY', 'BAD_MAC'];
+// backup.md §3), so it is WRONG_KEY (as index.d.ts documents), never BAD_MAC.
 
 let mx;
 before(async () => {
@@ -104,6 +103,18 @@ describe('BAD_INPUT', () => {
     await rejectsWithCode(() => mx.backup.decrypt(backup.privateKey, noEphemeral), 'BAD_INPUT', 'backup.decrypt without ephemeral');
   });
 
+  test('PBKDF2 parameters out of range', async () => {
+    await rejectsWithCode(() => mx.passphrase.deriveKey('pw', 'salt', 0), 'BAD_INPUT', 'deriveKey(iterations 0)');
+    await rejectsWithCode(() => mx.passphrase.deriveKey('pw', 'salt', -5), 'BAD_INPUT', 'deriveKey(iterations -5)');
+    await rejectsWithCode(() => mx.passphrase.deriveKey('pw', 'salt', 10, 100), 'BAD_INPUT', 'deriveKey(bits 100)');
+    await rejectsWithCode(() => mx.passphrase.deriveKey(42, 'salt', 10), 'BAD_INPUT', 'deriveKey(passphrase 42)');
+  });
+
+  test('canonicalJSON of values canonical JSON cannot represent', async () => {
+    await rejectsWithCode(() => mx.canonicalJSON({ a: 1.5 }), 'BAD_INPUT', 'canonicalJSON(1.5)');
+    await rejectsWithCode(() => mx.canonicalJSON({ a: 2 ** 53 }), 'BAD_INPUT', 'canonicalJSON(2^53)');
+  });
+
   test('sessionData that is not an object', async () => {
     const { publicKey } = await mx.backup.createKey();
     await rejectsWithCode(() => mx.backup.encrypt(publicKey, 'a string'), 'BAD_INPUT', 'backup.encrypt(pub, string)');
@@ -192,14 +203,14 @@ describe('WRONG_KEY (backup: MAC mismatch = wrong key)', () => {
   test('backup.decrypt with a different private key', async () => {
     const { encrypted } = await backupFixture();
     const other = await mx.backup.createKey();
-    await rejectsWithCode(() => mx.backup.decrypt(other.privateKey, encrypted), WRONG_KEY_CODES, 'backup.decrypt(other key)');
+    await rejectsWithCode(() => mx.backup.decrypt(other.privateKey, encrypted), 'WRONG_KEY', 'backup.decrypt(other key)');
   });
 
   test('backup.decrypt with a tampered mac', async () => {
     const { privateKey, encrypted } = await backupFixture();
     await rejectsWithCode(
       () => mx.backup.decrypt(privateKey, { ...encrypted, mac: tamperB64(encrypted.mac, 2) }),
-      WRONG_KEY_CODES,
+      'WRONG_KEY',
       'backup.decrypt(tampered mac)',
     );
   });
@@ -208,7 +219,7 @@ describe('WRONG_KEY (backup: MAC mismatch = wrong key)', () => {
     const { publicKey } = await mx.backup.createKey();
     const other = await mx.backup.createKey();
     const enc = await mx.secretStorage.encryptCurve25519('secret', publicKey);
-    await rejectsWithCode(() => mx.secretStorage.decryptCurve25519(enc, other.privateKey), WRONG_KEY_CODES, 'decryptCurve25519(other key)');
+    await rejectsWithCode(() => mx.secretStorage.decryptCurve25519(enc, other.privateKey), 'WRONG_KEY', 'decryptCurve25519(other key)');
   });
 });
 
@@ -326,5 +337,53 @@ describe('decryptMany: per-entry failures, good entries still decrypt', () => {
   test('a body that is not an object -> BAD_INPUT', async () => {
     const { privateKey } = await mx.backup.createKey();
     await rejectsWithCode(() => mx.backup.decryptMany(privateKey, 'nope'), 'BAD_INPUT', 'decryptMany(key, string)');
+  });
+});
+
+describe('decryptMany failure codes agree across code paths', () => {
+  // decryptMany has a WebCrypto X25519 fast path (used in Node) and a pure Go
+  // path (used without WebCrypto); both must report the same per-entry codes
+  // as backup.decrypt does for the same entry.
+  test('WebCrypto path, Go path and backup.decrypt give the same code per entry', async () => {
+    const goMx = await loadMxWithoutWebCrypto();
+    assert.equal(await goMx.hasSubtle(), false);
+    const { privateKey, publicKey } = await mx.backup.createKey();
+    const stranger = await mx.backup.createKey();
+    const session = randomSessionData();
+    const good = await mx.backup.encrypt(publicKey, session);
+    const entries = {
+      good: [good, 'ok'],
+      wrongKey: [await mx.backup.encrypt(stranger.publicKey, session), 'WRONG_KEY'],
+      badBase64Ciphertext: [{ ...good, ciphertext: '!!!' }, 'BAD_BASE64'],
+      badBase64Ephemeral: [{ ...good, ephemeral: '!!!' }, 'BAD_BASE64'],
+      badBase64Mac: [{ ...good, mac: '!!!' }, 'BAD_BASE64'],
+      notJson: [referencePkEncrypt(publicKey, 'not json'), 'BAD_MESSAGE'],
+      truncated: [referencePkEncrypt(publicKey, JSON.stringify(session), { truncate: 3 }), 'BAD_MESSAGE'],
+      badPadding: [referencePkEncrypt(publicKey, new Uint8Array(16), { pad: false }), 'BAD_MESSAGE'],
+      missingMac: [{ ephemeral: good.ephemeral, ciphertext: good.ciphertext }, 'BAD_INPUT'],
+    };
+    const body = { rooms: { '!room:example.org': { sessions: {} } } };
+    for (const [sid, [data]] of Object.entries(entries)) {
+      body.rooms['!room:example.org'].sessions[sid] = { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: data };
+    }
+    const codes = (result) =>
+      Object.fromEntries([
+        ...result.sessions.map((x) => [x.sessionId, 'ok']),
+        ...result.failures.map((f) => [f.sessionId, f.code]),
+      ]);
+    const viaWebCrypto = codes(await mx.backup.decryptMany(privateKey, body));
+    const viaGo = codes(await goMx.backup.decryptMany(privateKey, body));
+    for (const [sid, [data, expected]] of Object.entries(entries)) {
+      let single = 'ok';
+      try {
+        await mx.backup.decrypt(privateKey, data);
+      } catch (e) {
+        single = e.code;
+      }
+      assert.deepEqual(
+        { sid, webCrypto: viaWebCrypto[sid], go: viaGo[sid], single },
+        { sid, webCrypto: expected, go: expected, single: expected },
+      );
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
 } from 'matrix-js-sdk/lib/secret-storage.js';
 
 import { loadMx } from './helpers/peers.mjs';
+import { loadMxWithoutWebCrypto } from './helpers/no-webcrypto.mjs';
 import {
   b64,
   randomAlnum,
@@ -127,6 +128,45 @@ describe('m.pbkdf2 passphrase derivation vs js-sdk deriveRecoveryKeyFromPassphra
     const theirs = await deriveRecoveryKeyFromPassphrase(passphrase, salt, 500000);
     const ours = await mx.passphrase.deriveKey(passphrase, salt, 500000);
     assertBytes(ours, theirs, 'PBKDF2 at 500000 iterations');
+  });
+});
+
+// In Node the loader derives keys with WebCrypto (the same primitive js-sdk
+// uses); these run the Go PBKDF2 instead, in a worker without crypto.subtle.
+describe('m.pbkdf2 Go implementation (no WebCrypto) vs js-sdk', () => {
+  let goMx;
+  before(async () => {
+    goMx = await loadMxWithoutWebCrypto();
+    assert.equal(await goMx.hasSubtle(), false, 'the worker must not have crypto.subtle');
+  });
+
+  test('100 random passphrases/salts, small iteration counts, bits 256/512', async () => {
+    for (let i = 0; i < 100; i++) {
+      const passphrase = randomString(40);
+      const salt = i % 2 ? randomAlnum(32) : randomString(32);
+      const iterations = 1 + (i % 16);
+      const bits = i % 10 === 9 ? 512 : 256;
+      const theirs = await deriveRecoveryKeyFromPassphrase(passphrase, salt, iterations, bits);
+      const ours = await goMx.passphrase.deriveKey(passphrase, salt, iterations, bits);
+      assertBytes(ours, theirs, `Go derive(${JSON.stringify(passphrase)}, ${JSON.stringify(salt)}, ${iterations}, ${bits})`);
+    }
+  });
+
+  test('500000 iterations once', async () => {
+    const passphrase = `Go ${randomString(12)}`;
+    const salt = randomAlnum(32);
+    const theirs = await deriveRecoveryKeyFromPassphrase(passphrase, salt, 500000);
+    assertBytes(await goMx.passphrase.deriveKey(passphrase, salt, 500000), theirs, 'Go PBKDF2 at 500000 iterations');
+  });
+
+  test('createKey({ passphrase }) without WebCrypto matches js-sdk derivation and key check', async () => {
+    for (let i = 0; i < 5; i++) {
+      const passphrase = randomString(20);
+      const { key, keyInfo } = await goMx.secretStorage.createKey({ passphrase, iterations: 11 });
+      const theirs = await deriveRecoveryKeyFromPassphrase(passphrase, keyInfo.passphrase.salt, 11);
+      assertBytes(key, theirs);
+      assert.equal(await jsSecretStorage.checkKey(theirs, keyInfo), true);
+    }
   });
 });
 

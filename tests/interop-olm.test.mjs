@@ -6,6 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadMx, loadOlm } from './helpers/peers.mjs';
+import { loadMxWithoutWebCrypto } from './helpers/no-webcrypto.mjs';
 import {
   b64,
   randomBytes,
@@ -172,6 +173,39 @@ describe('backup session_data vs libolm PkEncryption/PkDecryption', () => {
   });
 });
 
+describe('decryptMany Go path (worker without WebCrypto) vs libolm', () => {
+  test('libolm-encrypted body (3 rooms x 30 sessions) decrypts the same as with WebCrypto', async () => {
+    const goMx = await loadMxWithoutWebCrypto();
+    assert.equal(await goMx.hasSubtle(), false);
+    const { privateKey, publicKey } = await mx.backup.createKey();
+    const rooms = {};
+    const expected = new Map();
+    for (let r = 0; r < 3; r++) {
+      const roomId = randomRoomId();
+      rooms[roomId] = { sessions: {} };
+      for (let s = 0; s < 30; s++) {
+        const sessionId = randomSessionId();
+        const data = s % 5 === 0 ? randomSessionDataWithExtras() : randomSessionData();
+        rooms[roomId].sessions[sessionId] = {
+          first_message_index: 0,
+          forwarded_count: 0,
+          is_verified: false,
+          session_data: olmEncrypt(publicKey, JSON.stringify(data)),
+        };
+        expected.set(`${roomId}|${sessionId}`, data);
+      }
+    }
+    const viaGo = await goMx.backup.decryptMany(privateKey, { rooms });
+    const viaWebCrypto = await mx.backup.decryptMany(privateKey, { rooms });
+    for (const result of [viaGo, viaWebCrypto]) {
+      assert.deepEqual(result.failures, []);
+      const got = new Map(result.sessions.map((x) => [`${x.roomId}|${x.sessionId}`, x.sessionData]));
+      assert.equal(got.size, expected.size);
+      for (const [k, v] of expected) assert.deepEqual(got.get(k), v, k);
+    }
+  });
+});
+
 describe('m.secret_storage.v1.curve25519-aes-sha2 vs libolm', () => {
   test(`ours encryptCurve25519 -> libolm PkDecryption (${N} round trips)`, async () => {
     for (let i = 0; i < N; i++) {
@@ -280,6 +314,10 @@ describe('Ed25519 signed JSON: libolm PkSigning -> ours signing.verify', () => {
       };
       assert.equal(await mx.signing.verify(signed, '@a:x', 'ed25519:DEV', pubA), true);
       assert.equal(await mx.signing.verify(signed, '@a:x', 'ed25519:DEV', pubB), false);
+      // no signature under that user / key id
+      assert.equal(await mx.signing.verify(signed, '@b:x', 'ed25519:DEV', pubA), false);
+      assert.equal(await mx.signing.verify(signed, '@a:x', 'ed25519:OTHER', pubA), false);
+      assert.equal(await mx.signing.verify(obj, '@a:x', 'ed25519:DEV', pubA), false);
     } finally {
       a.free();
       b.free();

@@ -10,7 +10,6 @@ import {
   diffieHellman,
   generateKeyPairSync,
   hkdfSync,
-  sign as nodeSign,
 } from 'node:crypto';
 import { b64, unb64 } from './random.mjs';
 
@@ -106,7 +105,6 @@ export function signingPayload(obj) {
 // Ed25519 / X25519 via node:crypto.
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 function rawPublic(keyObject) {
@@ -117,18 +115,6 @@ function rawPublic(keyObject) {
 export function ed25519PublicFromSeed(seed) {
   const priv = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return b64(rawPublic(createPublicKey(priv)));
-}
-
-/** Ed25519 signature (unpadded b64) of message with a 32-byte seed. */
-export function ed25519Sign(seed, message) {
-  const priv = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  return b64(nodeSign(null, Buffer.from(message, 'utf8'), priv));
-}
-
-/** X25519 public key (unpadded b64) for a 32-byte private key. */
-export function x25519PublicFromPrivate(priv) {
-  const key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, priv]), format: 'der', type: 'pkcs8' });
-  return b64(rawPublic(createPublicKey(key)));
 }
 
 /**
