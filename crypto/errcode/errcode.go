@@ -30,6 +30,17 @@ const (
 	BadMessage Code = "BAD_MESSAGE"
 	// UnsupportedAlgorithm: an algorithm name we do not implement.
 	UnsupportedAlgorithm Code = "UNSUPPORTED_ALGORITHM"
+	// BadPickle: stored state is damaged, truncated or of an unknown version.
+	BadPickle Code = "BAD_PICKLE"
+	// BadSignature: an Ed25519 signature did not verify.
+	BadSignature Code = "BAD_SIGNATURE"
+	// UnknownMessageIndex: a message key is not available (below a session's
+	// first known index, or skipped too far / already used).
+	UnknownMessageIndex Code = "UNKNOWN_MESSAGE_INDEX"
+	// ReplayedMessage: the same message index arrived again with a different event.
+	ReplayedMessage Code = "REPLAYED_MESSAGE"
+	// UnknownOneTimeKey: a pre-key message names a one-time or fallback key we do not hold.
+	UnknownOneTimeKey Code = "UNKNOWN_ONE_TIME_KEY"
 	// Internal: a bug in mxcrypto (including a recovered panic).
 	Internal Code = "INTERNAL"
 )

@@ -1,0 +1,43 @@
+package sealed
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+func TestSealOpen(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	msg := []byte("state")
+	s1, err := Seal(key, "olm.account", msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := Seal(key, "olm.account", msg)
+	if bytes.Equal(s1, s2) {
+		t.Fatal("two seals of the same value must differ (random nonce)")
+	}
+	got, err := Open(key, "olm.account", s1)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatal(got, err)
+	}
+	wrong := bytes.Repeat([]byte{8}, KeySize)
+	if _, err := Open(wrong, "olm.account", s1); errcode.Of(err) != errcode.WrongKey {
+		t.Fatal("wrong key:", err)
+	}
+	if _, err := Open(key, "olm.session", s1); errcode.Of(err) != errcode.WrongKey {
+		t.Fatal("wrong label:", err)
+	}
+	if _, err := Open(key, "olm.account", s1[:10]); errcode.Of(err) != errcode.BadPickle {
+		t.Fatal("truncated:", err)
+	}
+	bad := append([]byte{}, s1...)
+	bad[2] = 9
+	if _, err := Open(key, "olm.account", bad); errcode.Of(err) != errcode.BadPickle {
+		t.Fatal("version:", err)
+	}
+	if _, err := Seal(key[:5], "x", msg); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("short key:", err)
+	}
+}
