@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"encoding/json"
+	"strings"
 	"syscall/js"
 )
 
@@ -25,7 +26,9 @@ func ToJS(v any) js.Value {
 		return u
 	case RawJSON:
 		return jsonObj.Call("parse", string(x))
-	case string, bool, int, int64, float64:
+	case string:
+		return jsString(x)
+	case bool, int, int64, float64:
 		return js.ValueOf(x)
 	case map[string]any:
 		o := js.Global().Get("Object").New()
@@ -46,6 +49,16 @@ func ToJS(v any) js.Value {
 		}
 		return jsonObj.Call("parse", string(b))
 	}
+}
+
+// jsString converts a Go string. wasm_exec.js decodes strings with a
+// TextDecoder that drops one leading U+FEFF (byte order mark), so a string
+// that starts with one gets a second one to lose.
+func jsString(s string) js.Value {
+	if strings.HasPrefix(s, "\uFEFF") {
+		s = "\uFEFF" + s
+	}
+	return js.ValueOf(s)
 }
 
 // decodeJSON unmarshals an argument already checked to be JSON text.
