@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -30,7 +31,7 @@ func Marshal(data []byte) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, errcode.Wrap(errcode.BadInput, err, "not valid JSON")
 	}
-	if dec.More() {
+	if len(bytes.Trim(data[dec.InputOffset():], " \t\r\n")) != 0 {
 		return nil, errcode.New(errcode.BadInput, "not valid JSON: data after the value")
 	}
 	return Encode(v)
@@ -111,18 +112,26 @@ func writeNumber(buf *bytes.Buffer, s string) error {
 		buf.WriteString(strconv.FormatInt(n, 10))
 		return nil
 	}
-	f, _, err := big.ParseFloat(s, 10, 200, big.ToNearestEven)
-	if err != nil {
+	// A fraction or exponent: decide exactly, with a bounded exponent so
+	// "1e-1000000000" cannot cost (or round to) anything.
+	if e := strings.IndexAny(s, "eE"); e >= 0 {
+		exp, err := strconv.Atoi(strings.TrimPrefix(s[e+1:], "+"))
+		if err != nil || exp > 400 || exp < -400 {
+			return errcode.New(errcode.BadInput, "number %.40s is not an integer in the range canonical JSON allows (±(2^53-1))", s)
+		}
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
 		return errcode.New(errcode.BadInput, "bad number %q", s)
 	}
-	if !f.IsInt() {
-		return errcode.New(errcode.BadInput, "number %s is not an integer: canonical JSON allows integers only", s)
+	if !r.IsInt() {
+		return errcode.New(errcode.BadInput, "number %.40s is not an integer: canonical JSON allows integers only", s)
 	}
-	n, acc := f.Int64()
-	if acc != big.Exact || n > maxSafe || n < -maxSafe {
-		return errcode.New(errcode.BadInput, "number %s is outside the integer range canonical JSON allows (±(2^53-1))", s)
+	n := r.Num()
+	if !n.IsInt64() || n.Int64() > maxSafe || n.Int64() < -maxSafe {
+		return errcode.New(errcode.BadInput, "number %.40s is outside the integer range canonical JSON allows (±(2^53-1))", s)
 	}
-	buf.WriteString(strconv.FormatInt(n, 10))
+	buf.WriteString(strconv.FormatInt(n.Int64(), 10))
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzMarshal: Marshal never panics; rejections are BAD_INPUT; the output is
-// valid JSON, a fixed point (Marshal(Marshal(x)) == Marshal(x)), has the same
+// valid JSON, the input was one valid JSON text, a fixed point (Marshal(Marshal(x)) == Marshal(x)), has the same
 // value as the input, and contains no insignificant whitespace.
 func FuzzMarshal(f *testing.F) {
 	for _, vs := range [][]vector{specVectors, mautrixVectors, ruleVectors} {
@@ -46,13 +46,12 @@ func FuzzMarshal(f *testing.F) {
 		if err := json.Compact(&compact, out); err != nil || !bytes.Equal(compact.Bytes(), out) {
 			t.Fatalf("output %q has insignificant whitespace", out)
 		}
+		if !json.Valid(in) {
+			t.Fatalf("Marshal accepted %q, which is not one valid JSON text", in)
+		}
 		var a, b any
 		if err := json.Unmarshal(in, &a); err != nil {
-			// Marshal decodes only the first value; check that one.
-			dec := json.NewDecoder(bytes.NewReader(in))
-			if err := dec.Decode(&a); err != nil {
-				t.Fatalf("Marshal accepted %q that encoding/json cannot decode: %v", in, err)
-			}
+			t.Fatal(err)
 		}
 		if err := json.Unmarshal(out, &b); err != nil {
 			t.Fatal(err)

@@ -28,7 +28,12 @@ func DeriveKey(passphrase, salt string, iterations, bits int) ([]byte, error) {
 	if err := CheckParams(iterations, bits); err != nil {
 		return nil, err
 	}
-	return pbkdf2.Key(sha512.New, passphrase, []byte(salt), iterations, bits/8)
+	key, err := pbkdf2.Key(sha512.New, passphrase, []byte(salt), iterations, bits/8)
+	if err != nil {
+		// Only FIPS-only mode refuses (e.g. salts under 16 bytes).
+		return nil, errcode.Wrap(errcode.BadInput, err, "PBKDF2 refused these parameters")
+	}
+	return key, nil
 }
 
 // CheckParams rejects parameters no real key description has.

@@ -78,5 +78,8 @@ func ParseObject(data []byte) (map[string]any, error) {
 	if err := dec.Decode(&obj); err != nil || obj == nil {
 		return nil, errcode.New(errcode.BadInput, "expected a JSON object")
 	}
+	if len(bytes.Trim(data[dec.InputOffset():], " \t\r\n")) != 0 {
+		return nil, errcode.New(errcode.BadInput, "expected a JSON object: data after the object")
+	}
 	return obj, nil
 }

@@ -30,9 +30,17 @@ type Encrypted struct {
 // Encrypt encrypts secret under key, bound to the secret's name (the account
 // data type, e.g. "m.cross_signing.master").
 func Encrypt(key []byte, name string, secret []byte) (Encrypted, error) {
+	return encryptWithIV(key, name, secret, NewIV())
+}
+
+// NewIV returns a random IV with bit 63 clear: a 64-bit counter (WebCrypto's
+// length: 64, as matrix-js-sdk uses) can then never wrap into the high half,
+// so every CTR implementation produces the same stream.
+func NewIV() []byte {
 	iv := make([]byte, 16)
 	rand.Read(iv)
-	return encryptWithIV(key, name, secret, iv)
+	iv[8] &= 0x7f
+	return iv
 }
 
 func encryptWithIV(key []byte, name string, secret, iv []byte) (Encrypted, error) {
@@ -40,9 +48,8 @@ func encryptWithIV(key []byte, name string, secret, iv []byte) (Encrypted, error
 	if err != nil {
 		return Encrypted{}, err
 	}
-	// Bit 63 clear: a 64-bit counter (WebCrypto's length: 64, as matrix-js-sdk
-	// uses) can never wrap into the high half, so any CTR implementation agrees.
-	iv[8] &= 0x7f
+	// The IV is used as given: a stored key check must be recomputed with
+	// the stored IV unchanged. New IVs come from NewIV.
 	ct, err := aes256.XORKeyStreamCTR(aesKey, iv, secret)
 	if err != nil {
 		return Encrypted{}, err

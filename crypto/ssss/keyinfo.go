@@ -1,7 +1,6 @@
 package ssss
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
@@ -43,9 +42,7 @@ func (p *PassphraseInfo) KeyBits() int {
 // NewKeyInfo describes key for the aes-hmac-sha2 algorithm, with a fresh key
 // check. pass, when not nil, records how the key was derived.
 func NewKeyInfo(key []byte, name string, pass *PassphraseInfo) (KeyInfo, error) {
-	iv := make([]byte, 16)
-	rand.Read(iv)
-	check, err := encryptWithIV(key, "", make([]byte, 32), iv)
+	check, err := encryptWithIV(key, "", make([]byte, 32), NewIV())
 	if err != nil {
 		return KeyInfo{}, err
 	}
