@@ -179,9 +179,9 @@ function buildApi(rt) {
       decrypt: call('backup.decrypt'),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
     },
-    canonicalJSON: call('canonicalJSON'),
+    canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
-      verify: call('signing.verify'),
+      verify: signedJSONInput(call('signing.verify'), 'signing.verify'),
     },
     /** Internal: failure injection for tests. */
     _debug: {
@@ -189,6 +189,22 @@ function buildApi(rt) {
       exit: call('_debug.exit'),
       sleep: call('_debug.sleep'),
     },
+  };
+}
+
+// JSON.stringify turns NaN and ±Infinity into null, which would make canonical
+// JSON (and so a signature check) silently cover a different value. Refuse.
+function signedJSONInput(fn, name) {
+  return (value, ...rest) => {
+    try {
+      JSON.stringify(value, (_, v) => {
+        if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${v} is not a JSON number`);
+        return v;
+      });
+    } catch (e) {
+      return Promise.reject(mxError('BAD_INPUT', `${name}: value cannot be serialised as JSON: ${e.message}`));
+    }
+    return fn(value, ...rest);
   };
 }
 

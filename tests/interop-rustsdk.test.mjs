@@ -12,6 +12,7 @@ import { loadMx, loadRustSdk } from './helpers/peers.mjs';
 import {
   b64,
   randomInt,
+  randomKey,
   randomRoomId,
   randomSecret,
   randomSessionData,
@@ -19,7 +20,7 @@ import {
   randomSessionId,
   unb64,
 } from './helpers/random.mjs';
-import { assertBytes, assertUnpaddedB64, rejectsWithCode } from './helpers/util.mjs';
+import { assertBytes, assertSameText, assertUnpaddedB64, rejectsWithCode } from './helpers/util.mjs';
 
 const N = 200;
 
@@ -178,6 +179,18 @@ describe('m.secret_storage.v1.curve25519-aes-sha2 vs vodozemac PkEncryption/PkDe
       const secret = randomSecret();
       const enc = rustEncrypt(publicKey, secret);
       assert.equal(await mx.secretStorage.decryptCurve25519(enc, priv), secret);
+    }
+  });
+});
+
+describe('strings beginning with U+FEFF (BOM) vs vodozemac (which keeps it)', () => {
+  test('ours encryptCurve25519 -> vodozemac, and vodozemac -> ours decryptCurve25519', async () => {
+    for (const secret of ['\uFEFF', '\uFEFFabc', `\uFEFF${b64(randomKey())}`]) {
+      const { privateKey, publicKey } = await mx.backup.createKey();
+      const ours = await mx.secretStorage.encryptCurve25519(secret, publicKey);
+      assertSameText(rustDecryptString(privateKey, ours), secret, 'ours -> vodozemac');
+      const theirs = rustEncrypt(publicKey, secret);
+      assertSameText(await mx.secretStorage.decryptCurve25519(theirs, privateKey), secret, 'vodozemac -> ours');
     }
   });
 });

@@ -453,6 +453,9 @@ describe('§2 canonical JSON and signed JSON', () => {
     [['"\\/'], '["\\"\\\\/"]'],
     [{ c: '\u0001\u000b\u001f\b\t\n\f\r' }, '{"c":"\\u0001\\u000b\\u001f\\b\\t\\n\\f\\r"}'],
     [{ '\uff61': 1, '\u{1f600}': 2 }, '{"\uff61":1,"\u{1f600}":2}'],
+    // literal, unlike Go's encoding/json (keys.md §1.1 pitfalls)
+    [{ a: '\u2028\u2029<>&\u007f' }, '{"a":"\u2028\u2029<>&\u007f"}'],
+    [{ a: [], b: {}, c: [[]], d: [-9007199254740991, -1] }, '{"a":[],"b":{},"c":[[]],"d":[-9007199254740991,-1]}'],
   ];
   for (const [input, expected] of cases) {
     test(`canonicalJSON(${JSON.stringify(input)})`, async () => {

@@ -11,6 +11,17 @@ export function loadMx() {
   return mxPromise;
 }
 
+let mxGoPromise;
+/**
+ * The mxcrypto API with `webCrypto: false`: every operation runs in Go. In
+ * Node the default instance derives PBKDF2 keys and does decryptMany's
+ * X25519 with WebCrypto, so the Go implementations are only reached this way.
+ */
+export function loadMxGoOnly() {
+  mxGoPromise ??= import('../../jsbridge/index.mjs').then(({ init }) => init({ webCrypto: false }));
+  return mxGoPromise;
+}
+
 let olmPromise;
 /** libolm 3.2.15 (@matrix-org/olm), initialised. */
 export function loadOlm() {

@@ -66,7 +66,12 @@ export function randomString(maxLen = 48, { minLen = 1, nul = false, ascii = fal
       continue;
     }
     const [lo, hi] = ascii ? [0x20, 0x7e] : pick(RANGES);
-    out += String.fromCodePoint(lo + randomInt(hi - lo + 1));
+    let cp = lo + randomInt(hi - lo + 1);
+    // A leading U+FEFF (BOM) is dropped by TextDecoder-based decoders (js-sdk's
+    // decrypt, and see the dedicated BOM tests); keep it out of position 0 here
+    // so random round trips stay deterministic. Mid-string U+FEFF stays in.
+    if (i === 0 && cp === 0xfeff) cp = 0xfefe;
+    out += String.fromCodePoint(cp);
   }
   return out;
 }

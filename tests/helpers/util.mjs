@@ -15,6 +15,15 @@ import { b64, unb64 } from './random.mjs';
 
 export const hex = (bytes) => Buffer.from(bytes).toString('hex');
 
+/** A string with everything outside printable ASCII shown as \u{…}, for messages. */
+export const escapeText = (s) =>
+  typeof s === 'string' ? `"${s.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`)}"` : String(s);
+
+/** Strict string equality with a readable message for invisible characters. */
+export function assertSameText(actual, expected, label = 'text') {
+  assert.ok(actual === expected, `${label}: got ${escapeText(actual)}, expected ${escapeText(expected)}`);
+}
+
 /** actual must be a Uint8Array with exactly the expected bytes. */
 export function assertBytes(actual, expected, message = 'bytes differ') {
   assert.ok(actual instanceof Uint8Array, `${message}: expected a Uint8Array, got ${Object.prototype.toString.call(actual)}`);
