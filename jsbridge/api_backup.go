@@ -25,13 +25,16 @@ func backupAPI() js.Value {
 		"encrypt": Async("backup.encrypt", func(a *Args) Work {
 			pub := a.String(0, "publicKey")
 			data := a.JSON(1, "sessionData")
-			return func() (any, error) { return backup.Encrypt(pub, data) }
+			return func() (any, error) {
+				m, err := backup.Encrypt(pub, data)
+				return pkMessageJS(m), err
+			}
 		}),
 		"decrypt": Async("backup.decrypt", func(a *Args) Work {
 			priv := a.Bytes(0, "privateKey", pk.KeySize)
 			encJSON := a.JSON(1, "encrypted")
 			return func() (any, error) {
-				m, err := decodeMessage(encJSON)
+				m, err := pkMessageArg(encJSON, "encrypted")
 				if err != nil {
 					return nil, err
 				}
@@ -50,7 +53,11 @@ func backupAPI() js.Value {
 				if !onProgress.IsUndefined() {
 					progress = func(done, total int) { onProgress.Invoke(done, total) }
 				}
-				return backup.DecryptMany(priv, body, progress)
+				r, err := backup.DecryptMany(priv, body, progress)
+				if err != nil {
+					return nil, err
+				}
+				return decryptManyJS(r), nil
 			}
 		}),
 		"_decryptSharedBatch": Async("backup.decryptMany", decryptSharedBatch),

@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"syscall/js"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
@@ -26,7 +25,7 @@ func secretStorageAPI() js.Value {
 				if err := passphrase.CheckParams(iterations, passphrase.DefaultBits); err != nil {
 					return nil, err
 				}
-				return ssss.PassphraseInfo{Algorithm: passphrase.Algorithm, Salt: passphrase.NewSalt(32), Iterations: iterations, Bits: passphrase.DefaultBits}, nil
+				return passphraseInfoJS(&ssss.PassphraseInfo{Algorithm: passphrase.Algorithm, Salt: passphrase.NewSalt(32), Iterations: iterations, Bits: passphrase.DefaultBits}), nil
 			}
 		}),
 		"_describeKey": Async("secretStorage.createKey", func(a *Args) Work {
@@ -34,20 +33,24 @@ func secretStorageAPI() js.Value {
 			name := a.OptString(1, "name", "")
 			info := a.JSON(2, "passphraseInfo")
 			return func() (any, error) {
-				var p ssss.PassphraseInfo
-				if err := decodeJSON(info, &p); err != nil {
-					return nil, errcode.Wrap(errcode.BadInput, err, "passphrase info")
+				o, err := parseObject(info, "passphraseInfo")
+				if err != nil {
+					return nil, err
 				}
-				return describeKey(key, name, &p)
+				p := passphraseInfo(o)
+				if err := o.Err(); err != nil {
+					return nil, err
+				}
+				return describeKey(key, name, p)
 			}
 		}),
 		"checkKey": Async("secretStorage.checkKey", func(a *Args) Work {
 			key := a.Bytes(0, "key", ssss.KeySize)
 			infoJSON := a.JSON(1, "keyInfo")
 			return func() (any, error) {
-				var info ssss.KeyInfo
-				if err := decodeJSON(infoJSON, &info); err != nil {
-					return nil, errcode.Wrap(errcode.BadInput, err, "keyInfo is not a key description")
+				info, err := keyInfoArg(infoJSON, "keyInfo")
+				if err != nil {
+					return nil, err
 				}
 				return ssss.CheckKey(key, info)
 			}
@@ -56,16 +59,19 @@ func secretStorageAPI() js.Value {
 			secret := a.String(0, "secret")
 			key := a.Bytes(1, "key", ssss.KeySize)
 			name := a.String(2, "name")
-			return func() (any, error) { return ssss.Encrypt(key, name, []byte(secret)) }
+			return func() (any, error) {
+				e, err := ssss.Encrypt(key, name, []byte(secret))
+				return aesHmacJS(e), err
+			}
 		}),
 		"decrypt": Async("secretStorage.decrypt", func(a *Args) Work {
 			encJSON := a.JSON(0, "encrypted")
 			key := a.Bytes(1, "key", ssss.KeySize)
 			name := a.String(2, "name")
 			return func() (any, error) {
-				var e ssss.Encrypted
-				if err := decodeJSON(encJSON, &e); err != nil {
-					return nil, errcode.Wrap(errcode.BadInput, err, "encrypted must be {iv, ciphertext, mac} strings")
+				e, err := aesHmacArg(encJSON, "encrypted")
+				if err != nil {
+					return nil, err
 				}
 				pt, err := ssss.Decrypt(key, name, e)
 				return string(pt), err
@@ -74,13 +80,16 @@ func secretStorageAPI() js.Value {
 		"encryptCurve25519": Async("secretStorage.encryptCurve25519", func(a *Args) Work {
 			secret := a.String(0, "secret")
 			pub := a.String(1, "publicKey")
-			return func() (any, error) { return ssss.EncryptCurve25519(pub, []byte(secret)) }
+			return func() (any, error) {
+				m, err := ssss.EncryptCurve25519(pub, []byte(secret))
+				return pkMessageJS(m), err
+			}
 		}),
 		"decryptCurve25519": Async("secretStorage.decryptCurve25519", func(a *Args) Work {
 			encJSON := a.JSON(0, "encrypted")
 			priv := a.Bytes(1, "privateKey", pk.KeySize)
 			return func() (any, error) {
-				m, err := decodeMessage(encJSON)
+				m, err := pkMessageArg(encJSON, "encrypted")
 				if err != nil {
 					return nil, err
 				}
@@ -100,13 +109,5 @@ func describeKey(key []byte, name string, pass *ssss.PassphraseInfo) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"keyId": ssss.NewKeyID(), "key": key, "keyInfo": info, "recoveryKey": rk}, nil
-}
-
-func decodeMessage(data []byte) (pk.Message, error) {
-	var m pk.Message
-	if err := decodeJSON(data, &m); err != nil {
-		return m, errcode.Wrap(errcode.BadInput, err, "encrypted must be {ciphertext, ephemeral, mac} strings")
-	}
-	return m, nil
+	return map[string]any{"keyId": ssss.NewKeyID(), "key": key, "keyInfo": keyInfoJS(info), "recoveryKey": rk}, nil
 }

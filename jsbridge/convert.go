@@ -3,7 +3,7 @@
 package jsbridge
 
 import (
-	"encoding/json"
+	"fmt"
 	"strings"
 	"syscall/js"
 )
@@ -12,8 +12,7 @@ import (
 type RawJSON []byte
 
 // ToJS converts a Go result: []byte becomes a Uint8Array, maps and slices
-// become objects and arrays, RawJSON and any other type (structs) go through
-// JSON.
+// become objects and arrays, RawJSON goes through JSON.parse.
 func ToJS(v any) js.Value {
 	switch x := v.(type) {
 	case nil:
@@ -43,11 +42,9 @@ func ToJS(v any) js.Value {
 		}
 		return arr
 	default:
-		b, err := json.Marshal(x)
-		if err != nil {
-			panic("jsbridge: result not serialisable: " + err.Error())
-		}
-		return jsonObj.Call("parse", string(b))
+		// Results are built from the cases above; anything else is a bug
+		// (recovered into INTERNAL by the caller).
+		panic(fmt.Sprintf("jsbridge: no conversion for a %T result", v))
 	}
 }
 
@@ -59,9 +56,4 @@ func jsString(s string) js.Value {
 		s = "\uFEFF" + s
 	}
 	return js.ValueOf(s)
-}
-
-// decodeJSON unmarshals an argument already checked to be JSON text.
-func decodeJSON(data []byte, v any) error {
-	return json.Unmarshal(data, v)
 }

@@ -308,26 +308,36 @@ async function decryptMany(rt, privateKey, roomKeys, opts) {
   return { sessions, failures };
 }
 
+// Same checks and order as the Go path (backup.ParseRoomKeys).
 function flatten(rooms) {
   const out = [];
-  for (const roomId of Object.keys(rooms).sort(byCodeUnits)) {
+  for (const roomId of Object.keys(rooms).sort(byCodePoints)) {
     const sessions = rooms[roomId]?.sessions;
-    if (sessions === null || typeof sessions !== 'object') continue;
-    for (const sessionId of Object.keys(sessions).sort(byCodeUnits)) {
+    if (rooms[roomId] === null || typeof rooms[roomId] !== 'object' || sessions === null || typeof sessions !== 'object' || Array.isArray(sessions)) {
+      throw mxError('BAD_INPUT', 'backup.decryptMany: roomKeys.rooms[room].sessions must be an object');
+    }
+    for (const sessionId of Object.keys(sessions).sort(byCodePoints)) {
       out.push({ roomId, sessionId, record: sessions[sessionId] });
     }
   }
   return out;
 }
 
-// Go sorts by UTF-8 bytes, which is code point order; match it.
-function byCodeUnits(a, b) {
-  const ca = [...a], cb = [...b];
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const d = ca[i].codePointAt(0) - cb[i].codePointAt(0);
-    if (d) return d;
+// Go sorts by UTF-8 bytes, which is code point order; JS's default sort is
+// UTF-16 code unit order, which differs only when a string has a character
+// above U+FFFF (surrogates, D800–DFFF) where another has one in E000–FFFF.
+function byCodePoints(a, b) {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x !== y) {
+      const xs = x >= 0xd800 && x <= 0xdfff, ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1;
+      return x - y;
+    }
   }
-  return ca.length - cb.length;
+  return a.length - b.length;
 }
 
 async function startChunk(priv, entries) {

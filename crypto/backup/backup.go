@@ -6,11 +6,9 @@
 package backup
 
 import (
-	"bytes"
-	"encoding/json"
-
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 )
 
@@ -42,8 +40,8 @@ func Encrypt(publicKey string, sessionData []byte) (EncryptedSessionData, error)
 	return pk.Encrypt(pub, sessionData)
 }
 
-// Decrypt returns the session data JSON object.
-func Decrypt(privateKey []byte, m EncryptedSessionData) (json.RawMessage, error) {
+// Decrypt returns the session data, checked to be a JSON object.
+func Decrypt(privateKey []byte, m EncryptedSessionData) ([]byte, error) {
 	pt, err := pk.Decrypt(privateKey, m)
 	if err != nil {
 		return nil, err
@@ -51,14 +49,11 @@ func Decrypt(privateKey []byte, m EncryptedSessionData) (json.RawMessage, error)
 	return checkPlaintext(pt)
 }
 
-func checkPlaintext(pt []byte) (json.RawMessage, error) {
+func checkPlaintext(pt []byte) ([]byte, error) {
 	if !isJSONObject(pt) {
 		return nil, errcode.New(errcode.BadMessage, "decrypted session data is not a JSON object: the backup entry is corrupt")
 	}
 	return pt, nil
 }
 
-func isJSONObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
-}
+func isJSONObject(b []byte) bool { return jsonvalue.IsObject(b) }

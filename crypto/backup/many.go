@@ -2,20 +2,13 @@ package backup
 
 import (
 	"crypto/ecdh"
-	"encoding/json"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 )
-
-// RoomKeys is the body of GET /room_keys/keys.
-type RoomKeys struct {
-	Rooms map[string]struct {
-		Sessions map[string]json.RawMessage `json:"sessions"`
-	} `json:"rooms"`
-}
 
 // KeyBackupData is one per-session record of a backup.
 type KeyBackupData struct {
@@ -31,10 +24,10 @@ type Entry struct {
 	SessionID string `json:"sessionId"`
 }
 
-// Session is a decrypted backup entry.
+// Session is a decrypted backup entry; SessionData is a JSON object.
 type Session struct {
 	Entry
-	SessionData json.RawMessage `json:"sessionData"`
+	SessionData []byte
 }
 
 // Failure is an entry that could not be decrypted, with the code saying why:
@@ -42,13 +35,13 @@ type Session struct {
 // (corrupt entry).
 type Failure struct {
 	Entry
-	Code errcode.Code `json:"code"`
+	Code errcode.Code
 }
 
 // Result of DecryptMany. Sessions and Failures are sorted by room then session.
 type Result struct {
-	Sessions []Session `json:"sessions"`
-	Failures []Failure `json:"failures"`
+	Sessions []Session
+	Failures []Failure
 }
 
 // Pending is one entry waiting to be decrypted: either a parsed record or the
@@ -62,22 +55,56 @@ type Pending struct {
 // ParseRoomKeys flattens a GET /room_keys/keys body into entries in a stable
 // order. Entries whose record is malformed carry their error.
 func ParseRoomKeys(body []byte) ([]Pending, error) {
-	var rk RoomKeys
-	if err := json.Unmarshal(body, &rk); err != nil || rk.Rooms == nil {
+	v, err := jsonvalue.Parse(body)
+	if err != nil {
+		return nil, errcode.Context(err, "room keys body")
+	}
+	top, err := jsonvalue.AsObject(v, "roomKeys")
+	if err != nil || !top.Has("rooms") {
 		return nil, errcode.New(errcode.BadInput, "expected the body of GET /room_keys/keys: an object with a \"rooms\" object")
 	}
+	rooms := top.Object("rooms")
+	if err := top.Err(); err != nil {
+		return nil, err
+	}
 	var out []Pending
-	for _, roomID := range sortedKeys(rk.Rooms) {
-		sessions := rk.Rooms[roomID].Sessions
-		for _, sessionID := range sortedKeys(sessions) {
+	for _, roomID := range sorted(rooms.Keys()) {
+		room, err := jsonvalue.AsObject(rooms.Raw(roomID), "roomKeys.rooms[room]")
+		if err != nil {
+			return nil, err
+		}
+		sessions, ok := room.Raw("sessions").(map[string]any)
+		if !ok {
+			return nil, errcode.New(errcode.BadInput, "roomKeys.rooms[room].sessions must be an object")
+		}
+		for _, sessionID := range sorted(mapKeys(sessions)) {
 			p := Pending{Entry: Entry{roomID, sessionID}}
-			if err := json.Unmarshal(sessions[sessionID], &p.Data); err != nil {
-				p.Err = errcode.New(errcode.BadInput, "backup record is not a KeyBackupData object")
-			}
+			p.Data, p.Err = parseRecord(sessions[sessionID])
 			out = append(out, p)
 		}
 	}
 	return out, nil
+}
+
+// parseRecord reads a KeyBackupData object. Only session_data is needed to
+// decrypt; the other fields are checked when present.
+func parseRecord(v any) (KeyBackupData, error) {
+	rec, err := jsonvalue.AsObject(v, "backup record")
+	if err != nil {
+		return KeyBackupData{}, err
+	}
+	sd := rec.Object("session_data")
+	d := KeyBackupData{
+		FirstMessageIndex: rec.OptInt("first_message_index", 0),
+		ForwardedCount:    rec.OptInt("forwarded_count", 0),
+		IsVerified:        rec.Bool("is_verified"),
+		SessionData: EncryptedSessionData{
+			Ciphertext: sd.String("ciphertext"),
+			Ephemeral:  sd.String("ephemeral"),
+			MAC:        sd.String("mac"),
+		},
+	}
+	return d, rec.Err()
 }
 
 // DecryptMany decrypts every entry of a GET /room_keys/keys body. progress,
@@ -97,7 +124,7 @@ func DecryptMany(privateKey []byte, body []byte, progress func(done, total int))
 	res := &Result{Sessions: make([]Session, 0, len(entries)), Failures: []Failure{}}
 	for i, e := range entries {
 		data, err := e.Data.SessionData, e.Err
-		var pt json.RawMessage
+		var pt []byte
 		if err == nil {
 			var shared []byte
 			shared, err = sharedSecret(priv, data.Ephemeral)
@@ -114,7 +141,7 @@ func DecryptMany(privateKey []byte, body []byte, progress func(done, total int))
 }
 
 // DecryptShared finishes one entry whose X25519 shared secret is known.
-func DecryptShared(shared []byte, m EncryptedSessionData) (json.RawMessage, error) {
+func DecryptShared(shared []byte, m EncryptedSessionData) ([]byte, error) {
 	pt, err := pk.DecryptShared(shared, m)
 	if err != nil {
 		return nil, err
@@ -122,7 +149,7 @@ func DecryptShared(shared []byte, m EncryptedSessionData) (json.RawMessage, erro
 	return checkPlaintext(pt)
 }
 
-func (r *Result) add(e Entry, pt json.RawMessage, err error) {
+func (r *Result) add(e Entry, pt []byte, err error) {
 	if err != nil {
 		r.Failures = append(r.Failures, Failure{Entry: e, Code: errcode.Of(err)})
 		return
@@ -143,11 +170,15 @@ func sharedSecret(priv *ecdh.PrivateKey, ephemeral string) ([]byte, error) {
 	return shared, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func mapKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
+	return keys
+}
+
+func sorted(keys []string) []string {
 	slices.Sort(keys)
 	return keys
 }

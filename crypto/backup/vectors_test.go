@@ -406,11 +406,6 @@ func TestDecryptMany(t *testing.T) {
 	if len(calls) == 0 || calls[len(calls)-1] != [2]int{5, 5} {
 		t.Errorf("progress calls %v", calls)
 	}
-	// The result is what the JS bridge serialises.
-	out, err := json.Marshal(res)
-	if err != nil || !bytes.Contains(out, []byte(`"code":"WRONG_KEY"`)) || !bytes.Contains(out, []byte(`"sessionId":"mautrix"`)) {
-		t.Errorf("JSON %s, %v", out, err)
-	}
 
 	// Nothing to do: empty, never nil, slices.
 	res, err = backup.DecryptMany(mustHex(t, aliceHex), []byte(`{"rooms":{}}`), nil)

@@ -2,12 +2,12 @@
 // code point, no whitespace, integers only, strings escaped minimally.
 //
 // encoding/json is not canonical (it escapes <>&, U+2028/9 and orders struct
-// fields by declaration), so values are parsed generically and re-emitted.
+// fields by declaration), so values are parsed generically (package
+// jsonvalue) and re-emitted.
 package canonicaljson
 
 import (
 	"bytes"
-	"encoding/json"
 	"math/big"
 	"slices"
 	"strconv"
@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 // maxSafe is 2^53-1, the largest integer canonical JSON allows.
@@ -25,20 +26,15 @@ const maxDepth = 100
 
 // Marshal re-encodes a JSON text canonically.
 func Marshal(data []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, errcode.Wrap(errcode.BadInput, err, "not valid JSON")
-	}
-	if len(bytes.Trim(data[dec.InputOffset():], " \t\r\n")) != 0 {
-		return nil, errcode.New(errcode.BadInput, "not valid JSON: data after the value")
+	v, err := jsonvalue.Parse(data)
+	if err != nil {
+		return nil, err
 	}
 	return Encode(v)
 }
 
 // Encode writes a value made of map[string]any, []any, string, bool, nil,
-// json.Number, float64 and Go integers.
+// jsonvalue.Number, float64 and Go integers.
 func Encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := encode(&buf, v, 0); err != nil {
@@ -58,7 +54,7 @@ func encode(buf *bytes.Buffer, v any, depth int) error {
 		buf.WriteString(strconv.FormatBool(x))
 	case string:
 		writeString(buf, x)
-	case json.Number:
+	case jsonvalue.Number:
 		return writeNumber(buf, string(x))
 	case float64:
 		return writeNumber(buf, strconv.FormatFloat(x, 'g', -1, 64))

@@ -1,12 +1,12 @@
 package canonicaljson_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 type vector struct{ in, want string }
@@ -130,14 +130,14 @@ func TestRejects(t *testing.T) {
 
 func TestEncodeGoValues(t *testing.T) {
 	got, err := canonicaljson.Encode(map[string]any{
-		"int": 1, "int64": int64(-2), "float": 3.0, "num": json.Number("4e0"),
+		"int": 1, "int64": int64(-2), "float": 3.0, "num": jsonvalue.Number("4e0"),
 		"list": []any{"x", nil, true}, "map": map[string]any{},
 	})
 	want := `{"float":3,"int":1,"int64":-2,"list":["x",null,true],"map":{},"num":4}`
 	if err != nil || string(got) != want {
 		t.Fatalf("got %s, %v", got, err)
 	}
-	for _, v := range []any{1.5, int64(1 << 53), struct{}{}, []string{"a"}, map[string]string{}, uint8(1), json.Number("x")} {
+	for _, v := range []any{1.5, int64(1 << 53), struct{}{}, []string{"a"}, map[string]string{}, uint8(1), jsonvalue.Number("x")} {
 		if got, err := canonicaljson.Encode(v); errcode.Of(err) != errcode.BadInput {
 			t.Errorf("Encode(%#v) = %s, %v", v, got, err)
 		}

@@ -4,13 +4,11 @@
 package signing
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"encoding/json"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 // SigningBytes returns the bytes a signature covers.
@@ -72,14 +70,5 @@ func Sign(obj map[string]any, entity, keyID string, priv ed25519.PrivateKey) (st
 
 // ParseObject parses a JSON object keeping numbers exact.
 func ParseObject(data []byte) (map[string]any, error) {
-	var obj map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return nil, errcode.New(errcode.BadInput, "expected a JSON object")
-	}
-	if len(bytes.Trim(data[dec.InputOffset():], " \t\r\n")) != 0 {
-		return nil, errcode.New(errcode.BadInput, "expected a JSON object: data after the object")
-	}
-	return obj, nil
+	return jsonvalue.ParseObject(data)
 }

@@ -3,10 +3,10 @@ package signing_test
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 )
 
@@ -200,7 +200,7 @@ func TestVerifyNegative(t *testing.T) {
 	check("signature not base64", sig("!!!"), alice, dev.keyID, dev.pub)
 	check("signature short", sig("LmQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0"), alice, dev.keyID, dev.pub)
 	check("signature empty", sig(""), alice, dev.keyID, dev.pub)
-	check("signature a number", sig(json.Number("1")), alice, dev.keyID, dev.pub)
+	check("signature a number", sig(jsonvalue.Number("1")), alice, dev.keyID, dev.pub)
 	check("signature altered", sig("LnQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0Aw"), alice, dev.keyID, dev.pub)
 
 	obj = mustObject(t, dev.json)
@@ -246,7 +246,7 @@ func TestVerifyErrors(t *testing.T) {
 		t.Errorf("public key not base64: %v", err)
 	}
 	// An object canonical JSON cannot encode cannot be verified (or signed).
-	obj["float"] = json.Number("1.5")
+	obj["float"] = jsonvalue.Number("1.5")
 	if _, err := signing.Verify(obj, alice, "ed25519:test_device", devicePub); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("float in object: %v", err)
 	}
@@ -257,7 +257,7 @@ func TestVerifyErrors(t *testing.T) {
 
 func TestParseObject(t *testing.T) {
 	obj, err := signing.ParseObject([]byte(`{"n":9007199254740991}`))
-	if err != nil || obj["n"] != json.Number("9007199254740991") {
+	if err != nil || obj["n"] != jsonvalue.Number("9007199254740991") {
 		t.Fatalf("%v, %v", obj, err)
 	}
 	for _, bad := range []string{"", "null", "[]", `"x"`, "1", "{"} {

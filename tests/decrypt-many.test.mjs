@@ -1,0 +1,54 @@
+// backup.decryptMany: the WebCrypto fast path and the Go path agree on order,
+// validation and progress.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { init } from '../jsbridge/index.mjs';
+
+const fast = await init();
+const goOnly = await init({ webCrypto: false });
+const key = await fast.backup.createKey();
+
+async function body(roomIds, sessionIds) {
+  const rooms = {};
+  for (const r of roomIds) {
+    rooms[r] = { sessions: {} };
+    for (const s of sessionIds) {
+      rooms[r].sessions[s] = { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: await fast.backup.encrypt(key.publicKey, { r, s }) };
+    }
+  }
+  return { rooms };
+}
+
+test('both paths return sessions in code point order, even past U+FFFF', async () => {
+  // UTF-16 order would put the astral 😀 (D83D DE00) before U+E000; code point order after.
+  const ids = ['\u{E000}', '😀', 'a', 'Z', 'ä', '\u{10000}', '\u{FFFF}'];
+  const b = await body(['!b', '!a'], ids);
+  const want = [];
+  for (const r of ['!a', '!b']) for (const s of [...ids].sort((x, y) => (x === y ? 0 : [...x][0].codePointAt(0) - [...y][0].codePointAt(0)))) want.push(`${r}|${s}`);
+  for (const mx of [fast, goOnly]) {
+    const res = await mx.backup.decryptMany(key.privateKey, b);
+    assert.deepEqual(res.sessions.map((x) => `${x.roomId}|${x.sessionId}`), want);
+    for (const x of res.sessions) assert.deepEqual(x.sessionData, { r: x.roomId, s: x.sessionId });
+    assert.deepEqual(res.failures, []);
+  }
+});
+
+test('both paths reject a malformed body with BAD_INPUT', async () => {
+  for (const bad of [{ rooms: { '!r': [] } }, { rooms: { '!r': { sessions: null } } }, { rooms: { '!r': {} } }, {}, { rooms: 5 }]) {
+    for (const mx of [fast, goOnly]) {
+      await assert.rejects(mx.backup.decryptMany(key.privateKey, bad), (e) => e.code === 'BAD_INPUT', JSON.stringify(bad));
+    }
+  }
+});
+
+test('progress is reported up to the total, in order', async () => {
+  const b = await body(['!r'], Array.from({ length: 700 }, (_, i) => `s${i}`));
+  for (const mx of [fast, goOnly]) {
+    const seen = [];
+    const res = await mx.backup.decryptMany(key.privateKey, b, { onProgress: (done, total) => seen.push([done, total]) });
+    assert.equal(res.sessions.length, 700);
+    assert.ok(seen.length >= 2);
+    assert.deepEqual(seen.at(-1), [700, 700]);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i][0] > seen[i - 1][0]);
+  }
+});
