@@ -1,0 +1,132 @@
+package megolm
+
+import (
+	"encoding/json"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+// ReplayGuard remembers which event was first decrypted at each (session,
+// message index). Megolm lets anyone holding a message decrypt it again, so a
+// server (or anyone who can inject events) could resend an old message as a
+// new event; the spec asks clients to reject a repeated index while still
+// allowing the same event to be decrypted again (e.g. after a restart, or
+// when the timeline is re-fetched). Sessions are keyed by session id alone:
+// it is the Ed25519 public key, globally unique. Safe for concurrent use.
+type ReplayGuard struct {
+	mu   sync.Mutex
+	seen map[string]map[uint32]string // session id → index → event id
+}
+
+// NewReplayGuard returns an empty guard.
+func NewReplayGuard() *ReplayGuard {
+	return &ReplayGuard{seen: map[string]map[uint32]string{}}
+}
+
+// Check records that eventID decrypted at (sessionID, index). It returns a
+// ReplayedMessage error, recording nothing, when a different event was
+// already recorded there; the same event again is fine. Call it after a
+// successful decryption and discard the plaintext on error.
+func (g *ReplayGuard) Check(sessionID string, index uint32, eventID string) error {
+	if sessionID == "" || eventID == "" {
+		return errcode.New(errcode.BadInput, "replay check needs a session id and an event id")
+	}
+	if !utf8.ValidString(sessionID) || !utf8.ValidString(eventID) {
+		// JSON (Export) could not keep them exactly.
+		return errcode.New(errcode.BadInput, "replay check: session id and event id must be valid UTF-8")
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	byIndex := g.seen[sessionID]
+	if prev, ok := byIndex[index]; ok {
+		if prev != eventID {
+			return errcode.New(errcode.ReplayedMessage, "message index %d of session %s was already used by event %s, now again by %s: possible replay attack", index, sessionID, prev, eventID)
+		}
+		return nil
+	}
+	if byIndex == nil {
+		byIndex = map[uint32]string{}
+		g.seen[sessionID] = byIndex
+	}
+	byIndex[index] = eventID
+	return nil
+}
+
+// Forget drops everything recorded for a session (e.g. when it is deleted).
+func (g *ReplayGuard) Forget(sessionID string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.seen, sessionID)
+}
+
+// Len is the number of recorded (session, index) pairs.
+func (g *ReplayGuard) Len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, m := range g.seen {
+		n += len(m)
+	}
+	return n
+}
+
+// replayVersion is the version of the Export format.
+const replayVersion = 1
+
+type replayJSON struct {
+	Version  int                          `json:"version"`
+	Sessions map[string]map[string]string `json:"sessions"`
+}
+
+// Export serialises the guard as JSON:
+// {"version":1,"sessions":{"<session id>":{"<index>":"<event id>",…},…}}.
+// Map keys are sorted, so equal guards export equal bytes.
+func (g *ReplayGuard) Export() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := replayJSON{Version: replayVersion, Sessions: make(map[string]map[string]string, len(g.seen))}
+	for sid, byIndex := range g.seen {
+		m := make(map[string]string, len(byIndex))
+		for i, ev := range byIndex {
+			m[strconv.FormatUint(uint64(i), 10)] = ev
+		}
+		out.Sessions[sid] = m
+	}
+	b, _ := json.Marshal(out) // strings and maps only: cannot fail
+	return b
+}
+
+// ImportReplayGuard reads what Export wrote. Anything else is BadInput.
+func ImportReplayGuard(data []byte) (*ReplayGuard, error) {
+	var in replayJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, errcode.Wrap(errcode.BadInput, err, "replay guard data is not the expected JSON")
+	}
+	if in.Version != replayVersion {
+		return nil, errcode.New(errcode.BadInput, "replay guard data version %d is not supported (expected %d)", in.Version, replayVersion)
+	}
+	g := NewReplayGuard()
+	for sid, byIndex := range in.Sessions {
+		if sid == "" {
+			return nil, errcode.New(errcode.BadInput, "replay guard data has an empty session id")
+		}
+		m := make(map[uint32]string, len(byIndex))
+		for is, ev := range byIndex {
+			i, err := strconv.ParseUint(is, 10, 32)
+			if err != nil || strconv.FormatUint(i, 10) != is {
+				return nil, errcode.New(errcode.BadInput, "replay guard data: %q is not a message index", is)
+			}
+			if ev == "" {
+				return nil, errcode.New(errcode.BadInput, "replay guard data: empty event id at index %d of session %s", i, sid)
+			}
+			m[uint32(i)] = ev
+		}
+		if len(m) > 0 {
+			g.seen[sid] = m
+		}
+	}
+	return g, nil
+}
