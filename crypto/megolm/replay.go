@@ -1,12 +1,13 @@
 package megolm
 
 import (
-	"encoding/json"
 	"strconv"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 // ReplayGuard remembers which event was first decrypted at each (session,
@@ -76,48 +77,63 @@ func (g *ReplayGuard) Len() int {
 // replayVersion is the version of the Export format.
 const replayVersion = 1
 
-type replayJSON struct {
-	Version  int                          `json:"version"`
-	Sessions map[string]map[string]string `json:"sessions"`
-}
-
 // Export serialises the guard as JSON:
 // {"version":1,"sessions":{"<session id>":{"<index>":"<event id>",…},…}}.
 // Map keys are sorted, so equal guards export equal bytes.
 func (g *ReplayGuard) Export() []byte {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := replayJSON{Version: replayVersion, Sessions: make(map[string]map[string]string, len(g.seen))}
+	sessions := make(map[string]any, len(g.seen))
 	for sid, byIndex := range g.seen {
-		m := make(map[string]string, len(byIndex))
+		m := make(map[string]any, len(byIndex))
 		for i, ev := range byIndex {
 			m[strconv.FormatUint(uint64(i), 10)] = ev
 		}
-		out.Sessions[sid] = m
+		sessions[sid] = m
 	}
-	b, _ := json.Marshal(out) // strings and maps only: cannot fail
+	// Strings, maps and a small integer only: cannot fail.
+	b, _ := canonicaljson.Encode(map[string]any{"version": replayVersion, "sessions": sessions})
 	return b
 }
 
 // ImportReplayGuard reads what Export wrote. Anything else is BadInput.
 func ImportReplayGuard(data []byte) (*ReplayGuard, error) {
-	var in replayJSON
-	if err := json.Unmarshal(data, &in); err != nil {
+	v, err := jsonvalue.Parse(data)
+	if err != nil {
 		return nil, errcode.Wrap(errcode.BadInput, err, "replay guard data is not the expected JSON")
 	}
-	if in.Version != replayVersion {
-		return nil, errcode.New(errcode.BadInput, "replay guard data version %d is not supported (expected %d)", in.Version, replayVersion)
+	top, err := jsonvalue.AsObject(v, "replay guard data")
+	if err != nil {
+		return nil, err
+	}
+	if version := top.Int("version"); top.Err() == nil && version != replayVersion {
+		return nil, errcode.New(errcode.BadInput, "replay guard data version %d is not supported (expected %d)", version, replayVersion)
 	}
 	g := NewReplayGuard()
-	for sid, byIndex := range in.Sessions {
+	sessions, present := top.OptObject("sessions")
+	if err := top.Err(); err != nil {
+		return nil, err
+	}
+	if !present {
+		return g, nil
+	}
+	for _, sid := range sessions.Keys() {
 		if sid == "" {
 			return nil, errcode.New(errcode.BadInput, "replay guard data has an empty session id")
 		}
-		m := make(map[uint32]string, len(byIndex))
-		for is, ev := range byIndex {
+		byIndex := sessions.Object(sid)
+		if err := top.Err(); err != nil {
+			return nil, err
+		}
+		m := make(map[uint32]string, len(byIndex.Keys()))
+		for _, is := range byIndex.Keys() {
 			i, err := strconv.ParseUint(is, 10, 32)
 			if err != nil || strconv.FormatUint(i, 10) != is {
 				return nil, errcode.New(errcode.BadInput, "replay guard data: %q is not a message index", is)
+			}
+			ev := byIndex.String(is)
+			if err := top.Err(); err != nil {
+				return nil, err
 			}
 			if ev == "" {
 				return nil, errcode.New(errcode.BadInput, "replay guard data: empty event id at index %d of session %s", i, sid)

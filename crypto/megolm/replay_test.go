@@ -29,7 +29,7 @@ func TestReplayGuard(t *testing.T) {
 	}
 
 	data := g.Export()
-	want := `{"version":1,"sessions":{"s1":{"0":"$a","1":"$b"},"s2":{"0":"$c"},"s3":{"4294967295":"$max"}}}`
+	want := `{"sessions":{"s1":{"0":"$a","1":"$b"},"s2":{"0":"$c"},"s3":{"4294967295":"$max"}},"version":1}`
 	if string(data) != want {
 		t.Fatalf("Export %s", data)
 	}

@@ -1,12 +1,13 @@
 package megolm
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 // Algorithm is the Matrix name of Megolm encryption.
@@ -42,15 +43,6 @@ type RoomKey struct {
 	Forwarded bool
 }
 
-type roomKeyContent struct {
-	Algorithm      string `json:"algorithm"`
-	RoomID         string `json:"room_id"`
-	SessionID      string `json:"session_id"`
-	SessionKey     string `json:"session_key"`
-	SharedHistory  bool   `json:"shared_history"`
-	MSharedHistory bool   `json:"m.shared_history"`
-}
-
 // RoomKeyContent builds the content of the m.room_key event that shares this
 // session at its current index. The shared-history flag is written under both
 // names in use (shared_history and m.shared_history). Send it only over Olm.
@@ -62,13 +54,13 @@ func (s *OutboundGroupSession) RoomKeyContent(roomID string, sharedHistory bool)
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(roomKeyContent{
-		Algorithm:      Algorithm,
-		RoomID:         roomID,
-		SessionID:      s.SessionID(),
-		SessionKey:     key,
-		SharedHistory:  sharedHistory,
-		MSharedHistory: sharedHistory,
+	b, err := canonicaljson.Encode(map[string]any{
+		"algorithm":        Algorithm,
+		"room_id":          roomID,
+		"session_id":       s.SessionID(),
+		"session_key":      key,
+		"shared_history":   sharedHistory,
+		"m.shared_history": sharedHistory,
 	})
 	if err != nil {
 		return nil, errcode.Wrap(errcode.Internal, err, "m.room_key content")
@@ -126,12 +118,16 @@ func ParseForwardedRoomKey(content []byte) (*RoomKey, error) {
 	if rk.SenderClaimedEd25519Key, err = normalizeKey(s, what+": sender_claimed_ed25519_key"); err != nil {
 		return nil, err
 	}
-	if raw, ok := obj["forwarding_curve25519_key_chain"]; ok && string(raw) != "null" {
-		var chain []string
-		if err := json.Unmarshal(raw, &chain); err != nil {
+	if raw, ok := obj["forwarding_curve25519_key_chain"]; ok && raw != nil {
+		chain, ok := raw.([]any)
+		if !ok {
 			return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
 		}
-		for i, k := range chain {
+		for i, v := range chain {
+			k, ok := v.(string)
+			if !ok {
+				return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
+			}
 			n, err := normalizeKey(k, what+": forwarding_curve25519_key_chain entry")
 			if err != nil {
 				return nil, errcode.Context(err, "entry "+strconv.Itoa(i))
@@ -147,7 +143,7 @@ func ParseForwardedRoomKey(content []byte) (*RoomKey, error) {
 
 // readCommon reads algorithm, room_id, session_id, session_key and the
 // shared-history flag, which both events have.
-func readCommon(obj map[string]json.RawMessage, what string, rk *RoomKey, load func(string) (*InboundGroupSession, error)) error {
+func readCommon(obj map[string]any, what string, rk *RoomKey, load func(string) (*InboundGroupSession, error)) error {
 	alg, err := stringField(obj, what, "algorithm")
 	if err != nil {
 		return err
@@ -180,11 +176,11 @@ func readCommon(obj map[string]json.RawMessage, what string, rk *RoomKey, load f
 	seen, all := false, true
 	for _, name := range sharedHistoryNames {
 		raw, ok := obj[name]
-		if !ok || string(raw) == "null" {
+		if !ok || raw == nil {
 			continue
 		}
-		var v bool
-		if err := json.Unmarshal(raw, &v); err != nil {
+		v, ok := raw.(bool)
+		if !ok {
 			return errcode.New(errcode.BadInput, "%s: %s must be a boolean", what, name)
 		}
 		seen, all = true, all && v
@@ -193,22 +189,22 @@ func readCommon(obj map[string]json.RawMessage, what string, rk *RoomKey, load f
 	return nil
 }
 
-func parseContent(content []byte, what string) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(content, &obj); err != nil || obj == nil {
+func parseContent(content []byte, what string) (map[string]any, error) {
+	obj, err := jsonvalue.ParseObject(content)
+	if err != nil {
 		return nil, errcode.New(errcode.BadInput, "%s content is not a JSON object", what)
 	}
 	return obj, nil
 }
 
-func stringField(obj map[string]json.RawMessage, what, name string) (string, error) {
+func stringField(obj map[string]any, what, name string) (string, error) {
 	raw, ok := obj[name]
 	if !ok {
 		return "", errcode.New(errcode.BadInput, "%s: required field %s is missing", what, name)
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", errcode.New(errcode.BadInput, "%s: %s must be a string, got %s", what, name, truncate(raw))
+	s, ok := raw.(string)
+	if !ok {
+		return "", errcode.New(errcode.BadInput, "%s: %s must be a string", what, name)
 	}
 	return s, nil
 }

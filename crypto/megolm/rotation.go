@@ -1,11 +1,11 @@
 package megolm
 
 import (
-	"bytes"
-	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
 // Rotation defaults recommended by the spec for m.room.encryption.
@@ -36,19 +36,22 @@ type RotationPolicy struct {
 // take the defaults; a value that is not a non-negative integer is BadInput
 // (callers may then fall back to the zero RotationPolicy, i.e. the defaults).
 func RotationPolicyFromContent(content []byte) (RotationPolicy, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(content, &raw); err != nil || raw == nil {
+	raw, err := jsonvalue.ParseObject(content)
+	if err != nil {
 		return RotationPolicy{}, errcode.New(errcode.BadInput, "m.room.encryption content is not a JSON object")
 	}
 	var p RotationPolicy
 	for name, dst := range map[string]*uint64{"rotation_period_ms": &p.PeriodMs, "rotation_period_msgs": &p.PeriodMsgs} {
 		v, ok := raw[name]
-		if !ok || bytes.Equal(v, []byte("null")) {
+		if !ok || v == nil {
 			continue
 		}
-		if err := json.Unmarshal(v, dst); err != nil {
-			return RotationPolicy{}, errcode.New(errcode.BadInput, "m.room.encryption: %s must be a non-negative integer, got %s", name, truncate(v))
+		n, isNum := v.(jsonvalue.Number)
+		u, err := strconv.ParseUint(string(n), 10, 64)
+		if !isNum || err != nil {
+			return RotationPolicy{}, errcode.New(errcode.BadInput, "m.room.encryption: %s must be a non-negative integer", name)
 		}
+		*dst = u
 	}
 	return p, nil
 }
