@@ -8,6 +8,7 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
+	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 )
 
@@ -44,7 +45,8 @@ func Verify(obj map[string]any, userID, keyID, publicKey string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return ed25519.Verify(pub, msg, sig), nil
+	// Strict: small-order and non-canonical keys are refused (as vodozemac does).
+	return ed25519x.Verify(pub, msg, sig), nil
 }
 
 // Sign adds a signature by priv at signatures[entity][keyID] and returns it.

@@ -1,0 +1,115 @@
+package olm
+
+import (
+	"crypto/ecdh"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
+
+// KeySize is the size of a Curve25519 key (public or private) and of every
+// root, chain and message key in Olm.
+const KeySize = 32
+
+// curveKey is a Curve25519 key pair. The private half is kept as the raw 32
+// random bytes, unclamped, exactly as libolm stores it; X25519 clamps
+// internally, so the stored form does not matter for the result.
+type curveKey struct {
+	private [KeySize]byte
+	public  [KeySize]byte
+	// ecdh caches the crypto/ecdh form of the private key: building it costs
+	// a scalar multiplication (it derives the public key), which is ~0.5 ms
+	// under wasm, and the identity key is used for every new session.
+	ecdh *ecdh.PrivateKey
+}
+
+// newCurveKey returns a fresh random key pair.
+func newCurveKey() curveKey {
+	var priv [KeySize]byte
+	rand.Read(priv[:])
+	k, _ := curveKeyFromPrivate(priv[:]) // 32 bytes: cannot fail
+	return k
+}
+
+// curveKeyFromPrivate derives the public half of a private key.
+func curveKeyFromPrivate(priv []byte) (curveKey, error) {
+	if len(priv) != KeySize {
+		return curveKey{}, errcode.New(errcode.BadInput, "Curve25519 private key must be %d bytes, got %d", KeySize, len(priv))
+	}
+	e, err := ecdh.X25519().NewPrivateKey(priv)
+	if err != nil {
+		return curveKey{}, errcode.Wrap(errcode.BadInput, err, "Curve25519 private key")
+	}
+	var k curveKey
+	copy(k.private[:], priv)
+	copy(k.public[:], e.PublicKey().Bytes())
+	k.ecdh = e
+	return k, nil
+}
+
+// curveKeyFromParts rebuilds a key pair from stored private and public
+// halves without the cost of re-deriving the public key. Only for state that
+// is authenticated (our sealed pickles, a MAC-checked libolm pickle).
+func curveKeyFromParts(priv, pub []byte) curveKey {
+	var k curveKey
+	copy(k.private[:], priv)
+	copy(k.public[:], pub)
+	return k
+}
+
+// dh is X25519(our private, their public). crypto/ecdh rejects an all-zero
+// result (their key is a low-order point), which would make the "shared"
+// secret known to anybody; the caller chooses the error code for that.
+func (k *curveKey) dh(theirPublic []byte) ([]byte, error) {
+	if k.ecdh == nil {
+		e, err := ecdh.X25519().NewPrivateKey(k.private[:])
+		if err != nil {
+			return nil, err
+		}
+		k.ecdh = e
+	}
+	pub, err := ecdh.X25519().NewPublicKey(theirPublic)
+	if err != nil {
+		return nil, err
+	}
+	return k.ecdh.ECDH(pub)
+}
+
+// publicB64 is the public key as Matrix writes it.
+func (k *curveKey) publicB64() string { return b64.Encode(k.public[:]) }
+
+// decodeKey decodes a base64 Curve25519 public key, naming the field in errors.
+func decodeKey(s, field string) ([KeySize]byte, error) {
+	var out [KeySize]byte
+	b, err := b64.DecodeLen(s, KeySize, field)
+	if err != nil {
+		return out, err
+	}
+	copy(out[:], b)
+	return out, nil
+}
+
+// hkdfSHA256 is HKDF-SHA-256 (RFC 5869). Olm and libolm pickles always ask
+// for at most 80 bytes, far below HKDF's limit of 255*32, so it cannot fail.
+func hkdfSHA256(salt, ikm []byte, info string, n int) []byte {
+	out, err := hkdf.Key(sha256.New, ikm, salt, info, n)
+	if err != nil {
+		return make([]byte, n)
+	}
+	return out
+}
+
+// hmacSHA256 is HMAC-SHA-256 of msg under key.
+func hmacSHA256(key, msg []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write(msg)
+	return h.Sum(nil)
+}
+
+// zeroSalt is Olm's "default" HKDF salt: 32 zero bytes. (An empty or a
+// one-byte zero salt gives the same PRK; HMAC pads short keys with zeros.)
+var zeroSalt [32]byte
