@@ -16,6 +16,8 @@ func API() js.Value {
 		"backup":        backupAPI(),
 		"canonicalJSON": Async("canonicalJSON", canonicalJSON),
 		"signing":       signingAPI(),
+		"_megolm":       megolmAPI(),
+		"_olm":          olmAPI(),
 		"_debug":        debugAPI(),
 	})
 }

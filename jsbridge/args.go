@@ -201,3 +201,25 @@ func describe(v js.Value) string {
 		return v.Type().String()
 	}
 }
+
+// StringList reads an array of strings.
+func (a *Args) StringList(i int, name string) []string {
+	if a.err != nil {
+		return nil
+	}
+	v := a.get(i)
+	if v.Type() != js.TypeObject || !js.Global().Get("Array").Call("isArray", v).Bool() {
+		a.fail(errcode.BadInput, "%s must be an array of strings, got %s", name, describe(v))
+		return nil
+	}
+	out := make([]string, v.Length())
+	for j := range out {
+		e := v.Index(j)
+		if e.Type() != js.TypeString {
+			a.fail(errcode.BadInput, "%s must be an array of strings", name)
+			return nil
+		}
+		out[j] = e.String()
+	}
+	return out
+}

@@ -5,6 +5,10 @@
 // the calls still in flight reject with code INSTANCE_EXITED and the next call
 // starts a fresh instance from the already compiled module.
 
+import { mxError } from './common.mjs';
+import { megolmApi } from './megolm.mjs';
+import { olmApi } from './olm.mjs';
+
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
 const WASM_EXEC_URL = new URL('../dist/wasm_exec.js', import.meta.url);
@@ -12,12 +16,6 @@ const WASM_EXEC_URL = new URL('../dist/wasm_exec.js', import.meta.url);
 /** Error codes raised by the loader itself (the Go side raises the rest). */
 const LOADER_CODES = { BAD_INPUT: 'BAD_INPUT', INSTANCE_EXITED: 'INSTANCE_EXITED', NOT_LOADED: 'NOT_LOADED' };
 
-function mxError(code, message, cause) {
-  const e = new Error(message, cause ? { cause } : undefined);
-  e.name = 'MxCryptoError';
-  e.code = code;
-  return e;
-}
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const subtle = globalThis.crypto?.subtle;
@@ -179,6 +177,8 @@ function buildApi(rt) {
       decrypt: call('backup.decrypt'),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
     },
+    olm: olmApi(rt),
+    megolm: megolmApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),

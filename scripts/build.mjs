@@ -1,7 +1,7 @@
 // Builds dist/: the wasm module, Go's wasm_exec.js and the loader with types.
 // Prints the module size raw and gzipped.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,9 @@ if (!loader.includes("new URL('./mxcrypto.wasm'") || !loader.includes("new URL('
   throw new Error('build: the loader URL lines changed; update scripts/build.mjs');
 }
 writeFileSync(join(dist, 'index.mjs'), loader);
+for (const f of readdirSync(join(root, 'jsbridge'))) {
+  if (f.endsWith('.mjs') && f !== 'index.mjs') copyFileSync(join(root, 'jsbridge', f), join(dist, f));
+}
 copyFileSync(join(root, 'jsbridge', 'index.d.ts'), join(dist, 'index.d.ts'));
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
 

@@ -42,6 +42,13 @@ const (
 
 // Pickle returns the session sealed under pickleKey (32 bytes), as base64.
 func (s *InboundGroupSession) Pickle(pickleKey []byte) (string, error) {
+	return seal(pickleKey, inboundLabel, s.MarshalState())
+}
+
+// MarshalState returns the session's state unencrypted (the plaintext of a
+// pickle). It holds secrets: for keeping a session in memory, e.g. on the JS
+// side of the bridge; anything stored must be a Pickle.
+func (s *InboundGroupSession) MarshalState() []byte {
 	s.mu.Lock()
 	buf := make([]byte, 0, inboundPickleSize)
 	buf = append(buf, pickleVersion)
@@ -50,7 +57,12 @@ func (s *InboundGroupSession) Pickle(pickleKey []byte) (string, error) {
 	buf = append(buf, s.public[:]...)
 	buf = append(buf, boolByte(s.verified))
 	s.mu.Unlock()
-	return seal(pickleKey, inboundLabel, buf)
+	return buf
+}
+
+// UnmarshalInboundState restores a session from MarshalState's output.
+func UnmarshalInboundState(state []byte) (*InboundGroupSession, error) {
+	return decodeInboundPickle(state)
 }
 
 // UnpickleInbound restores a session from Pickle's output. A wrong key (or an
@@ -90,6 +102,12 @@ func decodeInboundPickle(pt []byte) (*InboundGroupSession, error) {
 
 // Pickle returns the session sealed under pickleKey (32 bytes), as base64.
 func (s *OutboundGroupSession) Pickle(pickleKey []byte) (string, error) {
+	return seal(pickleKey, outboundLabel, s.MarshalState())
+}
+
+// MarshalState returns the session's state unencrypted; see
+// InboundGroupSession.MarshalState.
+func (s *OutboundGroupSession) MarshalState() []byte {
 	s.mu.Lock()
 	buf := make([]byte, 0, 1+ratchetSize+4+1+ed25519x.ExpandedSize+ed25519x.PublicSize+9)
 	buf = append(buf, pickleVersion)
@@ -110,7 +128,12 @@ func (s *OutboundGroupSession) Pickle(pickleKey []byte) (string, error) {
 	}
 	buf = binary.BigEndian.AppendUint64(buf, uint64(ms))
 	s.mu.Unlock()
-	return seal(pickleKey, outboundLabel, buf)
+	return buf
+}
+
+// UnmarshalOutboundState restores a session from MarshalState's output.
+func UnmarshalOutboundState(state []byte) (*OutboundGroupSession, error) {
+	return decodeOutboundPickle(state)
 }
 
 // UnpickleOutbound restores a session from Pickle's output. A wrong key (or an

@@ -340,3 +340,18 @@ func (r *pickleReader) finish() error {
 	}
 	return r.err
 }
+
+// MarshalState returns the account's state unencrypted (the plaintext of a
+// pickle). It holds secrets: for keeping an account in memory, e.g. on the JS
+// side of the bridge; anything stored must be a Pickle. Clock and the
+// fallback settings are not part of it.
+func (a *Account) MarshalState() []byte { return a.marshal() }
+
+// UnmarshalAccountState restores an account from MarshalState's output.
+func UnmarshalAccountState(state []byte) (*Account, error) { return unmarshalAccount(state) }
+
+// MarshalState returns the session's state unencrypted; see Account.MarshalState.
+func (s *Session) MarshalState() []byte { return s.marshal() }
+
+// UnmarshalSessionState restores a session from MarshalState's output.
+func UnmarshalSessionState(state []byte) (*Session, error) { return unmarshalSession(state) }

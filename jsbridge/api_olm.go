@@ -1,0 +1,377 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"syscall/js"
+	"time"
+
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/olm"
+)
+
+// olmAPI: like megolmAPI, accounts and sessions live on the JS side as their
+// unencrypted state. Account calls also carry the caller's clock reading and
+// fallback-key settings (see olm.mjs), which are not part of the state.
+func olmAPI() js.Value {
+	// account wraps an Account method: the arguments are (state, settings,
+	// ...method arguments), and fn sees the method arguments from index 0.
+	account := func(name string, fn func(a *Args, load func() (*olm.Account, error)) Work) js.Func {
+		return Async(name, func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			settings := accountOptions(a, 1)
+			a.vals = a.vals[min(2, len(a.vals)):]
+			return fn(a, func() (*olm.Account, error) {
+				acc, err := olm.UnmarshalAccountState(state)
+				if err != nil {
+					return nil, errcode.Wrap(errcode.BadInput, err, "not an account state made by this module")
+				}
+				settings.apply(acc)
+				return acc, nil
+			})
+		})
+	}
+	return object(map[string]any{
+		"accountCreate": Async("olm.createAccount", func(a *Args) Work {
+			opts := accountOptions(a, 0)
+			return func() (any, error) {
+				acc := olm.NewAccount()
+				opts.apply(acc)
+				return accountJS(acc, nil), nil
+			}
+		}),
+		"accountUnpickle": Async("olm.unpickleAccount", func(a *Args) Work {
+			pickle := a.String(0, "pickle")
+			key := a.Bytes(1, "pickleKey", 32)
+			return func() (any, error) {
+				raw, err := b64.Decode(pickle)
+				if err != nil {
+					return nil, errcode.Wrap(errcode.BadPickle, err, "account pickle is not base64")
+				}
+				acc, err := olm.UnpickleAccount(key, raw)
+				if err != nil {
+					return nil, err
+				}
+				return accountJS(acc, nil), nil
+			}
+		}),
+		"accountImportLibolm": Async("olm.importLibolmAccount", func(a *Args) Work {
+			pickle := a.String(0, "pickle")
+			key := a.Bytes(1, "pickleKey", -1)
+			return func() (any, error) {
+				acc, err := olm.ImportLibolmAccount(key, pickle)
+				if err != nil {
+					return nil, err
+				}
+				return accountJS(acc, nil), nil
+			}
+		}),
+		"accountSign": account("Account.sign", func(a *Args, load func() (*olm.Account, error)) Work {
+			msg := a.String(0, "message")
+			return func() (any, error) {
+				acc, err := load()
+				if err != nil {
+					return nil, err
+				}
+				return acc.Sign([]byte(msg)), nil
+			}
+		}),
+		"accountGenerateOneTimeKeys": account("Account.generateOneTimeKeys", func(a *Args, load func() (*olm.Account, error)) Work {
+			n := a.Int(0, "count")
+			return mutateAccount(load, func(acc *olm.Account) (any, error) { return nil, acc.GenerateOneTimeKeys(n) })
+		}),
+		"accountMarkKeysAsPublished": account("Account.markKeysAsPublished", func(a *Args, load func() (*olm.Account, error)) Work {
+			return mutateAccount(load, func(acc *olm.Account) (any, error) { acc.MarkKeysAsPublished(); return nil, nil })
+		}),
+		"accountGenerateFallbackKey": account("Account.generateFallbackKey", func(a *Args, load func() (*olm.Account, error)) Work {
+			return mutateAccount(load, func(acc *olm.Account) (any, error) { return nil, acc.GenerateFallbackKey() })
+		}),
+		"accountRotateFallbackKeyIfNeeded": account("Account.rotateFallbackKeyIfNeeded", func(a *Args, load func() (*olm.Account, error)) Work {
+			var types []string
+			known := a.Present(0)
+			if known {
+				types = a.StringList(0, "unusedFallbackKeyTypes")
+			}
+			return mutateAccount(load, func(acc *olm.Account) (any, error) {
+				if !known {
+					types = nil
+				} else if types == nil {
+					types = []string{}
+				}
+				return acc.RotateFallbackKeyIfNeeded(types)
+			})
+		}),
+		"accountKeysForUpload": account("Account.keysForUpload", func(a *Args, load func() (*olm.Account, error)) Work {
+			userID := a.String(0, "userId")
+			deviceID := a.String(1, "deviceId")
+			return func() (any, error) {
+				acc, err := load()
+				if err != nil {
+					return nil, err
+				}
+				return acc.KeysForUpload(userID, deviceID)
+			}
+		}),
+		"accountCreateOutboundSession": account("Account.createOutboundSession", func(a *Args, load func() (*olm.Account, error)) Work {
+			identityKey := a.String(0, "theirIdentityKey")
+			oneTimeKey := a.String(1, "theirOneTimeKey")
+			return func() (any, error) {
+				acc, err := load()
+				if err != nil {
+					return nil, err
+				}
+				s, err := acc.NewOutboundSession(identityKey, oneTimeKey)
+				if err != nil {
+					return nil, err
+				}
+				return sessionJS(s), nil
+			}
+		}),
+		"accountCreateInboundSession": account("Account.createInboundSession", func(a *Args, load func() (*olm.Account, error)) Work {
+			identityKey := a.String(0, "theirIdentityKey")
+			msg := olmMessageArg(a, 1)
+			return mutateAccount(load, func(acc *olm.Account) (any, error) {
+				s, pt, err := acc.NewInboundSession(identityKey, msg)
+				if err != nil {
+					return nil, err
+				}
+				return map[string]any{"session": sessionJS(s), "plaintext": string(pt)}, nil
+			})
+		}),
+		"accountPickle": account("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
+			key := a.Bytes(0, "pickleKey", 32)
+			return func() (any, error) {
+				acc, err := load()
+				if err != nil {
+					return nil, err
+				}
+				p, err := acc.Pickle(key)
+				return b64.Encode(p), err
+			}
+		}),
+		"accountExportLibolm": account("Account.exportLibolmPickle", func(a *Args, load func() (*olm.Account, error)) Work {
+			key := a.Bytes(0, "pickleKey", -1)
+			return func() (any, error) {
+				acc, err := load()
+				if err != nil {
+					return nil, err
+				}
+				return acc.ExportLibolm(key)
+			}
+		}),
+
+		"sessionEncrypt": Async("Session.encrypt", func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			plaintext := a.String(1, "plaintext")
+			return mutateSession(state, func(s *olm.Session) (any, error) {
+				m, err := s.Encrypt([]byte(plaintext))
+				if err != nil {
+					return nil, err
+				}
+				return map[string]any{"type": int(m.Type), "body": m.Body}, nil
+			})
+		}),
+		"sessionDecrypt": Async("Session.decrypt", func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			msg := olmMessageArg(a, 1)
+			return mutateSession(state, func(s *olm.Session) (any, error) {
+				pt, err := s.Decrypt(msg)
+				return string(pt), err
+			})
+		}),
+		"sessionMatchesInbound": Async("Session.matchesInbound", func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			msg := olmMessageArg(a, 1)
+			identityKey := a.OptString(2, "theirIdentityKey", "")
+			return func() (any, error) {
+				s, err := loadSession(state)
+				if err != nil {
+					return nil, err
+				}
+				if identityKey != "" {
+					return s.MatchesInboundFrom(identityKey, msg), nil
+				}
+				return s.MatchesInbound(msg), nil
+			}
+		}),
+		"sessionPickle": Async("Session.pickle", func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			key := a.Bytes(1, "pickleKey", 32)
+			return func() (any, error) {
+				s, err := loadSession(state)
+				if err != nil {
+					return nil, err
+				}
+				p, err := s.Pickle(key)
+				return b64.Encode(p), err
+			}
+		}),
+		"sessionExportLibolm": Async("Session.exportLibolmPickle", func(a *Args) Work {
+			state := a.Bytes(0, "state", -1)
+			key := a.Bytes(1, "pickleKey", -1)
+			return func() (any, error) {
+				s, err := loadSession(state)
+				if err != nil {
+					return nil, err
+				}
+				return s.ExportLibolm(key)
+			}
+		}),
+		"sessionUnpickle": Async("olm.unpickleSession", func(a *Args) Work {
+			pickle := a.String(0, "pickle")
+			key := a.Bytes(1, "pickleKey", 32)
+			return func() (any, error) {
+				raw, err := b64.Decode(pickle)
+				if err != nil {
+					return nil, errcode.Wrap(errcode.BadPickle, err, "session pickle is not base64")
+				}
+				s, err := olm.UnpickleSession(key, raw)
+				if err != nil {
+					return nil, err
+				}
+				return sessionJS(s), nil
+			}
+		}),
+		"sessionImportLibolm": Async("olm.importLibolmSession", func(a *Args) Work {
+			pickle := a.String(0, "pickle")
+			key := a.Bytes(1, "pickleKey", -1)
+			return func() (any, error) {
+				s, err := olm.ImportLibolmSession(key, pickle)
+				if err != nil {
+					return nil, err
+				}
+				return sessionJS(s), nil
+			}
+		}),
+	})
+}
+
+// accountSettings are the per-call settings of an account.
+type accountSettings struct {
+	nowMs              int
+	rotationMs, keepMs int
+	hasNow             bool
+}
+
+// accountOptions reads {now, fallbackRotationPeriodMs, fallbackRetentionMs}.
+func accountOptions(a *Args, i int) accountSettings {
+	var s accountSettings
+	if v := a.Option(i, "now"); v.Type() == js.TypeNumber {
+		s.nowMs, s.hasNow = v.Int(), true
+	}
+	if v := a.Option(i, "fallbackRotationPeriodMs"); v.Type() == js.TypeNumber {
+		s.rotationMs = v.Int()
+	}
+	if v := a.Option(i, "fallbackRetentionMs"); v.Type() == js.TypeNumber {
+		s.keepMs = v.Int()
+	}
+	return s
+}
+
+func (s accountSettings) apply(acc *olm.Account) {
+	if s.hasNow {
+		now := time.UnixMilli(int64(s.nowMs))
+		acc.Clock = func() time.Time { return now }
+	}
+	acc.FallbackRotationPeriod = time.Duration(s.rotationMs) * time.Millisecond
+	acc.FallbackRetention = time.Duration(s.keepMs) * time.Millisecond
+}
+
+func mutateAccount(load func() (*olm.Account, error), fn func(*olm.Account) (any, error)) Work {
+	return func() (any, error) {
+		acc, err := load()
+		if err != nil {
+			return nil, err
+		}
+		v, err := fn(acc)
+		if err != nil {
+			return nil, err
+		}
+		return accountJS(acc, v), nil
+	}
+}
+
+func accountJS(acc *olm.Account, result any) map[string]any {
+	ik := acc.IdentityKeys()
+	return map[string]any{
+		"state":                  acc.MarshalState(),
+		"identityKeys":           map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519},
+		"unpublishedOneTimeKeys": stringMap(acc.UnpublishedOneTimeKeys()),
+		"unpublishedFallbackKey": stringMap(acc.UnpublishedFallbackKey()),
+		"oneTimeKeyCount":        acc.OneTimeKeyCount(),
+		"maxNumberOfOneTimeKeys": acc.MaxNumberOfOneTimeKeys(),
+		"fallbackKeyStatus":      fallbackStatusJS(acc.FallbackKeyStatus()),
+		"result":                 result,
+	}
+}
+
+func fallbackStatusJS(keys []olm.FallbackKeyInfo) []any {
+	out := make([]any, len(keys))
+	ms := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return float64(t.UnixMilli())
+	}
+	for i, k := range keys {
+		out[i] = map[string]any{
+			"keyId": k.KeyID, "publicKey": k.PublicKey, "current": k.Current,
+			"created": ms(k.Created), "published": ms(k.Published), "replaced": ms(k.Replaced), "used": ms(k.Used),
+		}
+	}
+	return out
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func loadSession(state []byte) (*olm.Session, error) {
+	s, err := olm.UnmarshalSessionState(state)
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BadInput, err, "not an Olm session state made by this module")
+	}
+	return s, nil
+}
+
+func mutateSession(state []byte, fn func(*olm.Session) (any, error)) Work {
+	return func() (any, error) {
+		s, err := loadSession(state)
+		if err != nil {
+			return nil, err
+		}
+		v, err := fn(s)
+		if err != nil {
+			return nil, err
+		}
+		out := sessionJS(s)
+		out["result"] = v
+		return out, nil
+	}
+}
+
+func sessionJS(s *olm.Session) map[string]any {
+	return map[string]any{"state": s.MarshalState(), "sessionId": s.ID(), "hasReceivedMessage": s.HasReceivedMessage()}
+}
+
+// olmMessageArg reads {type: 0 | 1, body: string}.
+func olmMessageArg(a *Args, i int) olm.Message {
+	v := a.get(i)
+	if a.err != nil {
+		return olm.Message{}
+	}
+	if v.Type() != js.TypeObject || v.Get("type").Type() != js.TypeNumber || v.Get("body").Type() != js.TypeString {
+		a.fail(errcode.BadInput, "message must be {type: 0 | 1, body: string}")
+		return olm.Message{}
+	}
+	t := v.Get("type").Int()
+	if t != int(olm.MessageTypePreKey) && t != int(olm.MessageTypeNormal) {
+		a.fail(errcode.BadInput, "message type must be 0 (pre-key) or 1 (normal), got %d", t)
+	}
+	return olm.Message{Type: olm.MessageType(t), Body: v.Get("body").String()}
+}

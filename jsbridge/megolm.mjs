@@ -1,0 +1,220 @@
+// Megolm group sessions for the JS API.
+//
+// A session object holds its state privately (an unencrypted Uint8Array made
+// by the Go side) and runs its calls one at a time, so two overlapping calls
+// can never both start from the same state: for an outbound session that
+// would reuse a message key. Nothing lives in Go between calls, so there is
+// nothing to free, and a restarted wasm instance loses no session.
+import { mxError, serialize, pickleKeyBytes } from './common.mjs';
+
+export function megolmApi(rt) {
+  const call = (name, args) => rt.call(`_megolm.${name}`, args);
+
+  class OutboundGroupSession {
+    #state;
+    #queue;
+    /** @internal */
+    constructor(token, r) {
+      if (token !== TOKEN) throw mxError('BAD_INPUT', 'use megolm.createOutboundSession() or megolm.unpickleOutboundSession()');
+      this.#queue = serialize();
+      this.#update(r);
+    }
+
+    #update(r) {
+      this.#state = r.state;
+      /** The session id: the session's Ed25519 public key, unpadded base64. */
+      this.sessionId = r.sessionId;
+      /** Index the next message will have. */
+      this.messageIndex = r.messageIndex;
+      /** Creation time in ms since the epoch, if known (not for libolm imports). */
+      this.createdAt = r.createdAt;
+    }
+
+    #run(fn) {
+      return this.#queue(() => fn(this.#state));
+    }
+
+    /** Encrypt an event (its JSON text); returns the base64 Megolm message. */
+    encrypt(plaintext) {
+      return this.#run(async (state) => {
+        const r = await call('outboundEncrypt', [state, plaintext]);
+        this.#update(r);
+        return r.ciphertext;
+      });
+    }
+
+    /** The session key in the sharing format (v2, signed) at the current index. */
+    sessionKey() {
+      return this.#run((state) => call('outboundSessionKey', [state]));
+    }
+
+    /** The content of the m.room_key event that shares this session. */
+    roomKeyContent(roomId, options = {}) {
+      return this.#run((state) => call('outboundRoomKey', [state, roomId, options]));
+    }
+
+    /** Whether the session must be replaced, per the room's m.room.encryption content. */
+    needsRotation(encryptionContent = null, now = Date.now()) {
+      return this.#run((state) => call('outboundNeedsRotation', [state, encryptionContent, now]));
+    }
+
+    /** The session sealed under a 32-byte pickle key (mxcrypto's own format). */
+    pickle(pickleKey) {
+      return this.#run((state) => call('outboundPickle', [state, pickleKey]));
+    }
+
+    /** The session as a libolm OutboundGroupSession pickle. */
+    exportLibolmPickle(pickleKey) {
+      return this.#run((state) => call('outboundExportLibolm', [state, pickleKeyBytes(pickleKey)]));
+    }
+  }
+
+  class InboundGroupSession {
+    #state;
+    #queue;
+    /** @internal */
+    constructor(token, r) {
+      if (token !== TOKEN) throw mxError('BAD_INPUT', 'use megolm.createInboundSession(), importInboundSession() or unpickleInboundSession()');
+      this.#queue = serialize();
+      this.#update(r);
+    }
+
+    #update(r) {
+      this.#state = r.state;
+      this.sessionId = r.sessionId;
+      /** The lowest message index this session can decrypt. */
+      this.firstKnownIndex = r.firstKnownIndex;
+      /** True once a message was decrypted with a session key whose signature was checked. */
+      this.isVerified = r.isVerified;
+    }
+
+    #run(fn) {
+      return this.#queue(() => fn(this.#state));
+    }
+
+    /** Decrypt a Megolm message: { plaintext, messageIndex }. */
+    decrypt(message) {
+      return this.#run(async (state) => {
+        const r = await call('inboundDecrypt', [state, message]);
+        this.#update(r);
+        return { plaintext: r.plaintext, messageIndex: r.messageIndex };
+      });
+    }
+
+    /** The session in the export format (v1) at `index` (default: first known index). */
+    export(index) {
+      return this.#run((state) => call('inboundExport', index === undefined ? [state] : [state, index]));
+    }
+
+    pickle(pickleKey) {
+      return this.#run((state) => call('inboundPickle', [state, pickleKey]));
+    }
+
+    /** The session as a libolm InboundGroupSession pickle. */
+    exportLibolmPickle(pickleKey) {
+      return this.#run((state) => call('inboundExportLibolm', [state, pickleKeyBytes(pickleKey)]));
+    }
+
+    /** @internal */
+    _state() {
+      return this.#run((state) => state);
+    }
+  }
+
+  const TOKEN = Symbol('megolm');
+  const outbound = (r) => new OutboundGroupSession(TOKEN, r);
+  const inbound = (r) => new InboundGroupSession(TOKEN, r);
+  const withSession = (r) => ({ ...r, session: inbound(r.session) });
+
+  return {
+    OutboundGroupSession,
+    InboundGroupSession,
+    createOutboundSession: async () => outbound(await call('outboundCreate', [])),
+    unpickleOutboundSession: async (pickle, pickleKey) => outbound(await call('outboundUnpickle', [pickle, pickleKey])),
+    importLibolmOutboundSession: async (pickle, pickleKey) => outbound(await call('outboundImportLibolm', [pickle, pickleKeyBytes(pickleKey)])),
+    createInboundSession: async (sessionKey) => inbound(await call('inboundCreate', [sessionKey])),
+    importInboundSession: async (exportedKey) => inbound(await call('inboundImport', [exportedKey])),
+    unpickleInboundSession: async (pickle, pickleKey) => inbound(await call('inboundUnpickle', [pickle, pickleKey])),
+    importLibolmInboundSession: async (pickle, pickleKey) => inbound(await call('inboundImportLibolm', [pickle, pickleKeyBytes(pickleKey)])),
+    async keepBetter(existing, incoming) {
+      if (!(existing instanceof InboundGroupSession) || !(incoming instanceof InboundGroupSession)) {
+        throw mxError('BAD_INPUT', 'megolm.keepBetter: both arguments must be InboundGroupSessions');
+      }
+      const r = await call('keepBetter', [await existing._state(), await incoming._state()]);
+      return { session: inbound(r), kept: r.kept };
+    },
+    async parseRoomKey(content, { senderKey, senderClaimedEd25519Key } = {}) {
+      return withSession(await call('parseRoomKey', [content, senderKey, senderClaimedEd25519Key]));
+    },
+    async parseForwardedRoomKey(content) {
+      return withSession(await call('parseForwardedRoomKey', [content]));
+    },
+    ReplayGuard,
+  };
+}
+
+/**
+ * Replay detection for room events: record (sessionId, messageIndex) →
+ * eventId; the same index again under a different event id is a replay.
+ * Export/import use the same JSON as the Go side (sorted keys).
+ */
+export class ReplayGuard {
+  #seen = new Map();
+
+  static import(json) {
+    const g = new ReplayGuard();
+    let data;
+    try {
+      data = typeof json === 'string' ? JSON.parse(json) : json;
+    } catch {
+      throw mxError('BAD_INPUT', 'ReplayGuard.import: not JSON');
+    }
+    if (data?.version !== 1 || (data.sessions !== undefined && (typeof data.sessions !== 'object' || data.sessions === null))) {
+      throw mxError('BAD_INPUT', 'ReplayGuard.import: expected {"version":1,"sessions":{...}}');
+    }
+    for (const [sid, byIndex] of Object.entries(data.sessions ?? {})) {
+      for (const [i, ev] of Object.entries(byIndex ?? {})) {
+        if (!/^(0|[1-9][0-9]*)$/.test(i) || Number(i) > 0xffffffff || typeof ev !== 'string' || ev === '') {
+          throw mxError('BAD_INPUT', `ReplayGuard.import: bad entry ${sid}/${i}`);
+        }
+        g.check(sid, Number(i), ev);
+      }
+    }
+    return g;
+  }
+
+  /** Throws REPLAYED_MESSAGE if this index of this session came with another event id. */
+  check(sessionId, messageIndex, eventId) {
+    if (typeof sessionId !== 'string' || sessionId === '' || typeof eventId !== 'string' || eventId === '' || !Number.isInteger(messageIndex) || messageIndex < 0 || messageIndex > 0xffffffff) {
+      throw mxError('BAD_INPUT', 'ReplayGuard.check(sessionId, messageIndex, eventId): non-empty strings and an index 0..2^32-1');
+    }
+    let byIndex = this.#seen.get(sessionId);
+    if (!byIndex) this.#seen.set(sessionId, (byIndex = new Map()));
+    const prev = byIndex.get(messageIndex);
+    if (prev !== undefined && prev !== eventId) {
+      throw mxError('REPLAYED_MESSAGE', `message index ${messageIndex} of session ${sessionId} was already used by event ${prev}; ${eventId} is a replay`);
+    }
+    byIndex.set(messageIndex, eventId);
+  }
+
+  forget(sessionId) {
+    this.#seen.delete(sessionId);
+  }
+
+  get size() {
+    let n = 0;
+    for (const m of this.#seen.values()) n += m.size;
+    return n;
+  }
+
+  export() {
+    const sessions = {};
+    for (const sid of [...this.#seen.keys()].sort()) {
+      const m = this.#seen.get(sid);
+      if (!m.size) continue;
+      sessions[sid] = {};
+      for (const i of [...m.keys()].map(String).sort()) sessions[sid][i] = m.get(Number(i));
+    }
+    return JSON.stringify({ sessions, version: 1 });
+  }
+}
