@@ -9,6 +9,11 @@
  * - `WRONG_KEY`: the data was encrypted to a different key (backup, curve25519 secret storage).
  * - `BAD_MESSAGE`: decrypted data is malformed (padding, not a JSON object).
  * - `UNSUPPORTED_ALGORITHM`: an algorithm mxcrypto does not implement.
+ * - `BAD_SIGNATURE`: an Ed25519 signature did not verify (Megolm session keys and messages).
+ * - `BAD_PICKLE`: a pickle is damaged, truncated or of an unknown version (a wrong key is `WRONG_KEY`).
+ * - `UNKNOWN_MESSAGE_INDEX`: the message key is not available (below the first known index, skipped too far, or already used).
+ * - `UNKNOWN_ONE_TIME_KEY`: a pre-key message names a one-time or fallback key this account does not hold.
+ * - `REPLAYED_MESSAGE`: a message index came again with a different event id.
  * - `INSTANCE_EXITED`: the wasm instance stopped during the call; the next call starts a new one.
  * - `NOT_LOADED`: the module could not be loaded.
  * - `INTERNAL`: a bug in mxcrypto (including a recovered panic).
@@ -21,6 +26,11 @@ export type MxCryptoErrorCode =
   | 'WRONG_KEY'
   | 'BAD_MESSAGE'
   | 'UNSUPPORTED_ALGORITHM'
+  | 'BAD_SIGNATURE'
+  | 'BAD_PICKLE'
+  | 'UNKNOWN_MESSAGE_INDEX'
+  | 'UNKNOWN_ONE_TIME_KEY'
+  | 'REPLAYED_MESSAGE'
   | 'INSTANCE_EXITED'
   | 'NOT_LOADED'
   | 'INTERNAL';
@@ -111,7 +121,152 @@ export interface DecryptManyResult {
   failures: { roomId: string; sessionId: string; code: MxCryptoErrorCode }[];
 }
 
+/** A libolm pickle key: any byte string (libolm's JS API takes it as a string). */
+export type LibolmPickleKey = string | Uint8Array;
+
+/** An Olm message as carried in m.room.encrypted: type 0 = pre-key, 1 = normal. */
+export interface OlmMessage {
+  type: 0 | 1;
+  body: Base64;
+}
+
+export interface FallbackKeyStatus {
+  keyId: string;
+  publicKey: Base64;
+  /** The key being published now (others are kept only to decrypt late pre-key messages). */
+  current: boolean;
+  /** Times in ms since the epoch; null when it has not happened. */
+  created: number;
+  published: number | null;
+  replaced: number | null;
+  used: number | null;
+}
+
+export interface AccountOptions {
+  /** Injectable clock in ms since the epoch (default Date.now). */
+  now?: () => number;
+  /** A fallback key older than this is replaced (default 7 days). */
+  fallbackRotationPeriodMs?: number;
+  /** An old fallback key is kept this long after it was replaced (default 30 days; the last replaced one is always kept). */
+  fallbackRetentionMs?: number;
+}
+
+/**
+ * An Olm account. State is held by the object itself (no free() needed);
+ * calls on one object run one at a time.
+ */
+export interface OlmAccount {
+  readonly identityKeys: { curve25519: Base64; ed25519: Base64 };
+  readonly maxNumberOfOneTimeKeys: number;
+  sign(message: string): Promise<Base64>;
+  generateOneTimeKeys(count: number): Promise<void>;
+  /** { keyId: publicKey } of one-time keys not yet marked published. */
+  unpublishedOneTimeKeys(): Promise<Record<string, Base64>>;
+  oneTimeKeyCount(): Promise<number>;
+  markKeysAsPublished(): Promise<void>;
+  generateFallbackKey(): Promise<void>;
+  unpublishedFallbackKey(): Promise<Record<string, Base64>>;
+  /** Pass /sync's device_unused_fallback_key_types (undefined if absent). Resolves to whether a new key was made. */
+  rotateFallbackKeyIfNeeded(unusedFallbackKeyTypes?: string[] | null): Promise<boolean>;
+  fallbackKeyStatus(): Promise<FallbackKeyStatus[]>;
+  /** The POST /keys/upload body (device_keys, one_time_keys, fallback_keys), signed. */
+  keysForUpload(userId: string, deviceId: string): Promise<{ device_keys?: object; one_time_keys?: object; fallback_keys?: object }>;
+  createOutboundSession(theirIdentityKey: Base64, theirOneTimeKey: Base64): Promise<OlmSession>;
+  /** Rejects with UNKNOWN_ONE_TIME_KEY when the key is not (or no longer) held. */
+  createInboundSession(theirIdentityKey: Base64, message: OlmMessage): Promise<{ session: OlmSession; plaintext: string }>;
+  /** Sealed with a 32-byte key (XChaCha20-Poly1305). */
+  pickle(pickleKey: Uint8Array): Promise<string>;
+  exportLibolmPickle(pickleKey: LibolmPickleKey): Promise<string>;
+}
+
+export interface OlmSession {
+  readonly sessionId: string;
+  readonly hasReceivedMessage: boolean;
+  encrypt(plaintext: string): Promise<OlmMessage>;
+  /** A failed decrypt changes nothing; a duplicate is UNKNOWN_MESSAGE_INDEX. */
+  decrypt(message: OlmMessage): Promise<string>;
+  matchesInbound(message: OlmMessage, theirIdentityKey?: Base64): Promise<boolean>;
+  pickle(pickleKey: Uint8Array): Promise<string>;
+  exportLibolmPickle(pickleKey: LibolmPickleKey): Promise<string>;
+}
+
+export interface MegolmOutboundSession {
+  readonly sessionId: Base64;
+  /** Index of the next message. */
+  readonly messageIndex: number;
+  /** Creation time (ms), unknown for libolm imports. */
+  readonly createdAt?: number;
+  encrypt(plaintext: string): Promise<Base64>;
+  /** Session-sharing format (v2, signed) at the current index. */
+  sessionKey(): Promise<Base64>;
+  /** Content of the m.room_key to-device event (send it over Olm). */
+  roomKeyContent(roomId: string, options?: { sharedHistory?: boolean }): Promise<{ algorithm: string; room_id: string; session_id: string; session_key: string }>;
+  /** Per the room's m.room.encryption content (rotation_period_ms / _msgs, with defaults). */
+  needsRotation(encryptionContent?: object | null, now?: number): Promise<boolean>;
+  pickle(pickleKey: Uint8Array): Promise<string>;
+  exportLibolmPickle(pickleKey: LibolmPickleKey): Promise<string>;
+}
+
+export interface MegolmInboundSession {
+  readonly sessionId: Base64;
+  readonly firstKnownIndex: number;
+  /** Whether the session key's signature was checked (created from a v2 session key). */
+  readonly isVerified: boolean;
+  /** UNKNOWN_MESSAGE_INDEX below the first known index; BAD_MAC / BAD_SIGNATURE on tampering. */
+  decrypt(message: Base64): Promise<{ plaintext: string; messageIndex: number }>;
+  /** Export format (v1) at `index` (default: the first known index). */
+  export(index?: number): Promise<Base64>;
+  pickle(pickleKey: Uint8Array): Promise<string>;
+  exportLibolmPickle(pickleKey: LibolmPickleKey): Promise<string>;
+}
+
+export interface RoomKeyInfo {
+  session: MegolmInboundSession;
+  roomId: string;
+  sessionId: Base64;
+  senderKey: Base64;
+  senderClaimedEd25519Key: Base64;
+  forwardingCurve25519KeyChain: Base64[];
+  sharedHistory: boolean;
+  forwarded: boolean;
+}
+
+/** (sessionId, messageIndex) → eventId; a second event id for the same index is a replay. */
+export declare class ReplayGuard {
+  static import(json: string | object): ReplayGuard;
+  /** Throws REPLAYED_MESSAGE. */
+  check(sessionId: string, messageIndex: number, eventId: string): void;
+  forget(sessionId: string): void;
+  readonly size: number;
+  export(): string;
+}
+
 export interface MxCrypto {
+  olm: {
+    createAccount(options?: AccountOptions): Promise<OlmAccount>;
+    unpickleAccount(pickle: string, pickleKey: Uint8Array, options?: AccountOptions): Promise<OlmAccount>;
+    /** libolm Account pickles, versions 2–4. */
+    importLibolmAccount(pickle: string, pickleKey: LibolmPickleKey, options?: AccountOptions): Promise<OlmAccount>;
+    unpickleSession(pickle: string, pickleKey: Uint8Array): Promise<OlmSession>;
+    importLibolmSession(pickle: string, pickleKey: LibolmPickleKey): Promise<OlmSession>;
+  };
+  megolm: {
+    createOutboundSession(): Promise<MegolmOutboundSession>;
+    unpickleOutboundSession(pickle: string, pickleKey: Uint8Array): Promise<MegolmOutboundSession>;
+    importLibolmOutboundSession(pickle: string, pickleKey: LibolmPickleKey): Promise<MegolmOutboundSession>;
+    /** From a session key (v2); the signature is checked (BAD_SIGNATURE). */
+    createInboundSession(sessionKey: Base64): Promise<MegolmInboundSession>;
+    /** From an export (v1). */
+    importInboundSession(exportedKey: Base64): Promise<MegolmInboundSession>;
+    unpickleInboundSession(pickle: string, pickleKey: Uint8Array): Promise<MegolmInboundSession>;
+    importLibolmInboundSession(pickle: string, pickleKey: LibolmPickleKey): Promise<MegolmInboundSession>;
+    /** Of two copies of one session, the one reaching further back ('conflict' if they disagree: existing kept). */
+    keepBetter(existing: MegolmInboundSession, incoming: MegolmInboundSession): Promise<{ session: MegolmInboundSession; kept: 'existing' | 'incoming' | 'conflict' }>;
+    /** m.room_key content; the sender keys come from the Olm layer that carried it. */
+    parseRoomKey(content: object, sender: { senderKey: Base64; senderClaimedEd25519Key: Base64 }): Promise<RoomKeyInfo>;
+    parseForwardedRoomKey(content: object): Promise<RoomKeyInfo>;
+    ReplayGuard: typeof ReplayGuard;
+  };
   recoveryKey: {
     /** 32-byte key → "EsTc LW2K …" (48 base58 characters in groups of 4). */
     encode(key: Uint8Array): Promise<string>;

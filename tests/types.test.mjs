@@ -1,0 +1,17 @@
+// jsbridge/index.d.ts is valid TypeScript and types the documented usage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+test('index.d.ts type-checks a usage example under strict TypeScript', () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', 'tests/types/usage.ts'];
+  let out = '';
+  try {
+    out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+  } catch (e) {
+    out = `${e.stdout}${e.stderr}`;
+  }
+  assert.equal(out.trim(), '');
+});

@@ -1,0 +1,27 @@
+// Compiled (not run) by tests/types.test.mjs: the README-style usage must
+// type-check against jsbridge/index.d.ts.
+import { init, type MxCrypto, type OlmMessage } from '../../jsbridge/index.js';
+
+async function main(): Promise<void> {
+  const mx: MxCrypto = await init({ wasm: new URL('../../dist/mxcrypto.wasm', import.meta.url) });
+  const { key, keyInfo, recoveryKey } = await mx.secretStorage.createKey({ passphrase: 'p', name: 'n' });
+  const ok: boolean = await mx.secretStorage.checkKey(await mx.recoveryKey.decode(recoveryKey), keyInfo);
+  const enc = await mx.secretStorage.encrypt('secret', key, 'm.cross_signing.master');
+  const secret: string = await mx.secretStorage.decrypt(enc, key, 'm.cross_signing.master');
+  const backupKey = await mx.backup.createKey();
+  const data = await mx.backup.encrypt(backupKey.publicKey, { algorithm: 'm.megolm.v1.aes-sha2' });
+  const { sessions, failures } = await mx.backup.decryptMany(backupKey.privateKey, { rooms: { '!r': { sessions: { s: { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: data } } } } }, { onProgress: (done: number, total: number) => void [done, total] });
+  const code: string | undefined = failures[0]?.code;
+  const account = await mx.olm.createAccount({ now: () => Date.now() });
+  await account.generateOneTimeKeys(1);
+  const otk = Object.values(await account.unpublishedOneTimeKeys())[0];
+  const session = await account.createOutboundSession(account.identityKeys.curve25519, otk);
+  const msg: OlmMessage = await session.encrypt('hi');
+  const outbound = await mx.megolm.createOutboundSession();
+  const inbound = await mx.megolm.createInboundSession(await outbound.sessionKey());
+  const { plaintext, messageIndex } = await inbound.decrypt(await outbound.encrypt('hello'));
+  const guard = new mx.megolm.ReplayGuard();
+  guard.check(inbound.sessionId, messageIndex, '$event');
+  void [ok, secret, sessions, code, msg, plaintext];
+}
+void main;
