@@ -30,6 +30,16 @@ func backupAPI() js.Value {
 				return pkMessageJS(m), err
 			}
 		}),
+		// backup.encrypt after WebCrypto made the ephemeral key and shared secret.
+		"_encryptShared": Async("backup.encrypt", func(a *Args) Work {
+			shared := a.Bytes(0, "shared", 32)
+			ephemeral := a.Bytes(1, "ephemeral", 32)
+			data := a.JSON(2, "sessionData")
+			return func() (any, error) {
+				m, err := backup.EncryptShared(shared, ephemeral, data)
+				return pkMessageJS(m), err
+			}
+		}),
 		"decrypt": Async("backup.decrypt", func(a *Args) Work {
 			priv := a.Bytes(0, "privateKey", pk.KeySize)
 			encJSON := a.JSON(1, "encrypted")

@@ -28,6 +28,11 @@ type Handler func(a *Args) Work
 var promiseCtor = js.Global().Get("Promise")
 
 // Async turns h into a JS function that returns a Promise.
+//
+// Not inlined: inlined, every export got its own copy of the closure below
+// (~2 KB of wasm each).
+//
+//go:noinline
 func Async(name string, h Handler) js.Func {
 	return js.FuncOf(func(this js.Value, args []js.Value) (result any) {
 		var resolve, reject js.Value

@@ -173,7 +173,7 @@ function buildApi(rt) {
     backup: {
       createKey: call('backup.createKey'),
       publicKey: call('backup.publicKey'),
-      encrypt: call('backup.encrypt'),
+      encrypt: (publicKey, sessionData) => encryptForBackup(rt, publicKey, sessionData),
       decrypt: call('backup.decrypt'),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
     },
@@ -306,6 +306,37 @@ async function decryptMany(rt, privateKey, roomKeys, opts) {
     if (onProgress) onProgress(done, total);
   }
   return { sessions, failures };
+}
+
+// backup.encrypt: both X25519 operations (a fresh ephemeral key pair, the
+// shared secret) in WebCrypto, the rest in Go. Anything unusual (a malformed
+// key, no X25519 here) goes the all-Go way, which also gives the error.
+const recipientKeys = new Map(); // public key text → CryptoKey (public data)
+async function encryptForBackup(rt, publicKey, sessionData) {
+  const pub = typeof publicKey === 'string' ? decodeBase64(publicKey) : null;
+  if (!rt.subtle || !pub || pub.length !== 32 || sessionData === null || typeof sessionData !== 'object' || !(await hasX25519())) {
+    return rt.call('backup.encrypt', [publicKey, sessionData]);
+  }
+  const subtle = rt.subtle;
+  let recipient = recipientKeys.get(publicKey);
+  if (!recipient) {
+    recipient = await subtle.importKey('raw', pub, { name: 'X25519' }, false, []);
+    if (recipientKeys.size > 64) recipientKeys.clear();
+    recipientKeys.set(publicKey, recipient);
+  }
+  let shared, ephemeral;
+  try {
+    const eph = await subtle.generateKey({ name: 'X25519' }, true, ['deriveBits']);
+    shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: recipient }, eph.privateKey, 256));
+    ephemeral = new Uint8Array(await subtle.exportKey('raw', eph.publicKey));
+  } catch {
+    return rt.call('backup.encrypt', [publicKey, sessionData]); // low-order key: Go explains
+  }
+  try {
+    return await rt.call('backup._encryptShared', [shared, ephemeral, sessionData]);
+  } finally {
+    shared.fill(0);
+  }
 }
 
 // Same checks and order as the Go path (backup.ParseRoomKeys).

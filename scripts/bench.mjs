@@ -12,6 +12,10 @@ import { init } from '../jsbridge/index.mjs';
 const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
+// BENCH_ONLY=backup,megolm,olm,pbkdf2,startup,size picks sections (default: all).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (section) => !ONLY || ONLY.has(section);
 const PBKDF2_ITERATIONS = 500_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -60,8 +64,9 @@ encrypted.forEach((m, i) => {
   body.rooms[room].sessions[`session${i}`] = { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: m };
 });
 
-console.log(`mxcrypto benchmark: ${KEYS} backup keys, median of ${RUNS} runs, node ${process.version}\n`);
+console.log(`mxcrypto benchmark: median of ${RUNS} runs, node ${process.version}\n`);
 
+if (want('backup')) {
 // --- backup encrypt ----------------------------------------------------------
 const G1 = `backup encrypt ×${KEYS}`;
 const encOlm = await measure(() => { for (const s of plainStrings) olmEnc.encrypt(s); });
@@ -94,6 +99,9 @@ row(G2, 'mxcrypto backup.decrypt loop', decLoop, 'ms', `×${(decOlm / decLoop).t
 row(G2, 'mxcrypto decryptMany', decMany, 'ms', `×${(decOlm / decMany).toFixed(2)} libolm, ×${(decRust / decMany).toFixed(2)} rust-sdk (target ≥ 2× libolm)`);
 row(G2, 'mxcrypto decryptMany, Go only (no WebCrypto)', decManyGo, 'ms', `×${(decOlm / decManyGo).toFixed(2)} libolm`);
 
+}
+
+if (want('pbkdf2')) {
 // --- PBKDF2 --------------------------------------------------------------------
 const G3 = `PBKDF2-SHA-512 ${PBKDF2_ITERATIONS}`;
 const utf8 = new TextEncoder();
@@ -107,6 +115,12 @@ row(G3, 'WebCrypto directly', webcrypto, 'ms');
 row(G3, 'mxcrypto passphrase.deriveKey', pbOurs, 'ms', `${(pbOurs / webcrypto).toFixed(2)}× WebCrypto's time (target ≤ 1.1)`);
 row(G3, 'mxcrypto, Go only (no WebCrypto)', pbGo, 'ms', `${(pbGo / webcrypto).toFixed(2)}× WebCrypto's time`);
 
+}
+
+if (want('megolm')) await benchMegolm();
+if (want('olm')) await benchOlm();
+
+if (want('startup')) {
 // --- start-up -------------------------------------------------------------------
 const G4 = 'fresh node → ready';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -128,6 +142,9 @@ row(G4, 'libolm', readyOlm, 'ms');
 row(G4, 'matrix-sdk-crypto-wasm', readyRust, 'ms');
 row(G4, 'mxcrypto', readyOurs, 'ms', `(target ≤ matrix-sdk-crypto-wasm's ${ms(readyRust)})`);
 
+}
+
+if (want('size')) {
 // --- size ---------------------------------------------------------------------------
 const G5 = 'module size (raw / gzip -9)';
 const size = (path) => {
@@ -137,3 +154,159 @@ const size = (path) => {
 row(G5, 'libolm olm.wasm', size(require.resolve('@matrix-org/olm/olm.wasm')), 'size');
 row(G5, 'matrix-sdk-crypto-wasm', size(new URL('../node_modules/@matrix-org/matrix-sdk-crypto-wasm/pkg/matrix_sdk_crypto_wasm_bg.wasm', import.meta.url)), 'size');
 row(G5, 'mxcrypto.wasm', size(new URL('../dist/mxcrypto.wasm', import.meta.url)), 'size', '(target gzip ≤ 1.2 MB)');
+}
+
+// --- Megolm -------------------------------------------------------------------------
+async function benchMegolm() {
+  const G = `megolm ×${MESSAGES} 1 KiB`;
+  const text = 'x'.repeat(1024);
+  // libolm
+  const lOut = new Olm.OutboundGroupSession();
+  lOut.create();
+  const lKey = lOut.session_key();
+  const lMsgs = [];
+  const encOlm = await measure(() => {
+    const o = new Olm.OutboundGroupSession();
+    o.create();
+    for (let i = 0; i < MESSAGES; i++) o.encrypt(text);
+    o.free();
+  });
+  for (let i = 0; i < MESSAGES; i++) lMsgs.push(lOut.encrypt(text));
+  const decOlm = await measure(() => {
+    const inb = new Olm.InboundGroupSession();
+    inb.create(lKey);
+    for (const m of lMsgs) inb.decrypt(m);
+    inb.free();
+  });
+  // mxcrypto
+  const encOurs = await measure(async () => {
+    const o = await mx.megolm.createOutboundSession();
+    for (let i = 0; i < MESSAGES; i++) await o.encrypt(text);
+  });
+  const decOurs = await measure(async () => {
+    const inb = await mx.megolm.createInboundSession(lKey);
+    for (const m of lMsgs) await inb.decrypt(m);
+  });
+  row(G, 'libolm encrypt', encOlm, 'ms');
+  row(G, 'mxcrypto encrypt', encOurs, 'ms', `×${(encOlm / encOurs).toFixed(2)} libolm (target ≥ 0.75)`);
+  row(G, 'libolm decrypt', decOlm, 'ms');
+  row(G, 'mxcrypto decrypt', decOurs, 'ms', `×${(decOlm / decOurs).toFixed(2)} libolm (target ≥ 0.75)`);
+
+  const G2 = 'megolm import at 0, decrypt far';
+  const far = [lMsgs[MESSAGES - 1], lMsgs[MESSAGES - 17]];
+  const exp0 = (() => {
+    const inb = new Olm.InboundGroupSession();
+    inb.create(lKey);
+    const e = inb.export_session(0);
+    inb.free();
+    return e;
+  })();
+  const farOlm = await measure(() => {
+    for (let i = 0; i < 100; i++) {
+      const inb = new Olm.InboundGroupSession();
+      inb.import_session(exp0);
+      for (const m of far) inb.decrypt(m);
+      inb.free();
+    }
+  });
+  const farOurs = await measure(async () => {
+    for (let i = 0; i < 100; i++) {
+      const inb = await mx.megolm.importInboundSession(exp0);
+      for (const m of far) await inb.decrypt(m);
+    }
+  });
+  row(G2, `libolm ×100 (index ${MESSAGES - 1} then ${MESSAGES - 17})`, farOlm, 'ms');
+  row(G2, 'mxcrypto ×100', farOurs, 'ms', `×${(farOlm / farOurs).toFixed(2)} libolm`);
+  row(G, 'matrix-sdk-crypto-wasm', 'n/a', 'size', '(exposes no low-level Megolm session API)');
+}
+
+// --- Olm ------------------------------------------------------------------------------
+async function benchOlm() {
+  const G = 'olm';
+  const SETUPS = 100; // libolm holds at most 100 one-time keys
+  const EXCHANGE = 1000;
+  const text = 'y'.repeat(1024);
+  // Accounts made before: Bob publishes keys, Alice sets up sessions.
+  const lBob = new Olm.Account();
+  lBob.create();
+  lBob.generate_one_time_keys(SETUPS);
+  const lBobId = JSON.parse(lBob.identity_keys()).curve25519;
+  const lOtks = Object.values(JSON.parse(lBob.one_time_keys()).curve25519);
+  const lAlice = new Olm.Account();
+  lAlice.create();
+  const setupOlm = await measure(() => {
+    for (let i = 0; i < SETUPS; i++) {
+      const s = new Olm.Session();
+      s.create_outbound(lAlice, lBobId, lOtks[i]);
+      const m = s.encrypt('hi');
+      const r = new Olm.Session();
+      r.create_inbound_from(lBob, JSON.parse(lAlice.identity_keys()).curve25519, m.body);
+      r.decrypt(m.type, m.body);
+      s.free();
+      r.free();
+    }
+  }, 3);
+  const bob = await mx.olm.createAccount();
+  const alice = await mx.olm.createAccount();
+  const setupOurs = await measure(async () => {
+    await bob.generateOneTimeKeys(SETUPS);
+    const otks = Object.values(await bob.unpublishedOneTimeKeys());
+    await bob.markKeysAsPublished();
+    for (const otk of otks) {
+      const s = await alice.createOutboundSession(bob.identityKeys.curve25519, otk);
+      const m = await s.encrypt('hi');
+      await bob.createInboundSession(alice.identityKeys.curve25519, m);
+    }
+  }, 3);
+  row(G, `session setup ×${SETUPS} (libolm)`, setupOlm, 'ms');
+  row(G, `session setup ×${SETUPS} (mxcrypto)`, setupOurs, 'ms', `×${(setupOlm / setupOurs).toFixed(2)} libolm (target ≥ 0.75)`);
+
+  // Alternating 1 KiB messages: every message turns the ratchet.
+  const lA = new Olm.Session();
+  const lOtk = (() => { lBob.generate_one_time_keys(1); return Object.values(JSON.parse(lBob.one_time_keys()).curve25519).pop(); })();
+  lA.create_outbound(lAlice, lBobId, lOtk);
+  const first = lA.encrypt('hi');
+  const lB = new Olm.Session();
+  lB.create_inbound(lBob, first.body);
+  lB.decrypt(first.type, first.body);
+  const exOlm = await measure(() => {
+    for (let i = 0; i < EXCHANGE; i++) {
+      const [from, to] = i % 2 ? [lB, lA] : [lA, lB];
+      const m = from.encrypt(text);
+      to.decrypt(m.type, m.body);
+    }
+  }, 3);
+  await bob.generateOneTimeKeys(1);
+  const otk = Object.values(await bob.unpublishedOneTimeKeys())[0];
+  const a = await alice.createOutboundSession(bob.identityKeys.curve25519, otk);
+  const { session: b } = await bob.createInboundSession(alice.identityKeys.curve25519, await a.encrypt('hi'));
+  const exOurs = await measure(async () => {
+    for (let i = 0; i < EXCHANGE; i++) {
+      const [from, to] = i % 2 ? [b, a] : [a, b];
+      await to.decrypt(await from.encrypt(text));
+    }
+  }, 3);
+  row(G, `exchange ×${EXCHANGE} 1 KiB alternating (libolm)`, exOlm, 'ms');
+  row(G, `exchange ×${EXCHANGE} 1 KiB alternating (mxcrypto)`, exOurs, 'ms', `×${(exOlm / exOurs).toFixed(2)} libolm (target ≥ 0.75)`);
+
+  const acct = new Olm.Account();
+  acct.create();
+  acct.generate_one_time_keys(50);
+  const picOlm = await measure(() => {
+    for (let i = 0; i < 100; i++) {
+      const p = acct.pickle('key');
+      const x = new Olm.Account();
+      x.unpickle('key', p);
+      x.free();
+    }
+  });
+  const ours = await mx.olm.createAccount();
+  await ours.generateOneTimeKeys(50);
+  const pk = new Uint8Array(32).fill(1);
+  const picOurs = await measure(async () => {
+    for (let i = 0; i < 100; i++) await mx.olm.unpickleAccount(await ours.pickle(pk), pk);
+  });
+  row(G, 'account pickle+unpickle ×100, 50 OTKs (libolm)', picOlm, 'ms');
+  row(G, 'account pickle+unpickle ×100, 50 OTKs (mxcrypto)', picOurs, 'ms', `×${(picOlm / picOurs).toFixed(2)} libolm`);
+  row(G, 'matrix-sdk-crypto-wasm', 'n/a', 'size', '(exposes no low-level Olm session API)');
+}

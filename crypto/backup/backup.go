@@ -40,6 +40,15 @@ func Encrypt(publicKey string, sessionData []byte) (EncryptedSessionData, error)
 	return pk.Encrypt(pub, sessionData)
 }
 
+// EncryptShared is Encrypt with the X25519 step done elsewhere (see
+// pk.EncryptShared).
+func EncryptShared(shared, ephemeralPublic, sessionData []byte) (EncryptedSessionData, error) {
+	if !isJSONObject(sessionData) {
+		return EncryptedSessionData{}, errcode.New(errcode.BadInput, "session data must be a JSON object")
+	}
+	return pk.EncryptShared(shared, ephemeralPublic, sessionData)
+}
+
 // Decrypt returns the session data, checked to be a JSON object.
 func Decrypt(privateKey []byte, m EncryptedSessionData) ([]byte, error) {
 	pt, err := pk.Decrypt(privateKey, m)

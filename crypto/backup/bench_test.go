@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"crypto/ecdh"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
@@ -22,9 +21,10 @@ func BenchmarkDecrypt(b *testing.B) {
 }
 
 func BenchmarkX25519(b *testing.B) {
-	priv, _ := ecdh.X25519().NewPrivateKey(pk.GenerateKey())
+	priv := pk.GenerateKey()
+	pub, _ := pk.PublicKey(priv)
 	for b.Loop() {
-		sharedSecret(priv, b64.Encode(priv.PublicKey().Bytes()))
+		sharedSecret(priv, b64.Encode(pub))
 	}
 }
 
@@ -32,8 +32,7 @@ func BenchmarkDecryptShared(b *testing.B) {
 	priv := pk.GenerateKey()
 	pub, _ := PublicKey(priv)
 	m, _ := Encrypt(pub, benchPlain)
-	p, _ := ecdh.X25519().NewPrivateKey(priv)
-	shared, _ := sharedSecret(p, m.Ephemeral)
+	shared, _ := sharedSecret(priv, m.Ephemeral)
 	for b.Loop() {
 		if _, err := DecryptShared(shared, m); err != nil {
 			b.Fatal(err)

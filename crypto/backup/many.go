@@ -1,13 +1,13 @@
 package backup
 
 import (
-	"crypto/ecdh"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/crypto/x25519"
 )
 
 // KeyBackupData is one per-session record of a backup.
@@ -113,10 +113,7 @@ func DecryptMany(privateKey []byte, body []byte, progress func(done, total int))
 	if len(privateKey) != pk.KeySize {
 		return nil, errcode.New(errcode.BadInput, "private key must be %d bytes, got %d", pk.KeySize, len(privateKey))
 	}
-	priv, err := ecdh.X25519().NewPrivateKey(privateKey)
-	if err != nil {
-		return nil, errcode.Wrap(errcode.BadInput, err, "bad private key")
-	}
+	priv := privateKey
 	entries, err := ParseRoomKeys(body)
 	if err != nil {
 		return nil, err
@@ -157,13 +154,12 @@ func (r *Result) add(e Entry, pt []byte, err error) {
 	r.Sessions = append(r.Sessions, Session{Entry: e, SessionData: pt})
 }
 
-func sharedSecret(priv *ecdh.PrivateKey, ephemeral string) ([]byte, error) {
+func sharedSecret(priv []byte, ephemeral string) ([]byte, error) {
 	eph, err := b64.DecodeLen(ephemeral, pk.KeySize, "ephemeral")
 	if err != nil {
 		return nil, err
 	}
-	pub, _ := ecdh.X25519().NewPublicKey(eph)
-	shared, err := priv.ECDH(pub)
+	shared, err := x25519.SharedSecret(priv, eph)
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BadMessage, err, "ephemeral key is a low-order point")
 	}

@@ -8,7 +8,6 @@ package canonicaljson
 
 import (
 	"bytes"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,27 +107,58 @@ func writeNumber(buf *bytes.Buffer, s string) error {
 		buf.WriteString(strconv.FormatInt(n, 10))
 		return nil
 	}
-	// A fraction or exponent: decide exactly, with a bounded exponent so
-	// "1e-1000000000" cannot cost (or round to) anything.
-	if e := strings.IndexAny(s, "eE"); e >= 0 {
-		exp, err := strconv.Atoi(strings.TrimPrefix(s[e+1:], "+"))
-		if err != nil || exp > 400 || exp < -400 {
-			return errcode.New(errcode.BadInput, "number %.40s is not an integer in the range canonical JSON allows (±(2^53-1))", s)
-		}
+	n, err := exactInteger(s)
+	if err != nil {
+		return err
 	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return errcode.New(errcode.BadInput, "bad number %q", s)
-	}
-	if !r.IsInt() {
-		return errcode.New(errcode.BadInput, "number %.40s is not an integer: canonical JSON allows integers only", s)
-	}
-	n := r.Num()
-	if !n.IsInt64() || n.Int64() > maxSafe || n.Int64() < -maxSafe {
-		return errcode.New(errcode.BadInput, "number %.40s is outside the integer range canonical JSON allows (±(2^53-1))", s)
-	}
-	buf.WriteString(strconv.FormatInt(n.Int64(), 10))
+	buf.WriteString(strconv.FormatInt(n, 10))
 	return nil
+}
+
+// exactInteger decides exactly whether a JSON number with a fraction or an
+// exponent is an integer in range: the value is digits × 10^scale, so after
+// dropping trailing zeros of digits it is an integer iff scale ≥ 0.
+func exactInteger(s string) (int64, error) {
+	notInt := errcode.New(errcode.BadInput, "number %.40s is not an integer: canonical JSON allows integers only", s)
+	outOfRange := errcode.New(errcode.BadInput, "number %.40s is outside the integer range canonical JSON allows (±(2^53-1))", s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, exp := s, 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant = s[:i]
+		e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		if err != nil || e > 1_000_000 || e < -1_000_000 {
+			e = 1_000_001 // only the sign and size matter below
+			if strings.HasPrefix(s[i+1:], "-") {
+				e = -1_000_001
+			}
+		}
+		exp = e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	scale := exp - len(frac)
+	for len(digits) > 0 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		scale++
+	}
+	if digits == "" {
+		return 0, nil // any spelling of zero, including -0
+	}
+	if scale < 0 {
+		return 0, notInt
+	}
+	if len(digits)+scale > 16 { // 2^53 has 16 digits
+		return 0, outOfRange
+	}
+	v, err := strconv.ParseInt(digits+strings.Repeat("0", scale), 10, 64)
+	if err != nil || v > maxSafe {
+		return 0, outOfRange
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
 }
 
 func writeString(buf *bytes.Buffer, s string) {

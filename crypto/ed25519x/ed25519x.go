@@ -7,7 +7,6 @@
 package ed25519x
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha512"
 
@@ -16,9 +15,10 @@ import (
 )
 
 const (
-	SeedSize     = ed25519.SeedSize
-	ExpandedSize = 64
-	PublicSize   = ed25519.PublicKeySize
+	SeedSize      = 32
+	ExpandedSize  = 64
+	PublicSize    = 32
+	SignatureSize = 64
 )
 
 // PrivateKey signs. Exactly one of seed or expanded is set.
@@ -41,8 +41,9 @@ func FromSeed(seed []byte) (*PrivateKey, error) {
 	if len(seed) != SeedSize {
 		return nil, errcode.New(errcode.BadInput, "Ed25519 seed must be %d bytes, got %d", SeedSize, len(seed))
 	}
-	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
-	return &PrivateKey{seed: append([]byte(nil), seed...), public: pub}, nil
+	k := &PrivateKey{seed: append([]byte(nil), seed...)}
+	k.public = publicOf(k.Expanded())
+	return k, nil
 }
 
 // FromExpanded makes a key from libolm's 64-byte expanded secret. The public
@@ -52,12 +53,13 @@ func FromExpanded(expanded []byte) (*PrivateKey, error) {
 	if len(expanded) != ExpandedSize {
 		return nil, errcode.New(errcode.BadInput, "expanded Ed25519 key must be %d bytes, got %d", ExpandedSize, len(expanded))
 	}
-	s, err := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])
-	if err != nil {
-		return nil, errcode.Wrap(errcode.BadInput, err, "expanded Ed25519 key")
-	}
-	pub := new(edwards25519.Point).ScalarBaseMult(s).Bytes()
-	return &PrivateKey{expanded: append([]byte(nil), expanded...), public: pub}, nil
+	return &PrivateKey{expanded: append([]byte(nil), expanded...), public: publicOf(expanded)}, nil
+}
+
+func publicOf(expanded []byte) []byte {
+	// SetBytesWithClamping only fails for a length other than 32.
+	s, _ := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])
+	return new(edwards25519.Point).ScalarBaseMult(s).Bytes()
 }
 
 // Public returns the 32-byte public key.
@@ -84,16 +86,18 @@ func (k *PrivateKey) Expanded() []byte {
 	return h[:]
 }
 
-// Sign returns an Ed25519 signature of msg. Both forms give identical
-// signatures for the same key (Ed25519 signing is deterministic).
+// Sign returns an Ed25519 signature of msg (RFC 8032 §5.1.6), computed from
+// the expanded secret: scalar a and prefix. A seed key signs exactly as
+// crypto/ed25519 would (signing is deterministic).
 func (k *PrivateKey) Sign(msg []byte) []byte {
-	if k.seed != nil {
-		return ed25519.Sign(ed25519.NewKeyFromSeed(k.seed), msg)
+	expanded := k.expanded
+	if expanded == nil {
+		expanded = k.Expanded()
+		defer clear(expanded)
 	}
-	// RFC 8032 §5.1.6 from the expanded secret: scalar a, prefix.
-	a, _ := edwards25519.NewScalar().SetBytesWithClamping(k.expanded[:32])
+	a, _ := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])
 	h := sha512.New()
-	h.Write(k.expanded[32:])
+	h.Write(expanded[32:])
 	h.Write(msg)
 	r, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
 	R := new(edwards25519.Point).ScalarBaseMult(r).Bytes()
@@ -106,20 +110,33 @@ func (k *PrivateKey) Sign(msg []byte) []byte {
 	return append(R, S.Bytes()...)
 }
 
-// Verify checks a signature, rejecting public keys that are not canonical
-// encodings or are of small order (as vodozemac's strict verification does).
+// Verify checks a signature (RFC 8032 §5.1.7, cofactorless, as
+// crypto/ed25519), rejecting public keys that are not canonical encodings or
+// are of small order (as vodozemac's strict verification does) and
+// non-canonical S.
 func Verify(public, msg, sig []byte) bool {
-	if len(public) != PublicSize || len(sig) != ed25519.SignatureSize {
+	if len(public) != PublicSize || len(sig) != SignatureSize {
 		return false
 	}
-	p, err := new(edwards25519.Point).SetBytes(public)
-	if err != nil || !bytesEqual(p.Bytes(), public) {
+	A, err := new(edwards25519.Point).SetBytes(public)
+	if err != nil || !bytesEqual(A.Bytes(), public) {
 		return false
 	}
-	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+	if new(edwards25519.Point).MultByCofactor(A).Equal(edwards25519.NewIdentityPoint()) == 1 {
 		return false
 	}
-	return ed25519.Verify(public, msg, sig)
+	S, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+	if err != nil {
+		return false
+	}
+	h := sha512.New()
+	h.Write(sig[:32])
+	h.Write(public)
+	h.Write(msg)
+	k, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
+	minusA := new(edwards25519.Point).Negate(A)
+	R := new(edwards25519.Point).VarTimeDoubleScalarBaseMult(k, minusA, S)
+	return bytesEqual(R.Bytes(), sig[:32])
 }
 
 func bytesEqual(a, b []byte) bool {

@@ -1,7 +1,6 @@
 package olm
 
 import (
-	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/x25519"
 )
 
 // KeySize is the size of a Curve25519 key (public or private) and of every
@@ -21,10 +21,6 @@ const KeySize = 32
 type curveKey struct {
 	private [KeySize]byte
 	public  [KeySize]byte
-	// ecdh caches the crypto/ecdh form of the private key: building it costs
-	// a scalar multiplication (it derives the public key), which is ~0.5 ms
-	// under wasm, and the identity key is used for every new session.
-	ecdh *ecdh.PrivateKey
 }
 
 // newCurveKey returns a fresh random key pair.
@@ -40,14 +36,13 @@ func curveKeyFromPrivate(priv []byte) (curveKey, error) {
 	if len(priv) != KeySize {
 		return curveKey{}, errcode.New(errcode.BadInput, "Curve25519 private key must be %d bytes, got %d", KeySize, len(priv))
 	}
-	e, err := ecdh.X25519().NewPrivateKey(priv)
+	pub, err := x25519.PublicKey(priv)
 	if err != nil {
-		return curveKey{}, errcode.Wrap(errcode.BadInput, err, "Curve25519 private key")
+		return curveKey{}, err
 	}
 	var k curveKey
 	copy(k.private[:], priv)
-	copy(k.public[:], e.PublicKey().Bytes())
-	k.ecdh = e
+	copy(k.public[:], pub)
 	return k, nil
 }
 
@@ -61,22 +56,11 @@ func curveKeyFromParts(priv, pub []byte) curveKey {
 	return k
 }
 
-// dh is X25519(our private, their public). crypto/ecdh rejects an all-zero
-// result (their key is a low-order point), which would make the "shared"
-// secret known to anybody; the caller chooses the error code for that.
+// dh is X25519(our private, their public). An all-zero result (their key
+// is a low-order point) would make the "shared" secret known to anybody, so
+// it is an error; the caller chooses the error code for that.
 func (k *curveKey) dh(theirPublic []byte) ([]byte, error) {
-	if k.ecdh == nil {
-		e, err := ecdh.X25519().NewPrivateKey(k.private[:])
-		if err != nil {
-			return nil, err
-		}
-		k.ecdh = e
-	}
-	pub, err := ecdh.X25519().NewPublicKey(theirPublic)
-	if err != nil {
-		return nil, err
-	}
-	return k.ecdh.ECDH(pub)
+	return x25519.SharedSecret(k.private[:], theirPublic)
 }
 
 // publicB64 is the public key as Matrix writes it.

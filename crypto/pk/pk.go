@@ -11,7 +11,6 @@
 package pk
 
 import (
-	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -21,6 +20,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/x25519"
 )
 
 const (
@@ -37,11 +37,10 @@ type Message struct {
 
 // PublicKey returns the X25519 public key of a 32-byte private key.
 func PublicKey(private []byte) ([]byte, error) {
-	priv, err := privateKey(private)
-	if err != nil {
-		return nil, err
+	if len(private) != KeySize {
+		return nil, errcode.New(errcode.BadInput, "private key must be %d bytes, got %d", KeySize, len(private))
 	}
-	return priv.PublicKey().Bytes(), nil
+	return x25519.PublicKey(private)
 }
 
 // GenerateKey returns a fresh private key.
@@ -60,17 +59,26 @@ func Encrypt(recipientPublic, plaintext []byte) (Message, error) {
 // EncryptWithEphemeral is Encrypt with a caller-chosen ephemeral private key;
 // only tests and known-answer vectors should choose it.
 func EncryptWithEphemeral(recipientPublic, ephemeralPrivate, plaintext []byte) (Message, error) {
-	pub, err := ecdh.X25519().NewPublicKey(recipientPublic)
-	if err != nil {
+	if len(recipientPublic) != KeySize {
 		return Message{}, errcode.New(errcode.BadInput, "public key must be 32 bytes, got %d", len(recipientPublic))
 	}
-	eph, err := privateKey(ephemeralPrivate)
+	ephemeralPublic, err := PublicKey(ephemeralPrivate)
 	if err != nil {
 		return Message{}, err
 	}
-	shared, err := eph.ECDH(pub)
+	shared, err := x25519.SharedSecret(ephemeralPrivate, recipientPublic)
 	if err != nil {
-		return Message{}, errcode.Wrap(errcode.BadInput, err, "public key is a low-order point")
+		return Message{}, err
+	}
+	return EncryptShared(shared, ephemeralPublic, plaintext)
+}
+
+// EncryptShared finishes an encryption whose X25519 step (a fresh ephemeral
+// key pair and its shared secret with the recipient) was done elsewhere: the
+// JS loader uses WebCrypto for it.
+func EncryptShared(shared, ephemeralPublic, plaintext []byte) (Message, error) {
+	if len(shared) != KeySize || len(ephemeralPublic) != KeySize {
+		return Message{}, errcode.New(errcode.BadInput, "shared secret and ephemeral key must be %d bytes", KeySize)
 	}
 	k := deriveKeys(shared)
 	ct, err := aes256.EncryptCBC(k.aes, k.iv, plaintext)
@@ -79,23 +87,21 @@ func EncryptWithEphemeral(recipientPublic, ephemeralPrivate, plaintext []byte) (
 	}
 	return Message{
 		Ciphertext: b64.Encode(ct),
-		Ephemeral:  b64.Encode(eph.PublicKey().Bytes()),
+		Ephemeral:  b64.Encode(ephemeralPublic),
 		MAC:        b64.Encode(MacOf(k.mac)),
 	}, nil
 }
 
 // Decrypt decrypts a message with the recipient's private key.
 func Decrypt(private []byte, m Message) ([]byte, error) {
-	priv, err := privateKey(private)
-	if err != nil {
-		return nil, err
+	if len(private) != KeySize {
+		return nil, errcode.New(errcode.BadInput, "private key must be %d bytes, got %d", KeySize, len(private))
 	}
 	ephemeral, err := b64.DecodeLen(m.Ephemeral, KeySize, "ephemeral")
 	if err != nil {
 		return nil, err
 	}
-	pub, _ := ecdh.X25519().NewPublicKey(ephemeral)
-	shared, err := priv.ECDH(pub)
+	shared, err := x25519.SharedSecret(private, ephemeral)
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BadMessage, err, "ephemeral key is a low-order point")
 	}
@@ -142,15 +148,4 @@ func deriveKeys(shared []byte) keys {
 	// hkdf.Key only fails for lengths over 255*32 bytes.
 	out, _ := hkdf.Key(sha256.New, shared, salt[:], "", 80)
 	return keys{aes: out[:32], mac: out[32:64], iv: out[64:80]}
-}
-
-func privateKey(b []byte) (*ecdh.PrivateKey, error) {
-	if len(b) != KeySize {
-		return nil, errcode.New(errcode.BadInput, "private key must be %d bytes, got %d", KeySize, len(b))
-	}
-	k, err := ecdh.X25519().NewPrivateKey(b)
-	if err != nil {
-		return nil, errcode.Wrap(errcode.BadInput, err, "bad private key")
-	}
-	return k, nil
 }

@@ -34,7 +34,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil && errcode.Of(err) == errcode.Internal {
 			t.Fatalf("Verify: error without a code: %v", err)
 		}
-		if _, err := signing.Sign(obj, userID, keyID, device); err != nil {
+		if _, err := signing.Sign(obj, userID, keyID, xkey(device)); err != nil {
 			if errcode.Of(err) != errcode.BadInput {
 				t.Fatalf("Sign: %v", err)
 			}

@@ -4,8 +4,6 @@
 package signing
 
 import (
-	"crypto/ed25519"
-
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
@@ -27,7 +25,7 @@ func SigningBytes(obj map[string]any) ([]byte, error) {
 // base64 Ed25519) at signatures[userID][keyID]. A missing or malformed
 // signature is simply false; a malformed public key is an input error.
 func Verify(obj map[string]any, userID, keyID, publicKey string) (bool, error) {
-	pub, err := b64.DecodeLen(publicKey, ed25519.PublicKeySize, "public key")
+	pub, err := b64.DecodeLen(publicKey, ed25519x.PublicSize, "public key")
 	if err != nil {
 		return false, err
 	}
@@ -38,7 +36,7 @@ func Verify(obj map[string]any, userID, keyID, publicKey string) (bool, error) {
 		return false, nil
 	}
 	sig, err := b64.Decode(sigText)
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	if err != nil || len(sig) != ed25519x.SignatureSize {
 		return false, nil
 	}
 	msg, err := SigningBytes(obj)
@@ -50,12 +48,12 @@ func Verify(obj map[string]any, userID, keyID, publicKey string) (bool, error) {
 }
 
 // Sign adds a signature by priv at signatures[entity][keyID] and returns it.
-func Sign(obj map[string]any, entity, keyID string, priv ed25519.PrivateKey) (string, error) {
+func Sign(obj map[string]any, entity, keyID string, priv *ed25519x.PrivateKey) (string, error) {
 	msg, err := SigningBytes(obj)
 	if err != nil {
 		return "", err
 	}
-	sig := b64.Encode(ed25519.Sign(priv, msg))
+	sig := b64.Encode(priv.Sign(msg))
 	sigs, _ := obj["signatures"].(map[string]any)
 	if sigs == nil {
 		sigs = map[string]any{}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"testing"
 
+	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
@@ -27,6 +28,15 @@ func pubB64(priv ed25519.PrivateKey) string {
 // matrix-js-sdk test data makes them.
 func asciiKey(seed string) ed25519.PrivateKey { return ed25519.NewKeyFromSeed([]byte(seed)) }
 
+// xkey is the same key as signing.Sign takes it.
+func xkey(priv ed25519.PrivateKey) *ed25519x.PrivateKey {
+	k, err := ed25519x.FromSeed(priv.Seed())
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
 // vectors.md §2.2: the spec appendix signing examples.
 const specSeedB64 = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"
 
@@ -47,7 +57,7 @@ func TestVector22Sign(t *testing.T) {
 	priv := specKey(t)
 	for _, v := range specSignatures {
 		obj := mustObject(t, v.in)
-		sig, err := signing.Sign(obj, "domain", "ed25519:1", priv)
+		sig, err := signing.Sign(obj, "domain", "ed25519:1", xkey(priv))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +75,7 @@ func TestVector22Sign(t *testing.T) {
 	}
 	// Go values rather than parsed JSON sign alike.
 	obj := map[string]any{"two": "Two", "one": 1}
-	if sig, err := signing.Sign(obj, "domain", "ed25519:1", priv); err != nil || sig != specSignatures[1].sig {
+	if sig, err := signing.Sign(obj, "domain", "ed25519:1", xkey(priv)); err != nil || sig != specSignatures[1].sig {
 		t.Errorf("Go map: %s, %v", sig, err)
 	}
 }
@@ -156,7 +166,7 @@ func TestVector23Resign(t *testing.T) {
 		obj := mustObject(t, v.json)
 		want := obj["signatures"].(map[string]any)[alice].(map[string]any)[v.keyID]
 		delete(obj, "signatures")
-		sig, err := signing.Sign(obj, alice, v.keyID, asciiKey(v.seed))
+		sig, err := signing.Sign(obj, alice, v.keyID, xkey(asciiKey(v.seed)))
 		if err != nil || sig != want {
 			t.Errorf("%s: Sign = %s, %v; want %s", v.name, sig, err, want)
 		}
@@ -222,7 +232,7 @@ func TestVerifyIgnoresUnsignedAndOtherSignatures(t *testing.T) {
 		t.Fatalf("Verify = %v, %v", ok, err)
 	}
 	// Sign merges into existing signatures.
-	if _, err := signing.Sign(obj, alice, "ed25519:"+masterPub, asciiKey(masterSeed)); err != nil {
+	if _, err := signing.Sign(obj, alice, "ed25519:"+masterPub, xkey(asciiKey(masterSeed))); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range []struct{ keyID, pub string }{{"ed25519:test_device", devicePub}, {"ed25519:" + masterPub, masterPub}} {
@@ -250,7 +260,7 @@ func TestVerifyErrors(t *testing.T) {
 	if _, err := signing.Verify(obj, alice, "ed25519:test_device", devicePub); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("float in object: %v", err)
 	}
-	if _, err := signing.Sign(obj, alice, "ed25519:x", asciiKey(deviceSeed)); errcode.Of(err) != errcode.BadInput {
+	if _, err := signing.Sign(obj, alice, "ed25519:x", xkey(asciiKey(deviceSeed))); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("Sign with float: %v", err)
 	}
 }
