@@ -41,7 +41,8 @@ async function compile(source) {
   try {
     if (source instanceof WebAssembly.Module) return source;
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) return await WebAssembly.compile(source);
-    if (typeof Response !== 'undefined' && source instanceof Response) {
+    // Duck-typed: in Node, merely touching the global Response loads undici (~15 ms).
+    if (typeof source?.arrayBuffer === 'function' && typeof source?.headers === 'object') {
       return await WebAssembly.compile(await source.arrayBuffer());
     }
     let url = source;
