@@ -302,7 +302,11 @@ export interface MxCrypto {
     decryptMany(
       privateKey: Uint8Array,
       roomKeys: RoomKeysBody,
-      options?: { onProgress?: (done: number, total: number) => void },
+      options?: {
+        onProgress?: (done: number, total: number) => void;
+        /** Worker threads to spread the work over; default: one per core (up to 4) for 3,000+ keys, else 0. */
+        workers?: number;
+      },
     ): Promise<DecryptManyResult>;
   };
   /** Matrix canonical JSON (sorted keys, integers only, minimal escaping). */

@@ -52,3 +52,29 @@ test('progress is reported up to the total, in order', async () => {
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i][0] > seen[i - 1][0]);
   }
 });
+
+test('a low-order ephemeral key is BAD_MESSAGE on every path, and the good entries still decrypt', async () => {
+  const good = await body(['!r'], ['a', 'b']);
+  const lowOrder = ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'];
+  lowOrder.forEach((ephemeral, i) => {
+    good.rooms['!r'].sessions[`low${i}`] = { session_data: { ...good.rooms['!r'].sessions.a.session_data, ephemeral } };
+  });
+  for (const mx of [fast, goOnly]) {
+    const res = await mx.backup.decryptMany(key.privateKey, good, { workers: 0 });
+    assert.deepEqual(res.sessions.map((s) => s.sessionId), ['a', 'b']);
+    assert.deepEqual(res.failures, [{ roomId: '!r', sessionId: 'low0', code: 'BAD_MESSAGE' }, { roomId: '!r', sessionId: 'low1', code: 'BAD_MESSAGE' }]);
+  }
+});
+
+test('worker threads give the same result as one thread, with progress', async () => {
+  const ids = Array.from({ length: 1200 }, (_, i) => `s${i}`);
+  const b = await body(['!x', '!y'], ids);
+  b.rooms['!y'].sessions.s5.session_data.mac = 'AAAAAAAAAAA';
+  const single = await fast.backup.decryptMany(key.privateKey, b, { workers: 0 });
+  const seen = [];
+  const multi = await fast.backup.decryptMany(key.privateKey, b, { workers: 2, onProgress: (done, total) => seen.push([done, total]) });
+  assert.equal(multi.sessions.length, 2399);
+  assert.deepEqual(multi, single);
+  assert.deepEqual(multi.failures, [{ roomId: '!y', sessionId: 's5', code: 'WRONG_KEY' }]);
+  assert.deepEqual(seen.at(-1), [2400, 2400]);
+});
