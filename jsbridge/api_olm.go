@@ -59,11 +59,17 @@ func olmAPI() js.Value {
 		"accountImportLibolm": Async("olm.importLibolmAccount", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
 			key := a.Bytes(1, "pickleKey", -1)
+			settings := accountOptions(a, 2)
 			return func() (any, error) {
-				acc, err := olm.ImportLibolmAccount(key, pickle)
+				now := time.Now()
+				if settings.hasNow {
+					now = time.UnixMilli(int64(settings.nowMs))
+				}
+				acc, err := olm.ImportLibolmAccountAt(key, pickle, now)
 				if err != nil {
 					return nil, err
 				}
+				settings.apply(acc)
 				return accountJS(acc, nil), nil
 			}
 		}),

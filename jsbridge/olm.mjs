@@ -199,7 +199,8 @@ export function olmApi(rt) {
       return new Account(TOKEN, await call('accountUnpickle', [pickle, pickleKey]), settingsOf(options));
     },
     async importLibolmAccount(pickle, pickleKey, options) {
-      return new Account(TOKEN, await call('accountImportLibolm', [pickle, pickleKeyBytes(pickleKey)]), settingsOf(options));
+      const settings = settingsOf(options);
+      return new Account(TOKEN, await call('accountImportLibolm', [pickle, pickleKeyBytes(pickleKey), { ...settings, now: settings.now() }]), settings);
     },
     async unpickleSession(pickle, pickleKey) {
       return new Session(TOKEN, await call('sessionUnpickle', [pickle, pickleKey]));

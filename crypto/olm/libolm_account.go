@@ -29,11 +29,18 @@ const libolmAccountVersion = 4
 // with the given pickle key (any length; libolm allows an empty key). A MAC
 // mismatch is WrongKey, a malformed pickle BadPickle.
 func ImportLibolmAccount(key []byte, pickle string) (*Account, error) {
+	return ImportLibolmAccountAt(key, pickle, time.Now())
+}
+
+// ImportLibolmAccountAt is ImportLibolmAccount with the clock reading to date
+// the imported fallback keys by (libolm keeps no times): created, published
+// and replaced are set to now.
+func ImportLibolmAccountAt(key []byte, pickle string, now time.Time) (*Account, error) {
 	raw, err := libolmpickle.Decrypt(key, pickle)
 	if err != nil {
 		return nil, errcode.Context(err, "libolm account")
 	}
-	return decodeLibolmAccount(raw, time.UnixMilli(time.Now().UnixMilli()))
+	return decodeLibolmAccount(raw, time.UnixMilli(now.UnixMilli()))
 }
 
 func decodeLibolmAccount(raw []byte, now time.Time) (*Account, error) {

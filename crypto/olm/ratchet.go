@@ -120,18 +120,20 @@ func (r *ratchet) decrypt(m *normalMessage) ([]byte, error) {
 	var theirs [KeySize]byte
 	copy(theirs[:], m.ratchetKey)
 
-	// A key kept for exactly this message (it arrived late). Checked first
-	// also when its chain has since been dropped: the key is still valid,
-	// and it is used once only. (libolm looks here only for a known chain.)
-	for i := range r.skipped {
-		sk := &r.skipped[i]
-		if sk.index == m.chainIndex && sk.ratchetKey == theirs {
-			pt, err := decryptNormalMessage(sk.messageKey[:], m)
-			if err != nil {
-				return nil, err
+	// A key kept for exactly this message (it arrived late). Only for a chain
+	// we still hold, as libolm and vodozemac do: once a receiver chain is
+	// dropped (MaxReceiverChains), its late messages are refused too.
+	if r.findReceiver(theirs) >= 0 {
+		for i := range r.skipped {
+			sk := &r.skipped[i]
+			if sk.index == m.chainIndex && sk.ratchetKey == theirs {
+				pt, err := decryptNormalMessage(sk.messageKey[:], m)
+				if err != nil {
+					return nil, err
+				}
+				r.skipped = append(r.skipped[:i], r.skipped[i+1:]...)
+				return pt, nil
 			}
-			r.skipped = append(r.skipped[:i], r.skipped[i+1:]...)
-			return pt, nil
 		}
 	}
 
