@@ -56,6 +56,27 @@ func FromExpanded(expanded []byte) (*PrivateKey, error) {
 	return &PrivateKey{expanded: append([]byte(nil), expanded...), public: publicOf(expanded)}, nil
 }
 
+// FromStored rebuilds a key from stored state: the private part (a 32-byte
+// seed or a 64-byte expanded secret) and its public key, without deriving the
+// public key again (a scalar multiplication, ~0.25 ms under wasm). Only for
+// state that is authenticated or our own; signatures use the given public
+// key, as libolm does with its stored one.
+func FromStored(private, public []byte) (*PrivateKey, error) {
+	if len(public) != PublicSize {
+		return nil, errcode.New(errcode.BadInput, "Ed25519 public key must be %d bytes, got %d", PublicSize, len(public))
+	}
+	k := &PrivateKey{public: append([]byte(nil), public...)}
+	switch len(private) {
+	case SeedSize:
+		k.seed = append([]byte(nil), private...)
+	case ExpandedSize:
+		k.expanded = append([]byte(nil), private...)
+	default:
+		return nil, errcode.New(errcode.BadInput, "Ed25519 private key must be %d or %d bytes, got %d", SeedSize, ExpandedSize, len(private))
+	}
+	return k, nil
+}
+
 func publicOf(expanded []byte) []byte {
 	// SetBytesWithClamping only fails for a length other than 32.
 	s, _ := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])

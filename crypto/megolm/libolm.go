@@ -109,6 +109,7 @@ func decodeLibolmOutbound(raw []byte) (*OutboundGroupSession, error) {
 		return nil, errcode.Wrap(errcode.BadPickle, err, "libolm outbound group session: signing key")
 	}
 	s.signer = signer
+	s.mismatched = string(signer.Public()) != string(s.public[:])
 	return s, nil
 }
 

@@ -27,6 +27,9 @@ type OutboundGroupSession struct {
 	// (which libolm accepts); such a session keeps its id but cannot sign.
 	public    [ed25519x.PublicSize]byte
 	createdAt time.Time // zero when unknown (imported from libolm)
+	// mismatched: the libolm import case above, found once at import and
+	// kept in the state (key form 3) so it need not be re-derived per call.
+	mismatched bool
 }
 
 // randomSize is what libolm's olm_init_outbound_group_session consumes:
@@ -101,7 +104,7 @@ func (s *OutboundGroupSession) SetCreatedAt(t time.Time) {
 // canSign fails when the signing key does not belong to the session id, so
 // nothing is ever sent that every receiver would reject. Caller holds mu.
 func (s *OutboundGroupSession) canSign() error {
-	if string(s.signer.Public()) != string(s.public[:]) {
+	if s.mismatched {
 		return errcode.New(errcode.BadPickle, "outbound session %s: its Ed25519 private key does not match its public key (damaged pickle), so it cannot sign", b64.Encode(s.public[:]))
 	}
 	return nil

@@ -25,7 +25,8 @@ import (
 // Outbound plaintext, version 1:
 //
 //	0x01 || ratchet(128) || u32 counter ||
-//	        u8 key form (1 = seed, 2 = libolm expanded) || key (32 or 64) ||
+//	        u8 key form (1 = seed, 2 = libolm expanded, 3 = expanded but not the
+//	        public key's, cannot sign) || key (32 or 64) ||
 //	        Ed25519 public(32) || u8 has creation time || i64 creation time (Unix ms)
 //
 // Integers are big-endian.
@@ -38,6 +39,9 @@ const (
 
 	keyFormSeed     = 1
 	keyFormExpanded = 2
+	// keyFormMismatched: expanded, and not the key of the session's public
+	// key (a libolm import libolm itself accepted); such a session cannot sign.
+	keyFormMismatched = 3
 )
 
 // Pickle returns the session sealed under pickleKey (32 bytes), as base64.
@@ -117,7 +121,11 @@ func (s *OutboundGroupSession) MarshalState() []byte {
 		clear(seed)
 	} else {
 		exp := s.signer.Expanded()
-		buf = append(append(buf, keyFormExpanded), exp...)
+		form := byte(keyFormExpanded)
+		if s.mismatched {
+			form = keyFormMismatched
+		}
+		buf = append(append(buf, form), exp...)
 		clear(exp)
 	}
 	buf = append(buf, s.public[:]...)
@@ -163,30 +171,25 @@ func decodeOutboundPickle(pt []byte) (*OutboundGroupSession, error) {
 	switch form {
 	case keyFormSeed:
 		keyLen = ed25519x.SeedSize
-	case keyFormExpanded:
+	case keyFormExpanded, keyFormMismatched:
 		keyLen = ed25519x.ExpandedSize
+		s.mismatched = form == keyFormMismatched
 	default:
 		return nil, errcode.New(errcode.BadPickle, "outbound session pickle: unknown signing key form %d", form)
 	}
 	if len(p) != keyLen+ed25519x.PublicSize+1+8 {
 		return nil, errcode.New(errcode.BadPickle, "outbound session pickle has the wrong length")
 	}
+	// The public key is stored, not derived again: pickles are authenticated
+	// and states come from this module, and deriving costs a scalar
+	// multiplication on every call through the JS bridge.
+	copy(s.public[:], p[keyLen:])
 	var err error
-	if form == keyFormSeed {
-		s.signer, err = ed25519x.FromSeed(p[:keyLen])
-	} else {
-		s.signer, err = ed25519x.FromExpanded(p[:keyLen])
-	}
+	s.signer, err = ed25519x.FromStored(p[:keyLen], s.public[:])
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BadPickle, err, "outbound session pickle: signing key")
 	}
-	p = p[keyLen:]
-	p = p[copy(s.public[:], p):]
-	if form == keyFormSeed && string(s.signer.Public()) != string(s.public[:]) {
-		// Only expanded keys imported from libolm may disagree (see
-		// OutboundGroupSession.public); a seed key was made here.
-		return nil, errcode.New(errcode.BadPickle, "outbound session pickle: public key does not match the seed")
-	}
+	p = p[keyLen+ed25519x.PublicSize:]
 	ms := int64(binary.BigEndian.Uint64(p[1:]))
 	switch {
 	case p[0] == 0 && ms == 0:

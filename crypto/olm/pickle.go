@@ -1,7 +1,6 @@
 package olm
 
 import (
-	"bytes"
 	"encoding/binary"
 	"time"
 
@@ -102,20 +101,24 @@ func unmarshalAccount(raw []byte) (*Account, error) {
 		return nil, errcode.New(errcode.BadPickle, "account pickle version %d is not supported (this mxcrypto reads version %d)", v, accountPickleVersion)
 	}
 	a := &Account{}
-	var err error
+	var private []byte
 	switch form := r.u8(); form {
 	case signingKeyFormSeed:
-		a.signingKey, err = ed25519x.FromSeed(r.take(ed25519x.SeedSize))
+		private = r.take(ed25519x.SeedSize)
 	case signingKeyFormExpanded:
-		a.signingKey, err = ed25519x.FromExpanded(r.take(ed25519x.ExpandedSize))
+		private = r.take(ed25519x.ExpandedSize)
 	default:
 		r.fail("unknown Ed25519 key form %d", form)
 	}
-	if err != nil {
-		r.fail("bad Ed25519 key")
-	}
-	if pub := r.take(ed25519x.PublicSize); r.err == nil && !bytes.Equal(pub, a.signingKey.Public()) {
-		r.fail("Ed25519 public key does not match the private key")
+	// The public key is stored, not derived again: pickles are authenticated
+	// and states come from this module, and deriving costs a scalar
+	// multiplication on every call through the JS bridge.
+	public := r.take(ed25519x.PublicSize)
+	if r.err == nil {
+		var err error
+		if a.signingKey, err = ed25519x.FromStored(private, public); err != nil {
+			r.fail("bad Ed25519 key")
+		}
 	}
 	a.identityKey = curveKeyFromParts(r.take(KeySize), r.take(KeySize))
 	a.lastKeyID = r.u32()
