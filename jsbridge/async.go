@@ -25,28 +25,26 @@ type Work func() (any, error)
 // the work to run.
 type Handler func(a *Args) Work
 
-var promiseCtor = js.Global().Get("Promise")
-
-// Async turns h into a JS function that returns a Promise.
+// Async turns h into a JS function for the loader, which calls it as
+// fn(resolve, reject, ...args) inside `new Promise(...)`: every export is a
+// Promise to the caller, and Go creates no Promise or executor callback of
+// its own (each js.Value costs a finalizer; per call that was most of the
+// bridge's overhead).
 //
 // Not inlined: inlined, every export got its own copy of the closure below
 // (~2 KB of wasm each).
 //
 //go:noinline
 func Async(name string, h Handler) js.Func {
-	return js.FuncOf(func(this js.Value, args []js.Value) (result any) {
-		var resolve, reject js.Value
-		executor := js.FuncOf(func(_ js.Value, fns []js.Value) any {
-			resolve, reject = fns[0], fns[1]
-			return nil
-		})
-		p := promiseCtor.New(executor)
-		executor.Release()
-
-		work, err := prepare(name, h, args)
+	return js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) < 2 || args[0].Type() != js.TypeFunction || args[1].Type() != js.TypeFunction {
+			panic("jsbridge: " + name + " must be called by the loader as fn(resolve, reject, ...args)")
+		}
+		resolve, reject := args[0], args[1]
+		work, err := prepare(name, h, args[2:])
 		if err != nil {
 			reject.Invoke(toJSError(err))
-			return p
+			return nil
 		}
 		go func() {
 			v, err := run(name, work)
@@ -56,7 +54,7 @@ func Async(name string, h Handler) js.Func {
 			}
 			resolve.Invoke(v)
 		}()
-		return p
+		return nil
 	})
 }
 

@@ -140,16 +140,14 @@ class Runtime {
       const entry = { reject };
       inst.pending.add(entry);
       const settle = (f) => (v) => { if (inst.pending.delete(entry)) f(v); };
-      let p;
       try {
-        p = fn(...args);
+        // Go settles the promise through these (see jsbridge/async.go).
+        fn(settle(resolve), settle(reject), ...args);
       } catch (e) {
         // A trap inside Go (or a call into an exited program) lands here.
         this.onExit(inst, `the wasm instance failed: ${e?.message ?? e}`);
         if (inst.pending.delete(entry)) reject(mxError(LOADER_CODES.INSTANCE_EXITED, `mxcrypto stopped during ${path}: ${e?.message ?? e}; the next call starts a new instance`, e));
-        return;
       }
-      p.then(settle(resolve), settle(reject));
     });
   }
 }
