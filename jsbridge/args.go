@@ -115,12 +115,7 @@ func (a *Args) JSON(i int, name string) []byte {
 		a.fail(errcode.BadInput, "%s must be a plain object, got %s", name, describe(v))
 		return nil
 	}
-	s, err := stringify(v)
-	if err != nil {
-		a.fail(errcode.BadInput, "%s cannot be serialised as JSON: %v", name, err)
-		return nil
-	}
-	return []byte(s)
+	return a.serialise(v, name)
 }
 
 // Any serialises any JSON-compatible argument.
@@ -133,6 +128,10 @@ func (a *Args) Any(i int, name string) []byte {
 		a.fail(errcode.BadInput, "%s must be a JSON value, got %s", name, describe(v))
 		return nil
 	}
+	return a.serialise(v, name)
+}
+
+func (a *Args) serialise(v js.Value, name string) []byte {
 	s, err := stringify(v)
 	if err != nil {
 		a.fail(errcode.BadInput, "%s cannot be serialised as JSON: %v", name, err)

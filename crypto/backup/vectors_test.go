@@ -2,7 +2,6 @@ package backup_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"reflect"
@@ -12,27 +11,10 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func mustB64(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // sameJSON reports whether two JSON texts have the same value.
 func sameJSON(t testing.TB, a, b []byte) bool {
@@ -155,7 +137,7 @@ func TestVector52(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(key, mustHex(t, aliceHex)) {
+	if !bytes.Equal(key, testdecode.Hex(t, aliceHex)) {
 		t.Fatalf("recovery key decodes to %x", key)
 	}
 	pub, err := backup.PublicKey(key)
@@ -190,9 +172,9 @@ func TestVector52(t *testing.T) {
 // §5.3: the generator encrypted the canonical JSON of §3.3, so the plaintext
 // is exactly canonicaljson.Marshal of it.
 func TestVector53(t *testing.T) {
-	key := mustB64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")
+	key := testdecode.B64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")
 	fromText, err := recoverykey.Decode(aliceRecoveryKey)
-	if err != nil || !bytes.Equal(key, fromText) || !bytes.Equal(key, mustHex(t, aliceHex)) {
+	if err != nil || !bytes.Equal(key, fromText) || !bytes.Equal(key, testdecode.Hex(t, aliceHex)) {
 		t.Fatalf("§5.3 keys disagree: %x %x %v", key, fromText, err)
 	}
 	pt, err := backup.Decrypt(key, data53)
@@ -209,7 +191,7 @@ func TestVector53(t *testing.T) {
 }
 
 func TestVector54(t *testing.T) {
-	key := mustB64(t, mautrixKeyB64)
+	key := testdecode.B64(t, mautrixKeyB64)
 	for i, v := range []struct {
 		data  backup.EncryptedSessionData
 		plain string
@@ -225,7 +207,7 @@ func TestVector54(t *testing.T) {
 }
 
 func TestVector55(t *testing.T) {
-	pt, err := backup.Decrypt(mustB64(t, rustKeyB64), data55)
+	pt, err := backup.Decrypt(testdecode.B64(t, rustKeyB64), data55)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,9 +224,9 @@ func TestVector55(t *testing.T) {
 
 // Each vector's data was made for one key only.
 func TestVectorsWrongKey(t *testing.T) {
-	alice := mustHex(t, aliceHex)
-	mautrix := mustB64(t, mautrixKeyB64)
-	rust := mustB64(t, rustKeyB64)
+	alice := testdecode.Hex(t, aliceHex)
+	mautrix := testdecode.B64(t, mautrixKeyB64)
+	rust := testdecode.B64(t, rustKeyB64)
 	for _, v := range []struct {
 		key  []byte
 		data backup.EncryptedSessionData
@@ -378,7 +360,7 @@ func TestParseRoomKeys(t *testing.T) {
 
 func TestDecryptMany(t *testing.T) {
 	var calls [][2]int
-	res, err := backup.DecryptMany(mustHex(t, aliceHex), roomKeysBody(t), func(done, total int) {
+	res, err := backup.DecryptMany(testdecode.Hex(t, aliceHex), roomKeysBody(t), func(done, total int) {
 		calls = append(calls, [2]int{done, total})
 	})
 	if err != nil {
@@ -408,14 +390,14 @@ func TestDecryptMany(t *testing.T) {
 	}
 
 	// Nothing to do: empty, never nil, slices.
-	res, err = backup.DecryptMany(mustHex(t, aliceHex), []byte(`{"rooms":{}}`), nil)
+	res, err = backup.DecryptMany(testdecode.Hex(t, aliceHex), []byte(`{"rooms":{}}`), nil)
 	if err != nil || res.Sessions == nil || res.Failures == nil || len(res.Sessions)+len(res.Failures) != 0 {
 		t.Fatalf("empty body: %+v, %v", res, err)
 	}
-	if _, err := backup.DecryptMany(mustHex(t, aliceHex)[:16], roomKeysBody(t), nil); errcode.Of(err) != errcode.BadInput {
+	if _, err := backup.DecryptMany(testdecode.Hex(t, aliceHex)[:16], roomKeysBody(t), nil); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("short key: %v", err)
 	}
-	if _, err := backup.DecryptMany(mustHex(t, aliceHex), []byte("[]"), nil); errcode.Of(err) != errcode.BadInput {
+	if _, err := backup.DecryptMany(testdecode.Hex(t, aliceHex), []byte("[]"), nil); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("bad body: %v", err)
 	}
 }
@@ -428,7 +410,7 @@ func TestDecryptManyProgress(t *testing.T) {
 	}
 	body, _ := json.Marshal(map[string]any{"rooms": map[string]any{"!r": map[string]any{"sessions": sessions}}})
 	var calls [][2]int
-	res, err := backup.DecryptMany(mustHex(t, aliceHex), body, func(done, total int) {
+	res, err := backup.DecryptMany(testdecode.Hex(t, aliceHex), body, func(done, total int) {
 		calls = append(calls, [2]int{done, total})
 	})
 	if err != nil {

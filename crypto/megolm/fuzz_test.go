@@ -7,20 +7,12 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 )
 
 // Seeds are the vectors (decoded where the target takes bytes); the corpus in
 // testdata/fuzz/<target> holds inputs the fuzzer found interesting.
-
-func mustB64(tb testing.TB, s string) []byte {
-	tb.Helper()
-	b, err := b64.Decode(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
 
 func codeIn(t *testing.T, what string, err error, codes ...errcode.Code) {
 	t.Helper()
@@ -40,11 +32,11 @@ var signer32, _ = newOutboundFromRandom(random32, randomTime)
 // re-encodes to the same index and ciphertext.
 func FuzzMessage(f *testing.F) {
 	for _, m := range []string{message32, message32b, event33, event52} {
-		f.Add(mustB64(f, m))
+		f.Add(testdecode.B64(f, m))
 	}
 	f.Add(appendMessageBody(nil, 200, []byte("ciphertext")))
 	f.Add([]byte{3})
-	f.Add(mustB64(f, message32)[1:21]) // the payload of a real message
+	f.Add(testdecode.B64(f, message32)[1:21]) // the payload of a real message
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := parseMessage(raw)
 		codeIn(t, "parse", err, errcode.BadMessage)
@@ -97,9 +89,9 @@ func FuzzMessage(f *testing.F) {
 // FuzzSessionKey: arbitrary v2 session keys, as bytes and as text. What is
 // accepted exports (v1) the same ratchet and key.
 func FuzzSessionKey(f *testing.F) {
-	f.Add(mustB64(f, sessionKey32))
-	f.Add(mustB64(f, sessionKey32b))
-	f.Add(mustB64(f, sessionKey33))
+	f.Add(testdecode.B64(f, sessionKey32))
+	f.Add(testdecode.B64(f, sessionKey32b))
+	f.Add(testdecode.B64(f, sessionKey33))
 	f.Add([]byte(sessionKey32))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -114,7 +106,7 @@ func FuzzSessionKey(f *testing.F) {
 				t.Fatal(err)
 			}
 			dec, _ := b64.Decode(text)
-			if e := mustB64(t, exp); e[0] != 1 || !bytes.Equal(e[1:], dec[1:exportSize]) || !s.IsVerified() {
+			if e := testdecode.B64(t, exp); e[0] != 1 || !bytes.Equal(e[1:], dec[1:exportSize]) || !s.IsVerified() {
 				t.Fatal("export differs from the session key")
 			}
 		}
@@ -124,8 +116,8 @@ func FuzzSessionKey(f *testing.F) {
 // FuzzExportedSessionKey: arbitrary v1 keys; what is accepted re-exports
 // byte for byte.
 func FuzzExportedSessionKey(f *testing.F) {
-	f.Add(mustB64(f, sessionKey33))
-	f.Add(mustB64(f, sessionKey32))
+	f.Add(testdecode.B64(f, sessionKey33))
+	f.Add(testdecode.B64(f, sessionKey32))
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, text := range []string{b64.Encode(raw), string(raw)} {
@@ -135,7 +127,7 @@ func FuzzExportedSessionKey(f *testing.F) {
 				continue
 			}
 			exp, err := s.Export(s.FirstKnownIndex())
-			if err != nil || !bytes.Equal(mustB64(t, exp), mustB64(t, text)) || s.IsVerified() {
+			if err != nil || !bytes.Equal(testdecode.B64(t, exp), testdecode.B64(t, text)) || s.IsVerified() {
 				t.Fatalf("re-export differs: %v", err)
 			}
 		}

@@ -1,21 +1,11 @@
 package megolm
 
 import (
-	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // join concatenates wrapped base64 lines from vectors.md.
 func join(lines ...string) string { return strings.Join(lines, "") }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 )
 
@@ -20,22 +21,14 @@ func codedErr(t *testing.T, what string, err error) {
 	}
 }
 
-func mustB64(t testing.TB, s string) []byte {
-	b, err := b64.Decode(join(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // FuzzNormalMessage: the type-1 decoder, and Session.Decrypt on it.
 func FuzzNormalMessage(f *testing.F) {
 	_, _, alice, bob := establish(f)
 	for i := range 3 {
 		m, _ := bob.Encrypt(bytes.Repeat([]byte{'m'}, i*20))
-		f.Add(mustB64(f, m.Body))
+		f.Add(testdecode.B64(f, join(m.Body)))
 	}
-	f.Add(mustB64(f, vodozemacMessage))
+	f.Add(testdecode.B64(f, join(vodozemacMessage)))
 	f.Add(append(encodeNormalMessage([]byte("ratchetkey"), 1, []byte("ciphertext")), "hmacsha2"...))
 	f.Add(append([]byte{3}, make([]byte, 9)...))
 	f.Add([]byte{0x41, 0x77, 0x6f})
@@ -67,9 +60,9 @@ func FuzzPreKeyMessage(f *testing.F) {
 	noErr(f, bobAcct.GenerateFallbackKey())
 	for i := range 2 {
 		m, _ := alice.Encrypt(bytes.Repeat([]byte{'p'}, i*20))
-		f.Add(mustB64(f, m.Body))
+		f.Add(testdecode.B64(f, join(m.Body)))
 	}
-	f.Add(mustB64(f, vodozemacPreKeyMessage))
+	f.Add(testdecode.B64(f, join(vodozemacPreKeyMessage)))
 	f.Add([]byte{0x7f, 0xff, 0x6f, 0x01, 0x01, 0x34, 0x6d, 0x67, 0x12, 0x01})
 	f.Add([]byte{3, 0x0a, 0x00, 0x12, 0x00, 0x1a, 0x00, 0x22, 0x00})
 	acctState := accountState(bobAcct)

@@ -2,22 +2,12 @@ package olm
 
 import (
 	"bytes"
-	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex in test: %v", err)
-	}
-	return b
-}
 
 // join removes the line breaks of a wrapped vector.
 func join(s string) string { return strings.Join(strings.Fields(s), "") }

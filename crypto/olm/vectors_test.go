@@ -9,6 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 )
@@ -17,9 +18,9 @@ import (
 
 // §1.1 X25519 (RFC 7748 keys, libolm test_crypto.cpp).
 func TestVectorX25519(t *testing.T) {
-	alice, err := curveKeyFromPrivate(unhex(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+	alice, err := curveKeyFromPrivate(testdecode.Hex(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
 	noErr(t, err)
-	bob, err := curveKeyFromPrivate(unhex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+	bob, err := curveKeyFromPrivate(testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
 	noErr(t, err)
 	if got := alice.publicB64(); got != "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo" {
 		t.Errorf("alice public %s", got)
@@ -27,7 +28,7 @@ func TestVectorX25519(t *testing.T) {
 	if got := bob.publicB64(); got != "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08" {
 		t.Errorf("bob public %s", got)
 	}
-	want := unhex(t, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
+	want := testdecode.Hex(t, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
 	s1, err := alice.dh(bob.public[:])
 	noErr(t, err)
 	s2, err := bob.dh(alice.public[:])
@@ -45,13 +46,13 @@ func TestVectorX25519(t *testing.T) {
 
 // §1.2 HMAC / HKDF-SHA-256 (RFC 5869 case 1).
 func TestVectorHKDF(t *testing.T) {
-	ikm := unhex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
-	salt := unhex(t, "000102030405060708090a0b0c")
-	info := string(unhex(t, "f0f1f2f3f4f5f6f7f8f9"))
-	if got := hmacSHA256(salt, ikm); !bytes.Equal(got, unhex(t, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")) {
+	ikm := testdecode.Hex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
+	salt := testdecode.Hex(t, "000102030405060708090a0b0c")
+	info := string(testdecode.Hex(t, "f0f1f2f3f4f5f6f7f8f9"))
+	if got := hmacSHA256(salt, ikm); !bytes.Equal(got, testdecode.Hex(t, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")) {
 		t.Errorf("HMAC %x", got)
 	}
-	want := unhex(t, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+	want := testdecode.Hex(t, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
 	if got := hkdfSHA256(salt, ikm, info, 42); !bytes.Equal(got, want) {
 		t.Errorf("HKDF %x", got)
 	}
@@ -312,7 +313,7 @@ func TestVectorLibolmSessionGarbageMessages(t *testing.T) {
 		"e9e9c9c1e9e9c9e9c9c1e9e9c9c1",
 	} {
 		for _, typ := range []MessageType{MessageTypePreKey, MessageTypeNormal} {
-			_, err := s.Decrypt(Message{Type: typ, Body: b64.Encode(unhex(t, h))})
+			_, err := s.Decrypt(Message{Type: typ, Body: b64.Encode(testdecode.Hex(t, h))})
 			wantCode(t, err, errcode.BadMessage)
 		}
 	}

@@ -11,17 +11,9 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // vectors.md §1.1 (RFC 7748 keys, libolm test_crypto.cpp / test_pk.cpp).
 const (
@@ -47,7 +39,7 @@ func TestVectorX25519PublicKeys(t *testing.T) {
 		{alicePrivHex, alicePubHex, alicePubB64},
 		{bobPrivHex, bobPubHex, bobPubB64},
 	} {
-		pub, err := pk.PublicKey(mustHex(t, v.priv))
+		pub, err := pk.PublicKey(testdecode.Hex(t, v.priv))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,8 +55,8 @@ func TestVectorX25519PublicKeys(t *testing.T) {
 // vectors.md §1.2: RFC 5869 case 1, the HKDF pk builds on (standard library).
 func TestVectorHKDF(t *testing.T) {
 	ikm := bytes.Repeat([]byte{0x0b}, 22)
-	salt := mustHex(t, "000102030405060708090a0b0c")
-	info := mustHex(t, "f0f1f2f3f4f5f6f7f8f9")
+	salt := testdecode.Hex(t, "000102030405060708090a0b0c")
+	info := testdecode.Hex(t, "f0f1f2f3f4f5f6f7f8f9")
 	h := hmac.New(sha256.New, salt)
 	h.Write(ikm)
 	if got := hex.EncodeToString(h.Sum(nil)); got != "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5" {
@@ -80,7 +72,7 @@ func TestVectorHKDF(t *testing.T) {
 }
 
 func TestVectorEncryptWithEphemeral(t *testing.T) {
-	m, err := pk.EncryptWithEphemeral(mustHex(t, alicePubHex), mustHex(t, bobPrivHex), []byte("This is a test"))
+	m, err := pk.EncryptWithEphemeral(testdecode.Hex(t, alicePubHex), testdecode.Hex(t, bobPrivHex), []byte("This is a test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +82,7 @@ func TestVectorEncryptWithEphemeral(t *testing.T) {
 }
 
 func TestVectorDecrypt(t *testing.T) {
-	pt, err := pk.Decrypt(mustHex(t, alicePrivHex), vector51)
+	pt, err := pk.Decrypt(testdecode.Hex(t, alicePrivHex), vector51)
 	if err != nil || string(pt) != "This is a test" {
 		t.Fatalf("got %q, %v", pt, err)
 	}
@@ -100,7 +92,7 @@ func TestVectorDecrypt(t *testing.T) {
 		Ephemeral:  vector51.Ephemeral + "=",
 		MAC:        vector51.MAC + "=",
 	}
-	pt, err = pk.Decrypt(mustHex(t, alicePrivHex), padded)
+	pt, err = pk.Decrypt(testdecode.Hex(t, alicePrivHex), padded)
 	if err != nil || string(pt) != "This is a test" {
 		t.Fatalf("padded: got %q, %v", pt, err)
 	}
@@ -108,7 +100,7 @@ func TestVectorDecrypt(t *testing.T) {
 
 // The §1.1 shared secret finishes the §5.1 decryption on its own.
 func TestVectorDecryptShared(t *testing.T) {
-	pt, err := pk.DecryptShared(mustHex(t, sharedHex), vector51)
+	pt, err := pk.DecryptShared(testdecode.Hex(t, sharedHex), vector51)
 	if err != nil || string(pt) != "This is a test" {
 		t.Fatalf("got %q, %v", pt, err)
 	}
@@ -117,7 +109,7 @@ func TestVectorDecryptShared(t *testing.T) {
 func TestVectorDecryptRaw(t *testing.T) {
 	mac, _ := base64.RawStdEncoding.DecodeString(vector51.MAC)
 	ct, _ := base64.RawStdEncoding.DecodeString(vector51.Ciphertext)
-	pt, err := pk.DecryptRaw(mustHex(t, sharedHex), mac, ct)
+	pt, err := pk.DecryptRaw(testdecode.Hex(t, sharedHex), mac, ct)
 	if err != nil || string(pt) != "This is a test" {
 		t.Fatalf("got %q, %v", pt, err)
 	}
@@ -127,7 +119,7 @@ func TestVectorDecryptRaw(t *testing.T) {
 // truncated to 8 bytes (libolm's quirk), computed here independently.
 func TestVectorMACQuirk(t *testing.T) {
 	var salt [32]byte
-	okm, err := hkdf.Key(sha256.New, mustHex(t, sharedHex), salt[:], "", 80)
+	okm, err := hkdf.Key(sha256.New, testdecode.Hex(t, sharedHex), salt[:], "", 80)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +161,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestDecryptErrors(t *testing.T) {
-	alice := mustHex(t, alicePrivHex)
-	bob := mustHex(t, bobPrivHex)
+	alice := testdecode.Hex(t, alicePrivHex)
+	bob := testdecode.Hex(t, bobPrivHex)
 	zero32 := base64.RawStdEncoding.EncodeToString(make([]byte, 32))
 	// u = 1 is a point of small order on Curve25519: the shared secret is 0.
 	one := make([]byte, 32)
@@ -214,8 +206,8 @@ func TestDecryptErrors(t *testing.T) {
 }
 
 func TestEncryptErrors(t *testing.T) {
-	bob := mustHex(t, bobPrivHex)
-	alicePub := mustHex(t, alicePubHex)
+	bob := testdecode.Hex(t, bobPrivHex)
+	alicePub := testdecode.Hex(t, alicePubHex)
 	if _, err := pk.EncryptWithEphemeral(alicePub[:31], bob, nil); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("short public key: %v", err)
 	}

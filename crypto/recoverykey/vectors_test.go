@@ -2,32 +2,13 @@ package recoverykey_test
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func mustB64(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 const (
 	// vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
@@ -43,9 +24,9 @@ func TestVectorsEncodeDecode(t *testing.T) {
 		name, text string
 		key        []byte
 	}{
-		{"§5.2 alice", aliceRecoveryKey, mustHex(t, aliceHex)},
-		{"§5.3 base64 form", aliceRecoveryKey, mustB64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")},
-		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", mustB64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
+		{"§5.2 alice", aliceRecoveryKey, testdecode.Hex(t, aliceHex)},
+		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")},
+		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", testdecode.B64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
 	} {
 		got, err := recoverykey.Decode(v.text)
 		if err != nil || !bytes.Equal(got, v.key) {
@@ -81,7 +62,7 @@ func TestVectorsReencode(t *testing.T) {
 
 // vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
 func TestVectorsWhitespace(t *testing.T) {
-	alice := mustHex(t, aliceHex)
+	alice := testdecode.Hex(t, aliceHex)
 	for _, text := range []string{
 		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // §5.5, no spaces
 		"  EsTc LW2K\tPGiF\nwKEA\r3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d \n",
@@ -93,7 +74,7 @@ func TestVectorsWhitespace(t *testing.T) {
 			t.Errorf("Decode(%q) = %x, %v", text, got, err)
 		}
 	}
-	want := mustHex(t, "9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3")
+	want := testdecode.Hex(t, "9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3")
 	got, err := recoverykey.Decode("EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ")
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("§6.3 whitespace vector: %x, %v", got, err)

@@ -13,28 +13,11 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func mustB64(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func mustRecoveryKey(t testing.TB, text string) []byte {
 	t.Helper()
@@ -222,7 +205,7 @@ func TestVector61Decrypt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := mustHex(t, "68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f")
+	seed := testdecode.Hex(t, "68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f")
 	if string(pt) != base64.StdEncoding.EncodeToString(seed) {
 		t.Fatalf("got %q", pt)
 	}
@@ -280,8 +263,8 @@ func TestVector63KeyCheck(t *testing.T) {
 	if !checkKey(t, key, info) {
 		t.Fatal("key check fails")
 	}
-	iv := mustB64(t, info.IV)
-	mac := mustB64(t, info.MAC)
+	iv := testdecode.B64(t, info.IV)
+	mac := testdecode.B64(t, info.MAC)
 	shortIV := info
 	shortIV.IV = base64.StdEncoding.EncodeToString(iv[:14])
 	if _, err := ssss.CheckKey(key, shortIV); errcode.Of(err) != errcode.BadInput {
@@ -310,10 +293,10 @@ func TestVector63KeyCheck(t *testing.T) {
 // a wrong-length IV or MAC when decrypting.
 func TestVector63EncryptedData(t *testing.T) {
 	e := crossSigning64[0].data
-	if got := hex.EncodeToString(mustB64(t, e.IV)); got != "6dd7c2c2ef84098819fe3593906ad0fc" {
+	if got := hex.EncodeToString(testdecode.B64(t, e.IV)); got != "6dd7c2c2ef84098819fe3593906ad0fc" {
 		t.Errorf("iv %s", got)
 	}
-	if got := hex.EncodeToString(mustB64(t, e.MAC)); got != "357795d5d65a39ed892ef43a1e1ead16da3b02014575a42763497da6bbb076d1" {
+	if got := hex.EncodeToString(testdecode.B64(t, e.MAC)); got != "357795d5d65a39ed892ef43a1e1ead16da3b02014575a42763497da6bbb076d1" {
 		t.Errorf("mac %s", got)
 	}
 	key := mustRecoveryKey(t, rustRecoveryKey)
@@ -363,7 +346,7 @@ func TestVector64CrossSigning(t *testing.T) {
 		if v.name == "m.cross_signing.master" && string(pt) != "VcY1+LNyV6aSMne8mvi4lc/q+JiCHe+m6+hKLtgLP30=" {
 			t.Errorf("master secret %q", pt)
 		}
-		seed := mustB64(t, string(pt))
+		seed := testdecode.B64(t, string(pt))
 		if len(seed) != ed25519.SeedSize {
 			t.Fatalf("%s: seed of %d bytes", v.name, len(seed))
 		}
@@ -421,7 +404,7 @@ func TestVector65(t *testing.T) {
 // (vectors.md §5.1 message, Alice's key).
 func TestCurve25519Algorithm(t *testing.T) {
 	alice := mustRecoveryKey(t, "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d")
-	bob := mustHex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
+	bob := testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
 	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}
 	if !checkKey(t, alice, info) {
 		t.Error("Alice's key does not match its public key")
@@ -464,7 +447,7 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		iv := mustB64(t, e.IV)
+		iv := testdecode.B64(t, e.IV)
 		if len(iv) != 16 || iv[8]&0x80 != 0 {
 			t.Fatalf("iv %x: bit 63 must be clear", iv)
 		}
@@ -495,7 +478,7 @@ func TestNewKeyInfo(t *testing.T) {
 	if info.Algorithm != ssss.AlgorithmAESHMAC || info.Name != "my key" || info.Passphrase != pass {
 		t.Fatalf("%+v", info)
 	}
-	if iv := mustB64(t, info.IV); len(iv) != 16 || iv[8]&0x80 != 0 {
+	if iv := testdecode.B64(t, info.IV); len(iv) != 16 || iv[8]&0x80 != 0 {
 		t.Fatalf("iv %x", iv)
 	}
 	if !checkKey(t, key, info) {
