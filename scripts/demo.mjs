@@ -57,3 +57,22 @@ for (let i = 0; i < 1000; i++) {
 const t1 = performance.now();
 const all = await mx.backup.decryptMany(restoredKey, { rooms });
 console.log(`   decryptMany: ${all.sessions.length} sessions, ${all.failures.length} failures in ${(performance.now() - t1).toFixed(0)} ms`);
+
+console.log('\n5. Olm and Megolm: Alice shares a room key with Bob over Olm, then sends a room message');
+const alice = await mx.olm.createAccount();
+const bob = await mx.olm.createAccount();
+await bob.generateOneTimeKeys(1);
+await bob.generateFallbackKey();
+const upload = await bob.keysForUpload('@bob:example.org', 'BOBDEVICE');
+console.log(`   Bob's /keys/upload: ${Object.keys(upload.one_time_keys).length} one-time key, ${Object.keys(upload.fallback_keys).length} fallback key, device keys signed: ${await mx.signing.verify(upload.device_keys, '@bob:example.org', 'ed25519:BOBDEVICE', bob.identityKeys.ed25519)}`);
+await bob.markKeysAsPublished();
+const otk = Object.values(upload.one_time_keys)[0].key;
+const toBob = await alice.createOutboundSession(bob.identityKeys.curve25519, otk);
+const room = await mx.megolm.createOutboundSession();
+const olmMsg = await toBob.encrypt(JSON.stringify({ type: 'm.room_key', content: await room.roomKeyContent('!room:example.org') }));
+console.log(`   Olm pre-key message (type ${olmMsg.type}), ${olmMsg.body.length} base64 characters`);
+const { plaintext: keyEvent } = await bob.createInboundSession(alice.identityKeys.curve25519, olmMsg);
+const { session: bobsCopy } = await mx.megolm.parseRoomKey(JSON.parse(keyEvent).content, { senderKey: alice.identityKeys.curve25519, senderClaimedEd25519Key: alice.identityKeys.ed25519 });
+const roomMsg = await room.encrypt(JSON.stringify({ type: 'm.room.message', room_id: '!room:example.org', content: { msgtype: 'm.text', body: 'hello from Alice' } }));
+const { plaintext: roomEvent, messageIndex } = await bobsCopy.decrypt(roomMsg);
+console.log(`   Bob decrypts message ${messageIndex}: ${JSON.parse(roomEvent).content.body}`);
