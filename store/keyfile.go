@@ -1,0 +1,143 @@
+package store
+
+import (
+	"crypto/rand"
+	"errors"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+)
+
+// KEY holds what is needed to check a store key before anything else is
+// read: "MXSK" version(u16) kdf(u8) [iterations(uvarint) salt(string)]
+// followed by the 16-byte store id sealed under the store key, with the
+// clear part as label. A wrong key fails here, as WRONG_KEY, and never
+// yields garbage. The store id binds MANIFEST and the segments to this
+// store.
+const (
+	keyMagic   = "MXSK"
+	keyVersion = 1
+	kdfRaw     = 0 // the caller's 32-byte key
+	kdfPBKDF2  = 1 // PBKDF2-SHA-512 of a passphrase
+	idSize     = 16
+	maxSaltLen = 256
+)
+
+type keyHeader struct {
+	kdf        byte
+	iterations int
+	salt       string
+}
+
+func encodeKeyHeader(h keyHeader) []byte {
+	e := &enc{b: fileHeader(keyMagic, keyVersion)}
+	e.u8(h.kdf)
+	if h.kdf == kdfPBKDF2 {
+		e.uv(uint64(h.iterations))
+		e.str(h.salt)
+	}
+	return e.b
+}
+
+// parseKeyFile returns the header, its bytes (the label) and the sealed id.
+func parseKeyFile(raw []byte) (keyHeader, []byte, []byte, error) {
+	var h keyHeader
+	v, err := headerVersion(raw, keyMagic, "KEY")
+	if err != nil {
+		return h, nil, nil, err
+	}
+	if v != keyVersion {
+		return h, nil, nil, errcode.New(StoreVersion, "the store's KEY file has format version %d; this mxcrypto reads version %d", v, keyVersion)
+	}
+	d := &dec{b: raw[headerSize:], what: "KEY"}
+	h.kdf = d.u8()
+	switch {
+	case d.err != nil:
+	case h.kdf == kdfPBKDF2:
+		h.iterations = int(d.upTo(passphrase.MaxIterations, "iterations"))
+		h.salt = d.str(maxSaltLen, "salt")
+		if d.err == nil && h.iterations < 1 {
+			d.fail("no iterations")
+		}
+	case h.kdf != kdfRaw:
+		d.fail("unknown key derivation %d", h.kdf)
+	}
+	if d.err != nil {
+		return h, nil, nil, d.err
+	}
+	n := len(raw) - len(d.b)
+	return h, raw[:n], d.b, nil
+}
+
+// storeKey picks or derives the key that KEY's header asks for.
+func storeKey(h keyHeader, opts *Options) ([]byte, error) {
+	switch {
+	case h.kdf == kdfPBKDF2 && opts.Passphrase == "":
+		return nil, errcode.New(errcode.WrongKey, "this store is protected by a passphrase, not a raw key")
+	case h.kdf == kdfRaw && opts.Passphrase != "":
+		return nil, errcode.New(errcode.WrongKey, "this store is protected by a raw key, not a passphrase")
+	case h.kdf == kdfPBKDF2:
+		return passphrase.DeriveKey(opts.Passphrase, h.salt, h.iterations, 8*sealed.KeySize)
+	}
+	return append([]byte{}, opts.Key...), nil
+}
+
+// openKeyFile checks the key against KEY, creating KEY for a new store.
+// It returns the store key and id.
+func (s *Store) openKeyFile(opts *Options) (key, id []byte, err error) {
+	raw, err := s.read(keyFile)
+	if errors.Is(err, errNotExist) {
+		return s.createKeyFile(opts)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	h, label, sealedID, err := parseKeyFile(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err = storeKey(h, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err = sealed.Open(key, "mxstore.key\x00"+string(label), sealedID)
+	if errcode.Of(err) == errcode.WrongKey {
+		return nil, nil, errcode.New(errcode.WrongKey, "wrong store key")
+	}
+	if err != nil || len(id) != idSize {
+		return nil, nil, damaged("KEY does not hold a store id")
+	}
+	return key, id, nil
+}
+
+func (s *Store) createKeyFile(opts *Options) (key, id []byte, err error) {
+	// A MANIFEST without KEY is a damaged store, not a new one.
+	if _, err := s.read(manifestFile); !errors.Is(err, errNotExist) {
+		if err == nil {
+			return nil, nil, damaged("KEY is missing")
+		}
+		return nil, nil, err
+	}
+	h := keyHeader{kdf: kdfRaw}
+	if opts.Passphrase != "" {
+		h = keyHeader{kdf: kdfPBKDF2, iterations: opts.Iterations, salt: passphrase.NewSalt(32)}
+		if h.iterations == 0 {
+			h.iterations = passphrase.DefaultIterations
+		}
+	}
+	if key, err = storeKey(h, opts); err != nil {
+		return nil, nil, err
+	}
+	id = make([]byte, idSize)
+	rand.Read(id)
+	label := encodeKeyHeader(h)
+	ct, err := sealed.Seal(key, "mxstore.key\x00"+string(label), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.replace(keyFile, tmpName(0), append(label, ct...)); err != nil {
+		return nil, nil, err
+	}
+	return key, id, nil
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"encoding/binary"
+	"slices"
+	"strings"
+
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+)
+
+const (
+	formatVersion = 1 // of MANIFEST and the segments it names
+	manifestMagic = "MXSM"
+	headerSize    = 6 // magic and big-endian uint16 version, in clear
+	maxShards     = 1 << 12
+	maxVersionLen = 1024
+)
+
+// shardRef names the segment file holding one shard of a kind.
+type shardRef struct {
+	file  string // "" when the shard is empty
+	count uint64
+}
+
+type kindState struct {
+	count  uint64     // live records, journal included
+	shards []shardRef // a power of two long, or empty before the first flush
+}
+
+// manifest is one generation of the store. Adopted manifests are never
+// changed; a commit works on a clone.
+type manifest struct {
+	gen           uint64
+	backupVersion string
+	kinds         [numKinds]kindState
+	journal       map[string]*record // by key.enc(); tombstones included
+}
+
+func newManifest() *manifest { return &manifest{journal: map[string]*record{}} }
+
+func (m *manifest) clone() *manifest {
+	c := *m
+	for i := range c.kinds {
+		c.kinds[i].shards = append([]shardRef(nil), m.kinds[i].shards...)
+	}
+	c.journal = make(map[string]*record, len(m.journal))
+	for k, r := range m.journal {
+		c.journal[k] = r
+	}
+	return &c
+}
+
+func (m *manifest) files() map[string]bool {
+	out := map[string]bool{}
+	for _, ks := range m.kinds {
+		for _, r := range ks.shards {
+			if r.file != "" {
+				out[r.file] = true
+			}
+		}
+	}
+	return out
+}
+
+func (m *manifest) journalSize() int {
+	n := 0
+	for _, r := range m.journal {
+		n += r.size()
+	}
+	return n
+}
+
+func fileHeader(magic string, version uint16) []byte {
+	return binary.BigEndian.AppendUint16([]byte(magic), version)
+}
+
+// headerVersion checks a file's magic and returns its format version.
+func headerVersion(raw []byte, magic, what string) (uint16, error) {
+	if len(raw) < headerSize || string(raw[:4]) != magic {
+		return 0, damaged("%s is not a store file (bad header)", what)
+	}
+	return binary.BigEndian.Uint16(raw[4:headerSize]), nil
+}
+
+func manifestLabel(id []byte, header []byte) string {
+	return "mxstore.manifest\x00" + string(id) + string(header)
+}
+
+func sealManifest(key, id []byte, m *manifest) ([]byte, error) {
+	hdr := fileHeader(manifestMagic, formatVersion)
+	ct, err := sealed.Seal(key, manifestLabel(id, hdr), encodeManifest(m))
+	if err != nil {
+		return nil, err
+	}
+	return append(hdr, ct...), nil
+}
+
+// manifestTag identifies one written manifest: sealed values carry a random
+// nonce, so equal tags mean the file was not replaced.
+func manifestTag(raw []byte) string {
+	n := headerSize + sealed.Overhead - 16 // header, sealed header, nonce
+	if len(raw) < n {
+		return ""
+	}
+	return string(raw[:n])
+}
+
+func openManifest(key, id, raw []byte) (*manifest, error) {
+	pt, err := sealed.Open(key, manifestLabel(id, raw[:headerSize]), raw[headerSize:])
+	if err != nil {
+		// The key was checked against KEY, so this is damage, not a wrong key.
+		return nil, damaged("MANIFEST does not open with the store key: %v", err)
+	}
+	return decodeManifest(pt)
+}
+
+// encodeManifest: gen, backup version, then the non-empty kinds (kind,
+// count, shard count, shards as file name and record count), then the
+// journal (kind, op, record) in key order.
+func encodeManifest(m *manifest) []byte {
+	e := &enc{b: make([]byte, 0, 256+m.journalSize())}
+	e.uv(m.gen)
+	e.str(m.backupVersion)
+	n := 0
+	for _, ks := range m.kinds {
+		if ks.count != 0 || len(ks.shards) != 0 {
+			n++
+		}
+	}
+	e.uv(uint64(n))
+	for k, ks := range m.kinds {
+		if ks.count == 0 && len(ks.shards) == 0 {
+			continue
+		}
+		e.u8(byte(k))
+		e.uv(ks.count)
+		e.uv(uint64(len(ks.shards)))
+		for _, r := range ks.shards {
+			e.str(r.file)
+			e.uv(r.count)
+		}
+	}
+	e.uv(uint64(len(m.journal)))
+	for _, r := range sortedRecords(m.journal) {
+		e.u8(byte(r.key.Kind))
+		if r.del {
+			e.u8(0)
+		} else {
+			e.u8(1)
+		}
+		r.encodeBody(e)
+	}
+	return e.b
+}
+
+func decodeManifest(b []byte) (*manifest, error) {
+	d := &dec{b: b, what: "MANIFEST"}
+	m := newManifest()
+	m.gen = d.uv()
+	m.backupVersion = d.str(maxVersionLen, "backup version")
+	files := map[string]bool{}
+	nk := d.count(3, "kind count")
+	last := 0
+	for i := 0; i < nk && d.err == nil; i++ {
+		k := Kind(d.u8())
+		if !k.valid() || int(k) <= last {
+			d.fail("kind %d out of order or unknown", k)
+			break
+		}
+		last = int(k)
+		ks := &m.kinds[k]
+		ks.count = d.uv()
+		ns := int(d.upTo(maxShards, "shard count"))
+		if ns&(ns-1) != 0 {
+			d.fail("%s: %d shards is not a power of two", k, ns)
+		}
+		if ks.count == 0 && ns == 0 {
+			d.fail("%s: empty entry", k)
+		}
+		for sh := 0; sh < ns && d.err == nil; sh++ {
+			r := shardRef{file: d.str(segNameLen, "segment name"), count: d.uv()}
+			switch {
+			case d.err != nil:
+			case (r.file == "") != (r.count == 0):
+				d.fail("%s shard %d: file and count disagree", k, sh)
+			case r.file != "" && !segNameFits(r.file, m.gen, k, sh):
+				d.fail("%s shard %d: bad segment name %q", k, sh, r.file)
+			case files[r.file]:
+				d.fail("segment %q named twice", r.file)
+			}
+			if r.file != "" {
+				files[r.file] = true
+			}
+			ks.shards = append(ks.shards, r)
+		}
+	}
+	nj := d.count(4, "journal length")
+	prev := ""
+	for i := 0; i < nj && d.err == nil; i++ {
+		k := Kind(d.u8())
+		op := d.u8()
+		if d.err == nil && (!k.valid() || op > 1) {
+			d.fail("journal entry of kind %d, op %d", k, op)
+			break
+		}
+		r := decodeRecord(d, k, op == 0)
+		if d.err != nil {
+			break
+		}
+		if r.ek <= prev {
+			d.fail("journal out of order")
+			break
+		}
+		prev = r.ek
+		m.journal[r.ek] = r
+	}
+	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func segNameFits(name string, gen uint64, k Kind, shard int) bool {
+	g, nk, ns, ok := parseSegName(name)
+	return ok && g <= gen && nk == k && ns == shard
+}
+
+func sortedRecords(m map[string]*record) []*record {
+	out := make([]*record, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	sortRecords(out)
+	return out
+}
+
+func sortRecords(rs []*record) {
+	slices.SortFunc(rs, func(a, b *record) int { return strings.Compare(a.ek, b.ek) })
+}

@@ -1,0 +1,226 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+)
+
+// A segment file holds the records of one shard of one kind, split into
+// chunks that are sealed separately, so a lookup decrypts one chunk, not
+// the file:
+//
+//	"MXSS" version(u16) nChunks(uvarint) len(uvarint)×nChunks sealed chunks
+//
+// A chunk's plaintext is kind, shard, shard count, chunk, chunk count,
+// record count and the records in key order; its label names the file and
+// the chunk, so chunks cannot be swapped between or within files.
+const (
+	segmentMagic  = "MXSS"
+	maxChunks     = 1 << 10
+	chunkTarget   = 128 // records per chunk
+	segNameLen    = 34
+	maxSegmentLen = 1 << 30
+)
+
+// segName is "s" gen "-" kind "-" shard "-" random, in fixed-width hex; the
+// generation in the name tells an orphan from a file being written by
+// another instance (whose generation is newer than the manifest's).
+func segName(gen uint64, k Kind, shard int) string {
+	return fmt.Sprintf("s%016x-%02x-%04x-%s", gen, uint8(k), shard, randHex())
+}
+
+func tmpName(gen uint64) string { return fmt.Sprintf("t%016x-%s", gen, randHex()) }
+
+func randHex() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func parseSegName(name string) (gen uint64, k Kind, shard int, ok bool) {
+	if len(name) != segNameLen || name[0] != 's' || name[17] != '-' || name[20] != '-' || name[25] != '-' {
+		return 0, 0, 0, false
+	}
+	g, ok1 := parseHex(name[1:17])
+	kk, ok2 := parseHex(name[18:20])
+	sh, ok3 := parseHex(name[21:25])
+	_, ok4 := parseHex(name[26:])
+	return g, Kind(kk), int(sh), ok1 && ok2 && ok3 && ok4
+}
+
+// fileGen returns the generation in a segment or temporary file name.
+func fileGen(name string) (uint64, bool) {
+	if len(name) == segNameLen && name[0] == 's' {
+		g, _, _, ok := parseSegName(name)
+		return g, ok
+	}
+	if len(name) == 26 && name[0] == 't' && name[17] == '-' {
+		g, ok := parseHex(name[1:17])
+		_, ok2 := parseHex(name[18:])
+		return g, ok && ok2
+	}
+	return 0, false
+}
+
+// parseHex accepts lower-case hex only, so each name has one spelling.
+func parseHex(s string) (uint64, bool) {
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseUint(s, 16, 64)
+	return v, err == nil
+}
+
+func chunkLabel(id []byte, file string, chunk int) string {
+	return "mxstore.chunk\x00" + string(id) + "\x00" + file + "\x00" + strconv.Itoa(chunk)
+}
+
+func chunksFor(n int) int {
+	c := 1
+	for c < maxChunks && c*chunkTarget < n {
+		c *= 2
+	}
+	return c
+}
+
+// chunkHeader is where a chunk says it belongs.
+type chunkHeader struct {
+	kind                           Kind
+	shard, nShards, chunk, nChunks int
+}
+
+func encodeChunk(h chunkHeader, recs []*record) []byte {
+	size := 16
+	for _, r := range recs {
+		size += r.size()
+	}
+	e := &enc{b: make([]byte, 0, size)}
+	e.u8(byte(h.kind))
+	e.uv(uint64(h.shard))
+	e.uv(uint64(h.nShards))
+	e.uv(uint64(h.chunk))
+	e.uv(uint64(h.nChunks))
+	e.uv(uint64(len(recs)))
+	for _, r := range recs {
+		r.encodeBody(e)
+	}
+	return e.b
+}
+
+// decodeChunk checks that every record is in key order and routes to the
+// shard and chunk the header names.
+func decodeChunk(b []byte) (chunkHeader, []*record, error) {
+	d := &dec{b: b, what: "segment chunk"}
+	var h chunkHeader
+	h.kind = Kind(d.u8())
+	h.shard = int(d.upTo(maxShards, "shard"))
+	h.nShards = int(d.upTo(maxShards, "shard count"))
+	h.chunk = int(d.upTo(maxChunks, "chunk"))
+	h.nChunks = int(d.upTo(maxChunks, "chunk count"))
+	switch {
+	case d.err != nil:
+	case !h.kind.valid():
+		d.fail("unknown kind %d", h.kind)
+	case !validCount(h.nShards) || h.shard >= h.nShards:
+		d.fail("shard %d of %d", h.shard, h.nShards)
+	case !validCount(h.nChunks) || h.chunk >= h.nChunks:
+		d.fail("chunk %d of %d", h.chunk, h.nChunks)
+	}
+	n := d.count(4, "record count")
+	recs := make([]*record, 0, n)
+	prev := ""
+	for i := 0; i < n && d.err == nil; i++ {
+		r := decodeRecord(d, h.kind, false)
+		if d.err != nil {
+			break
+		}
+		hash := r.h
+		if r.ek <= prev || shardOf(hash, h.nShards) != h.shard || chunkOf(hash, h.nChunks) != h.chunk {
+			d.fail("record out of order or in the wrong chunk")
+			break
+		}
+		prev = r.ek
+		recs = append(recs, r)
+	}
+	if err := d.finish(); err != nil {
+		return h, nil, err
+	}
+	return h, recs, nil
+}
+
+func validCount(n int) bool { return n >= 1 && n&(n-1) == 0 }
+
+// parseSegment splits a segment file into its sealed chunks.
+func parseSegment(raw []byte, name string) ([][]byte, error) {
+	v, err := headerVersion(raw, segmentMagic, name)
+	if err != nil {
+		return nil, err
+	}
+	if v != formatVersion {
+		return nil, damaged("segment %s has format version %d, its manifest %d", name, v, formatVersion)
+	}
+	d := &dec{b: raw[headerSize:], what: "segment " + name}
+	n := int(d.upTo(maxChunks, "chunk count"))
+	if d.err == nil && !validCount(n) {
+		d.fail("%d chunks", n)
+	}
+	lens := make([]uint64, 0, n)
+	total := uint64(0)
+	for i := 0; i < n && d.err == nil; i++ {
+		l := d.upTo(maxSegmentLen, "chunk length")
+		if l < sealed.Overhead {
+			d.fail("chunk %d is too short", i)
+		}
+		lens = append(lens, l)
+		total += l
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if total != uint64(len(d.b)) {
+		return nil, damaged("segment %s: chunks take %d bytes, the file has %d", name, total, len(d.b))
+	}
+	out := make([][]byte, n)
+	for i, l := range lens {
+		out[i], d.b = d.b[:l:l], d.b[l:]
+	}
+	return out, nil
+}
+
+// buildSegment encodes and seals the records of one shard. It returns the
+// file and the segment already decoded, for the cache.
+func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs []*record) ([]byte, *segment, error) {
+	nc := chunksFor(len(recs))
+	buckets := make([][]*record, nc)
+	for _, r := range recs {
+		c := chunkOf(r.h, nc)
+		buckets[c] = append(buckets[c], r)
+	}
+	seg := &segment{name: name, chunks: make([][]*record, nc), sealed: make([][]byte, nc)}
+	parts := make([][]byte, nc)
+	e := &enc{b: fileHeader(segmentMagic, formatVersion)}
+	e.uv(uint64(nc))
+	for c, b := range buckets {
+		sortRecords(b)
+		ct, err := sealed.Seal(key, chunkLabel(id, name, c), encodeChunk(chunkHeader{k, shard, nShards, c, nc}, b))
+		if err != nil {
+			return nil, nil, err
+		}
+		parts[c] = ct
+		e.uv(uint64(len(ct)))
+		for _, r := range b {
+			seg.size += r.memSize()
+		}
+		seg.chunks[c] = append(make([]*record, 0, len(b)), b...) // non-nil: decoded
+	}
+	for _, p := range parts {
+		e.b = append(e.b, p...)
+	}
+	return e.b, seg, nil
+}

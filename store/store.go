@@ -1,0 +1,221 @@
+package store
+
+import (
+	"sync"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+)
+
+// Options say how to open a store. Give Key or Passphrase.
+type Options struct {
+	// Key is the 32-byte store key.
+	Key []byte
+	// Passphrase derives the key with PBKDF2-SHA-512; the salt and
+	// iteration count are kept in the store's KEY file.
+	Passphrase string
+	// Iterations for a store created with a passphrase; 0 means
+	// passphrase.DefaultIterations. Ignored when the store exists.
+	Iterations int
+	// Locker serializes instances; nil means ProcessLocker.
+	Locker Locker
+	// CacheBytes bounds the decoded segments kept in memory; 0 means 32 MiB.
+	CacheBytes int
+}
+
+// Store is an open key store. Its methods may be called from several
+// goroutines; they run one at a time.
+type Store struct {
+	mu     sync.Mutex
+	fsys   hackpadfs.FS
+	name   string
+	locker Locker
+	key    []byte
+	id     []byte
+	closed bool
+	noSync bool // the backend's files have no Sync
+	swept  bool // orphans were looked for since open
+
+	cur    *manifest // the generation last read or written; nil if unknown
+	curTag string    // manifestTag of the MANIFEST cur came from
+	maxGen uint64    // highest generation seen; the store never goes back
+	cache  segCache
+}
+
+// Open opens the store called name in fsys, creating it if it does not
+// exist. A wrong key is WRONG_KEY; a store written by a newer mxcrypto is
+// STORE_VERSION; a failing filesystem is STORE_FAILURE.
+func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
+	switch {
+	case fsys == nil:
+		return nil, badInput("no filesystem")
+	case name == "." || !hackpadfs.ValidPath(name):
+		return nil, badInput("store name %q is not a valid path", name)
+	case opts.Passphrase != "" && opts.Key != nil:
+		return nil, badInput("give a store key or a passphrase, not both")
+	case opts.Passphrase == "" && len(opts.Key) != sealed.KeySize:
+		return nil, badInput("store key must be %d bytes, got %d", sealed.KeySize, len(opts.Key))
+	}
+	if opts.Locker == nil {
+		opts.Locker = ProcessLocker{}
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 32 << 20
+	}
+	s := &Store{fsys: fsys, name: name, locker: opts.Locker}
+	s.cache.limit = opts.CacheBytes
+	unlock, err := s.locker.Lock(name)
+	if err != nil {
+		return nil, fsFailure(err, "taking the store lock")
+	}
+	defer unlock()
+	if err := hackpadfs.MkdirAll(fsys, name, 0o700); err != nil {
+		return nil, fsFailure(err, "creating the store directory")
+	}
+	if s.key, s.id, err = s.openKeyFile(&opts); err != nil {
+		return nil, err
+	}
+	if err := s.openManifest(); err != nil {
+		clear(s.key)
+		return nil, err
+	}
+	if err := s.refresh(); err != nil {
+		clear(s.key)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the store's memory. Later calls return CLOSED. Nothing is
+// left to flush: every method returns after its write is on disk.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	clear(s.key)
+	s.key, s.id, s.cur, s.curTag = nil, nil, nil, ""
+	s.cache = segCache{}
+	return nil
+}
+
+// View runs fn in a read-only transaction on the latest generation.
+func (s *Store) View(fn func(tx *Tx) error) error { return s.do(false, fn) }
+
+// Update runs fn in a transaction and commits its writes when fn returns
+// nil; if fn fails nothing is written. Reads inside fn see the latest
+// generation, so read-modify-write in one Update never loses another
+// instance's write, and ratchets never go back. fn must not call the store.
+func (s *Store) Update(fn func(tx *Tx) error) error { return s.do(true, fn) }
+
+func (s *Store) do(write bool, fn func(tx *Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed()
+	}
+	unlock, err := s.locker.Lock(s.name)
+	if err != nil {
+		return fsFailure(err, "taking the store lock")
+	}
+	defer unlock()
+	defer s.cache.trim()
+	if err := s.refresh(); err != nil {
+		s.forget()
+		return err
+	}
+	tx := &Tx{s: s, base: s.cur, write: write, changes: map[string]*record{}}
+	err = fn(tx)
+	tx.done = true
+	if err != nil || !tx.dirty() {
+		return err
+	}
+	return s.commit(tx)
+}
+
+// forget drops what this instance knows of the disk after a failed write
+// (the rename may or may not have happened), so the next call re-reads it.
+func (s *Store) forget() { s.cur, s.curTag = nil, "" }
+
+// refresh adopts the manifest on disk if another instance replaced it.
+func (s *Store) refresh() error {
+	raw, err := s.read(manifestFile)
+	if err == errNotExist {
+		return damaged("MANIFEST is missing")
+	}
+	if err != nil {
+		return err
+	}
+	tag := manifestTag(raw)
+	if s.cur != nil && tag == s.curTag {
+		return nil
+	}
+	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
+	if err != nil {
+		return err
+	}
+	if v != formatVersion {
+		return versionError(v)
+	}
+	m, err := openManifest(s.key, s.id, raw)
+	if err != nil {
+		return err
+	}
+	if m.gen < s.maxGen {
+		return damaged("MANIFEST went back from generation %d to %d", s.maxGen, m.gen)
+	}
+	s.cur, s.curTag, s.maxGen = m, tag, m.gen
+	s.cache.retain(m.files())
+	return nil
+}
+
+// openManifest creates the manifest of a new store, or migrates an old one.
+func (s *Store) openManifest() error {
+	raw, err := s.read(manifestFile)
+	if err == errNotExist {
+		// KEY is written first, so a crash can leave a store without a
+		// manifest; but a store with segments has lost its manifest.
+		names, err := s.list()
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if _, _, _, ok := parseSegName(n); ok {
+				return damaged("MANIFEST is missing")
+			}
+		}
+		data, err := sealManifest(s.key, s.id, newManifest())
+		if err != nil {
+			return err
+		}
+		return s.replace(manifestFile, tmpName(0), data)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
+	if err != nil {
+		return err
+	}
+	return s.migrate(v)
+}
+
+// collect removes files left by crashed or failed commits: segments and
+// temporary manifests of a generation the manifest has reached but does
+// not name. Newer ones may belong to a commit in progress elsewhere. Open
+// does not do it: listing a directory costs an IndexedDB read per file,
+// and orphans are never read anyway; an instance's first flush does.
+func (s *Store) collect() {
+	names, err := s.list()
+	if err != nil {
+		return
+	}
+	live := s.cur.files()
+	for _, n := range names {
+		if g, ok := fileGen(n); ok && g <= s.cur.gen && !live[n] {
+			s.remove(n)
+		}
+	}
+}
