@@ -29,8 +29,11 @@ let readySeq = 0;
  *   webCrypto: false makes every operation run in Go (for tests and benchmarks).
  */
 export async function init(options = {}) {
-  const module = await compile(options.wasm ?? DEFAULT_WASM_URL);
-  if (!globalThis.Go) await import(WASM_EXEC_URL.href);
+  // Compile the module while the Go runtime glue loads.
+  const [module] = await Promise.all([
+    compile(options.wasm ?? DEFAULT_WASM_URL),
+    globalThis.Go ? null : import(WASM_EXEC_URL.href),
+  ]);
   if (!globalThis.Go) throw mxError(LOADER_CODES.NOT_LOADED, 'the Go wasm runtime (wasm_exec.js) did not load; run `npm run build` first');
   const runtime = new Runtime(module);
   runtime.subtle = options.webCrypto === false ? undefined : subtle;
