@@ -12,6 +12,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
@@ -33,7 +34,7 @@ const (
 	// vectors.md §1.1: Alice's key is the backup key of §5.1–§5.3.
 	aliceHex         = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 	alicePubB64      = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"
-	aliceRecoveryKey = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d"
+	aliceRecoveryKey = vectors.JSSDKRecoveryKey
 
 	// §5.2 session id and room.
 	sessionID52 = "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc"
@@ -45,16 +46,7 @@ const (
 )
 
 // vectors.md §5.2 (matrix-js-sdk backup.spec.ts CURVE25519_KEY_BACKUP_DATA).
-var data52 = backup.EncryptedSessionData{
-	Ephemeral: "/Bn0A4UMFwJaDDvh0aEk1XZj3k1IfgCxgFY9P9a0b14",
-	MAC:       "5lxYBHQU80M",
-	Ciphertext: "2z2M7CZ+azAiTHN1oFzZ3smAFFt+LEOYY6h3QO3XXGdw6YpNn/gpHDO6I/rgj1zNd4FoTmzcQgvKdU8kN20u5" +
-		"BWRHxaHTZSlne5RxE6vUdREsBgZePglBNyG0AogR/PVdcrv/v18Y6rLM5O9SELmwbV63uV9Kuu/misMxoqbuqEdG7" +
-		"uujyaEKtjlQsJ5MGPQOySyw7XrnesSwF6XWRMxcPGRV0xZr3s9PI350Wve3EncjRgJ9IGFru1bcptMqfXgPZkOyGvr" +
-		"phHoFfoK7nY3xMEHUiaTRfRIjq8HNV4o8QY1qmWGnxNBQgOlL8MZlykjg3ULmQ3DtFfQPj/YYGS3jzxvC+EBjaafms" +
-		"g+52CTeK3Rswu72PX450BnSZ1i3If4xWAUKvjTpeUg5aDLqttOv1pITolTJDw5W/SD+b5rjEKg1CFCHGEGE9wwV3NfQ" +
-		"HVCQL+dfpd7Or0poy4dqKMAi3g0o3Tg7edIF8d5rREmxaALPyiie8PHD8mj/5Y0GLqrac4CD6+Mop7eUTzVovprjg",
-}
+var data52 = backup.EncryptedSessionData(vectors.JSSDKBackup)
 
 // vectors.md §5.3 (matrix-js-sdk crypto-test-data CURVE25519_KEY_BACKUP_DATA).
 var data53 = backup.EncryptedSessionData{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
 
@@ -14,7 +15,7 @@ const (
 	// vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
 	aliceHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 	// §5.2, §5.3.
-	aliceRecoveryKey = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d"
+	aliceRecoveryKey = vectors.JSSDKRecoveryKey
 )
 
 // Keys whose text form and bytes are both given by a vector; Encode must

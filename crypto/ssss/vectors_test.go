@@ -14,6 +14,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
@@ -369,7 +370,7 @@ func TestVector65(t *testing.T) {
 	if !checkKey(t, zero, info) {
 		t.Error("zero key does not match")
 	}
-	alice := mustRecoveryKey(t, "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d")
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
 	if checkKey(t, alice, info) {
 		t.Error("Alice's key matches the zero key's check")
 	}
@@ -378,16 +379,7 @@ func TestVector65(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same session as the §5.2 Curve25519 backup entry.
-	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData{
-		Ephemeral: "/Bn0A4UMFwJaDDvh0aEk1XZj3k1IfgCxgFY9P9a0b14",
-		MAC:       "5lxYBHQU80M",
-		Ciphertext: "2z2M7CZ+azAiTHN1oFzZ3smAFFt+LEOYY6h3QO3XXGdw6YpNn/gpHDO6I/rgj1zNd4FoTmzcQgvKdU8kN20u5" +
-			"BWRHxaHTZSlne5RxE6vUdREsBgZePglBNyG0AogR/PVdcrv/v18Y6rLM5O9SELmwbV63uV9Kuu/misMxoqbuqEdG7" +
-			"uujyaEKtjlQsJ5MGPQOySyw7XrnesSwF6XWRMxcPGRV0xZr3s9PI350Wve3EncjRgJ9IGFru1bcptMqfXgPZkOyGvr" +
-			"phHoFfoK7nY3xMEHUiaTRfRIjq8HNV4o8QY1qmWGnxNBQgOlL8MZlykjg3ULmQ3DtFfQPj/YYGS3jzxvC+EBjaafms" +
-			"g+52CTeK3Rswu72PX450BnSZ1i3If4xWAUKvjTpeUg5aDLqttOv1pITolTJDw5W/SD+b5rjEKg1CFCHGEGE9wwV3NfQ" +
-			"HVCQL+dfpd7Or0poy4dqKMAi3g0o3Tg7edIF8d5rREmxaALPyiie8PHD8mj/5Y0GLqrac4CD6+Mop7eUTzVovprjg",
-	})
+	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData(vectors.JSSDKBackup))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +395,7 @@ func TestVector65(t *testing.T) {
 // The older curve25519-aes-sha2 algorithm is package pk's construction
 // (vectors.md §5.1 message, Alice's key).
 func TestCurve25519Algorithm(t *testing.T) {
-	alice := mustRecoveryKey(t, "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d")
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
 	bob := testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
 	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}
 	if !checkKey(t, alice, info) {
