@@ -1,6 +1,8 @@
 // Installs what the build and tests need, so `npm test` and `npm start` work
 // on a machine that has only Go, Node and npm: npm dev dependencies (the
-// interop peers) and Go modules. Quick when everything is already there.
+// interop peers), Go modules and, for the browser test, Debian's chromium
+// (`--tests`). The vodozemac virtualenv is made by its test helper. Quick when
+// everything is already there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,3 +17,13 @@ if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 run('go', ['mod', 'download']);
+
+if (process.argv.includes('--tests') && !existsSync('/usr/bin/chromium')) {
+  if (process.getuid?.() === 0) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+  } else {
+    console.warn('setup: /usr/bin/chromium is missing and this is not root; install Debian\'s chromium for the browser test');
+  }
+}
