@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
-test('the loader works in Chromium: WebCrypto paths, panic recovery, restart after exit', { timeout: 90_000 }, async () => {
+test('the loader works in Chromium: WebCrypto paths, restore workers, panic recovery, restart after exit', { timeout: 90_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs Debian's chromium (scripts/setup.mjs)`);
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
@@ -56,6 +56,7 @@ test('the loader works in Chromium: WebCrypto paths, panic recovery, restart aft
     'recovery key ok true',
     'backup roundtrip 1',
     'decryptMany 50 failures 0',
+    'workers 600 same true',
     'pbkdf2 32',
     'ssss check true',
     'megolm hi',
