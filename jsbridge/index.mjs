@@ -17,7 +17,6 @@ const WASM_EXEC_URL = new URL('../dist/wasm_exec.js', import.meta.url);
 /** Error codes raised by the loader itself (the Go side raises the rest). */
 const LOADER_CODES = { BAD_INPUT: 'BAD_INPUT', INSTANCE_EXITED: 'INSTANCE_EXITED', NOT_LOADED: 'NOT_LOADED' };
 
-
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const subtle = globalThis.crypto?.subtle;
 
@@ -65,7 +64,9 @@ async function compile(source) {
         const { readFile } = await import('node:fs/promises');
         return await WebAssembly.compile(await readFile(url));
       }
-      return await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return await WebAssembly.compile(await res.arrayBuffer());
     }
   } catch (e) {
     throw mxError(LOADER_CODES.NOT_LOADED, `cannot load the mxcrypto wasm module from ${String(source)}: ${e.message} (did you run \`npm run build\`?)`, e);
