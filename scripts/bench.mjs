@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
-// BENCH_ONLY=backup,megolm,olm,pbkdf2,startup,size picks sections (default: all).
+// BENCH_ONLY=backup,megolm,olm,pbkdf2,store,startup,size picks sections (default: all).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
 const PBKDF2_ITERATIONS = 500_000;
@@ -128,6 +128,8 @@ row(G3, 'mxcrypto, Go only (no WebCrypto)', pbGo, 'ms', `${(pbGo / webcrypto).to
 
 if (want('megolm')) await benchMegolm();
 if (want('olm')) await benchOlm();
+
+if (want('store')) benchStore();
 
 if (want('startup')) {
 // --- start-up -------------------------------------------------------------------
@@ -318,4 +320,28 @@ async function benchOlm() {
   row(G, 'account pickle+unpickle ×100, 50 OTKs (libolm)', picOlm, 'ms');
   row(G, 'account pickle+unpickle ×100, 50 OTKs (mxcrypto)', picOurs, 'ms', `×${(picOlm / picOurs).toFixed(2)} libolm`);
   row(G, 'matrix-sdk-crypto-wasm', 'n/a', 'size', '(exposes no low-level Olm session API)');
+}
+
+// --- key store ----------------------------------------------------------------------
+// The store's Go benchmark under js/wasm in Node, over fake-indexeddb. Real
+// IndexedDB figures come from Chromium, not yet part of this script:
+// `GOOS=js GOARCH=wasm go test -exec wasmbrowsertest -bench Inbound ./store/`.
+function benchStore() {
+  const G = 'store (wasm, fake-indexeddb)';
+  const goroot = execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim();
+  const out = execFileSync('go', ['test', '-run', 'XXX', '-bench', 'BenchmarkInbound/indexeddb', '-benchtime', '1x',
+    '-exec', fileURLToPath(new URL('../store/testdata/wasm_exec_fake_indexeddb.sh', import.meta.url)), './store/'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, GOOS: 'js', GOARCH: 'wasm', PATH: `${goroot}/lib/wasm:${process.env.PATH}` },
+    encoding: 'utf8',
+  });
+  for (const line of out.split('\n').filter((l) => l.startsWith('BenchmarkInbound/'))) {
+    const n = line.split(/\s+/)[0].split('/').pop();
+    const metrics = Object.fromEntries([...line.matchAll(/([\d.]+) ([a-z0-9+-]+-(?:ms|MiB))/g)].map((m) => [m[2], Number(m[1])]));
+    row(G, `${n} inbound sessions: bulk store`, metrics['bulk-ms'], 'ms');
+    row(G, `${n}: reopen + count`, metrics['open+count-ms'], 'ms', '(target count ≤ 10 ms)');
+    row(G, `${n}: one lookup`, metrics['lookup-ms'], 'ms', '(target ≤ 5 ms)');
+    row(G, `${n}: one single-session write, p50`, metrics['write-p50-ms'], 'ms', '(target ≤ 20 ms)');
+    row(G, `${n}: peak wasm memory`, `${metrics['sys-MiB']} MiB`, 'size');
+  }
 }
