@@ -130,22 +130,11 @@ func megolmAPI() js.Value {
 			return func() (any, error) { return inboundOrErr(megolm.ImportInboundGroupSession(key)) }
 		}),
 		"inboundDecrypt": Async("InboundGroupSession.decrypt", func(a *Args) Work {
-			state := a.Bytes(0, "state", -1)
-			msg := a.String(1, "message")
-			return func() (any, error) {
-				s, err := loadInbound(state)
-				if err != nil {
-					return nil, err
-				}
-				pt, index, err := s.Decrypt(msg)
-				if err != nil {
-					return nil, err
-				}
-				out := inboundJS(s)
-				out["plaintext"] = string(pt)
-				out["messageIndex"] = int(index)
-				return out, nil
-			}
+			return inboundDecrypt(a, (*megolm.InboundGroupSession).Decrypt)
+		}),
+		// The loader verifies the signature with WebCrypto meanwhile.
+		"inboundDecryptSignatureChecked": Async("InboundGroupSession.decrypt", func(a *Args) Work {
+			return inboundDecrypt(a, (*megolm.InboundGroupSession).DecryptSignatureCheckedElsewhere)
 		}),
 		"inboundExport": Async("InboundGroupSession.export", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
@@ -229,6 +218,25 @@ func megolmAPI() js.Value {
 			return func() (any, error) { return roomKeyJS(megolm.ParseForwardedRoomKey(content)) }
 		}),
 	})
+}
+
+func inboundDecrypt(a *Args, decrypt func(*megolm.InboundGroupSession, string) ([]byte, uint32, error)) Work {
+	state := a.Bytes(0, "state", -1)
+	msg := a.String(1, "message")
+	return func() (any, error) {
+		s, err := loadInbound(state)
+		if err != nil {
+			return nil, err
+		}
+		pt, index, err := decrypt(s, msg)
+		if err != nil {
+			return nil, err
+		}
+		out := inboundJS(s)
+		out["plaintext"] = string(pt)
+		out["messageIndex"] = int(index)
+		return out, nil
+	}
 }
 
 func loadOutbound(state []byte) (*megolm.OutboundGroupSession, error) {

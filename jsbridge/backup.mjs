@@ -1,7 +1,7 @@
 // Key backup on the JS side of the bridge: the parts where the host's native
 // X25519 (node:crypto or WebCrypto) and worker threads make restores fast.
 // Go does everything else (HKDF, the MAC check, constant-time AES-CBC).
-import { mxError } from './common.mjs';
+import { decodeBase64, mxError } from './common.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -297,19 +297,4 @@ async function finishChunk(rt, chunk, sessions, failures) {
     if (e.code) failures.push({ roomId: e.roomId, sessionId: e.sessionId, code: e.code });
     else sessions.push({ roomId: e.roomId, sessionId: e.sessionId, sessionData: e.sessionData });
   }
-}
-
-const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Base64 (padded or not) of public data → bytes, or null if malformed. */
-function decodeBase64(s) {
-  if (!B64_RE.test(s) || s.length % 4 === 1) return null;
-  let bin;
-  try {
-    bin = atob(s.length % 4 === 0 ? s : s + '='.repeat(4 - (s.length % 4)));
-  } catch {
-    return null;
-  }
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }

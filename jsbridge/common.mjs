@@ -28,3 +28,22 @@ export function pickleKeyBytes(key) {
   if (typeof key === 'string') return utf8.encode(key);
   return key;
 }
+
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Base64 (padded or not) of PUBLIC data (ciphertexts, public keys, MACs) →
+ * bytes, or null if malformed. atob uses a table: never use it on secrets;
+ * those cross to Go as bytes.
+ */
+export function decodeBase64(s) {
+  if (!B64_RE.test(s) || s.length % 4 === 1) return null;
+  let bin;
+  try {
+    bin = atob(s.length % 4 === 0 ? s : s + '='.repeat(4 - (s.length % 4)));
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

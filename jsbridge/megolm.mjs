@@ -5,7 +5,7 @@
 // can never both start from the same state: for an outbound session that
 // would reuse a message key. Nothing lives in Go between calls, so there is
 // nothing to free, and a restarted wasm instance loses no session.
-import { mxError, serialize, pickleKeyBytes } from './common.mjs';
+import { decodeBase64, mxError, serialize, pickleKeyBytes } from './common.mjs';
 
 export function megolmApi(rt) {
   const call = (name, args) => rt.call(`_megolm.${name}`, args);
@@ -95,7 +95,8 @@ export function megolmApi(rt) {
     /** Decrypt a Megolm message: { plaintext, messageIndex }. */
     decrypt(message) {
       return this.#run(async (state) => {
-        const r = await call('inboundDecrypt', [state, message]);
+        const r = (await verifyInParallel(rt, this.sessionId, message, () => call('inboundDecryptSignatureChecked', [state, message])))
+          ?? (await call('inboundDecrypt', [state, message]));
         this.#update(r);
         return { plaintext: r.plaintext, messageIndex: r.messageIndex };
       });
@@ -151,6 +152,48 @@ export function megolmApi(rt) {
     },
     ReplayGuard,
   };
+}
+
+let ed25519Support;
+function hasEd25519(subtle) {
+  ed25519Support ??= subtle
+    .generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])
+    .then(() => true, () => false);
+  return ed25519Support;
+}
+
+const verifyKeys = new Map(); // session id → CryptoKey (public keys only)
+
+/**
+ * Runs decrypt (Go, signature not checked there) while WebCrypto checks the
+ * message's Ed25519 signature; the result counts only if both succeed, and a
+ * bad signature wins over any other error, as in the Go-only order. Resolves
+ * to null when the host cannot do this (the caller then lets Go do it all).
+ */
+async function verifyInParallel(rt, sessionId, message, decrypt) {
+  const subtle = rt.subtle;
+  const raw = typeof message === 'string' ? decodeBase64(message) : null;
+  if (!subtle || !raw || raw.length < 64 + 8 + 1 || !(await hasEd25519(subtle))) return null;
+  let key = verifyKeys.get(sessionId);
+  if (!key) {
+    const pub = decodeBase64(sessionId);
+    try {
+      key = await subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify']);
+    } catch {
+      return null;
+    }
+    if (verifyKeys.size > 1024) verifyKeys.clear();
+    verifyKeys.set(sessionId, key);
+  }
+  const signed = raw.subarray(0, raw.length - 64);
+  const signature = raw.subarray(raw.length - 64);
+  const [ok, result] = await Promise.all([
+    subtle.verify({ name: 'Ed25519' }, key, signature, signed).catch(() => false),
+    decrypt().then((r) => r, (e) => e),
+  ]);
+  if (!ok) throw mxError('BAD_SIGNATURE', `megolm message is not signed by session ${sessionId}: altered, or sent with a different session`);
+  if (result instanceof Error) throw result;
+  return result;
 }
 
 /**

@@ -115,6 +115,18 @@ func (s *InboundGroupSession) ratchetAt(index uint32) (ratchet, error) {
 // as is checking that the plaintext's room_id is the room the event came from
 // and the session was shared for.
 func (s *InboundGroupSession) Decrypt(msg string) (plaintext []byte, index uint32, err error) {
+	return s.decrypt(msg, true)
+}
+
+// DecryptSignatureCheckedElsewhere is Decrypt without the Ed25519 check, for
+// a caller that verifies the signature itself at the same time (the JS
+// loader, with WebCrypto) and discards the result and the new state unless
+// that succeeded. Everything else (MAC, index, padding) is checked here.
+func (s *InboundGroupSession) DecryptSignatureCheckedElsewhere(msg string) (plaintext []byte, index uint32, err error) {
+	return s.decrypt(msg, false)
+}
+
+func (s *InboundGroupSession) decrypt(msg string, checkSignature bool) (plaintext []byte, index uint32, err error) {
 	raw, err := b64.Decode(msg)
 	if err != nil {
 		return nil, 0, errcode.Wrap(errcode.BadMessage, err, "megolm message is not base64")
@@ -125,7 +137,7 @@ func (s *InboundGroupSession) Decrypt(msg string) (plaintext []byte, index uint3
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !ed25519x.Verify(s.public[:], m.signInput, m.signature) {
+	if checkSignature && !ed25519x.Verify(s.public[:], m.signInput, m.signature) {
 		return nil, 0, errcode.New(errcode.BadSignature, "megolm message is not signed by session %s: altered, or sent with a different session", b64.Encode(s.public[:]))
 	}
 	r, err := s.ratchetAt(m.index)
