@@ -37,7 +37,7 @@ export function megolmApi(rt) {
     /** Encrypt an event (its JSON text); returns the base64 Megolm message. */
     encrypt(plaintext) {
       return this.#run(async (state) => {
-        const r = await call('outboundEncrypt', [state, plaintext]);
+        const r = await rt.direct('megolm.outboundEncrypt', [state, plaintext]);
         this.#update(r);
         return r.ciphertext;
       });
@@ -95,8 +95,8 @@ export function megolmApi(rt) {
     /** Decrypt a Megolm message: { plaintext, messageIndex }. */
     decrypt(message) {
       return this.#run(async (state) => {
-        const r = (await verifyInParallel(rt, this.sessionId, message, () => call('inboundDecryptSignatureChecked', [state, message])))
-          ?? (await call('inboundDecrypt', [state, message]));
+        const r = (await verifyInParallel(rt, this.sessionId, message, () => rt.direct('megolm.inboundDecryptSignatureChecked', [state, message])))
+          ?? (await rt.direct('megolm.inboundDecrypt', [state, message]));
         this.#update(r);
         return { plaintext: r.plaintext, messageIndex: r.messageIndex };
       });

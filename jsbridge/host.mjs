@@ -1,0 +1,71 @@
+// Native primitives lent to the Go side (see crypto/accel). Go calls these
+// synchronously in the middle of an operation, so only a host with
+// synchronous constant-time crypto qualifies: Node's node:crypto (OpenSSL).
+// Browsers and Workers have only async WebCrypto; there Go computes alone.
+//
+// Bytes travel through `buf`: Go packs the inputs at its start and reads
+// the output back from there. AES keys are wiped from it after use. Private
+// keys arrive as base64url text that Go encoded without tables.
+
+const ZERO_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // a placeholder JWK "x": Node derives the public key from "d"
+
+export async function nativeHost() {
+  if (typeof process === 'undefined' || !process.versions?.node) return null;
+  let crypto;
+  try {
+    crypto = await import('node:crypto');
+  } catch {
+    return null;
+  }
+  const { createPrivateKey, createPublicKey, diffieHellman, sign, createCipheriv, createDecipheriv, createHmac } = crypto;
+  const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
+  const basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, format: 'jwk' });
+
+  const host = {
+    buf: new Uint8Array(0),
+    grow(n) {
+      host.buf = new Uint8Array(Math.max(n, host.buf.length * 2));
+      return host.buf;
+    },
+    // scalar (d) × point (buf[0..32]) → buf[0..32]. Throws for a low-order
+    // point (OpenSSL refuses an all-zero result); Go then computes it.
+    x25519(d) {
+      const point = host.buf.subarray(0, 32);
+      const isBase = point[0] === 9 && point.every((b, i) => i === 0 || b === 0);
+      const pub = isBase ? basePoint : createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(point).toString('base64url') }, format: 'jwk' });
+      const out = diffieHellman({ privateKey: jwk('X25519', d, ZERO_X), publicKey: pub });
+      host.buf.set(out, 0);
+      return out.length;
+    },
+    ed25519Key(d, x) {
+      return jwk('Ed25519', d, x);
+    },
+    // signs buf[0..n] → buf[0..64]
+    ed25519Sign(key, n) {
+      const sig = sign(null, host.buf.subarray(0, n), key);
+      host.buf.set(sig, 0);
+      return sig.length;
+    },
+    // key buf[0..32], iv buf[32..48], data buf[48..48+n] → buf[0..n]
+    aes256Cbc(encrypt, n) {
+      const b = host.buf;
+      const c = (encrypt ? createCipheriv : createDecipheriv)('aes-256-cbc', b.subarray(0, 32), b.subarray(32, 48));
+      c.setAutoPadding(false);
+      const out = c.update(b.subarray(48, 48 + n));
+      b.fill(0, 0, 48 + n);
+      b.set(out, 0);
+      out.fill(0);
+      return out.length;
+    },
+    // key buf[0..k], message buf[k..k+n] → buf[0..32]
+    hmacSha256(k, n) {
+      const b = host.buf;
+      const sum = createHmac('sha256', b.subarray(0, k)).update(b.subarray(k, k + n)).digest();
+      b.fill(0, 0, k + n);
+      b.set(sum, 0);
+      sum.fill(0);
+      return 32;
+    },
+  };
+  return host;
+}
