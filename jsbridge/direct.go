@@ -69,20 +69,26 @@ func directCall(op, n uint32) uint32 {
 	if int(op) >= len(directOps) || int(n) > len(exchange) {
 		out = encodeError(errcode.New(errcode.Internal, "mxcrypto: unknown direct operation %d (loader and module do not match; rebuild)", op))
 	} else {
-		d := directOps[op]
-		in := append([]byte(nil), exchange[:n]...)
-		clear(exchange[:n])
-		out = runDirect(d, &request{name: d.name, b: in})
+		// The request is read in place: operations copy what they keep,
+		// and nothing else can use the buffer until this returns.
+		in := exchange[:n]
+		out = runDirect(directOps[op], &request{name: directOps[op].name, b: in}, answer[:0])
 		clear(in)
 	}
 	if len(out) > len(exchange) {
 		exchange = make([]byte, max(len(out), 2*len(exchange)))
 	}
 	copy(exchange, out)
+	answer = out[:0] // reused: most answers are the same size every call
+	clear(out)
 	return uint32(len(out))
 }
 
-func runDirect(d directOp, req *request) (out []byte) {
+// answer is where answers are built before being copied to the exchange
+// buffer (an answer may hold slices of the request, so not built in place).
+var answer = make([]byte, 0, 64<<10)
+
+func runDirect(d directOp, req *request, dst []byte) (out []byte) {
 	defer func() {
 		if r := recover(); r != nil {
 			out = encodeError(recovered(d.name, r))
@@ -95,7 +101,7 @@ func runDirect(d directOp, req *request) (out []byte) {
 	if err != nil {
 		return encodeError(err)
 	}
-	return appendValue([]byte{0}, v)
+	return appendValue(append(dst, 0), v)
 }
 
 func encodeError(err error) []byte {
@@ -222,6 +228,20 @@ func (r *request) Bytes(arg string, size int) []byte {
 		return nil
 	}
 	return p
+}
+
+// RawString reads a string as its UTF-8 bytes, without a copy: valid only
+// until the call returns.
+func (r *request) RawString(arg string) []byte {
+	t := r.tag(arg)
+	if t == 0xff {
+		return nil
+	}
+	if t != tagString {
+		r.wrongType(arg, "a string", t)
+		return nil
+	}
+	return r.payload(arg)
 }
 
 func (r *request) String(arg string) string {

@@ -14,7 +14,7 @@ import (
 // the same name.
 var directOps = []directOp{
 	{"megolm.outboundEncrypt", func(r *request) (any, error) {
-		state, plaintext := r.Bytes("state", -1), r.String("plaintext")
+		state, plaintext := r.Bytes("state", -1), r.RawString("plaintext")
 		if r.err != nil {
 			return nil, nil
 		}
@@ -22,7 +22,7 @@ var directOps = []directOp{
 		if err != nil {
 			return nil, err
 		}
-		ct, err := s.Encrypt([]byte(plaintext))
+		ct, err := s.Encrypt(plaintext)
 		if err != nil {
 			return nil, err
 		}
@@ -35,12 +35,12 @@ var directOps = []directOp{
 	{"megolm.inboundDecryptSignatureChecked", directInboundDecrypt((*megolm.InboundGroupSession).DecryptSignatureCheckedElsewhere)},
 
 	{"olm.sessionEncrypt", func(r *request) (any, error) {
-		state, plaintext := r.Bytes("state", -1), r.String("plaintext")
+		state, plaintext := r.Bytes("state", -1), r.RawString("plaintext")
 		if r.err != nil {
 			return nil, nil
 		}
 		return withSession(state, func(s *olm.Session) (any, error) {
-			m, err := s.Encrypt([]byte(plaintext))
+			m, err := s.Encrypt(plaintext)
 			if err != nil {
 				return nil, err
 			}

@@ -17,9 +17,16 @@ export async function nativeHost() {
   } catch {
     return null;
   }
-  const { createPrivateKey, createPublicKey, diffieHellman, sign, createCipheriv, createDecipheriv, createHmac } = crypto;
+  const { createPrivateKey, createPublicKey, diffieHellman, sign, verify, createCipheriv, createDecipheriv } = crypto;
   const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
-  const basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, format: 'jwk' });
+  let basePoint;
+  try {
+    basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, format: 'jwk' });
+  } catch {
+    return null; // a node:crypto look-alike without X25519 JWK keys (e.g. some Worker runtimes)
+  }
+
+  const verifyKeys = new Map(); // public key (base64) → KeyObject
 
   const host = {
     buf: new Uint8Array(0),
@@ -36,6 +43,17 @@ export async function nativeHost() {
       const out = diffieHellman({ privateKey: jwk('X25519', d, ZERO_X), publicKey: pub });
       host.buf.set(out, 0);
       return out.length;
+    },
+    // For the loader, not Go: a Megolm signature check on the calling thread
+    // (WebCrypto's would wait for a thread-pool round trip). Public data only.
+    ed25519Verify(publicKey, signed, signature) {
+      let key = verifyKeys.get(publicKey);
+      if (!key) {
+        key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') }, format: 'jwk' });
+        if (verifyKeys.size >= 1024) verifyKeys.clear();
+        verifyKeys.set(publicKey, key);
+      }
+      return verify(null, signed, key, signature);
     },
     ed25519Key(d, x) {
       return jwk('Ed25519', d, x);
@@ -56,15 +74,6 @@ export async function nativeHost() {
       b.set(out, 0);
       out.fill(0);
       return out.length;
-    },
-    // key buf[0..k], message buf[k..k+n] → buf[0..32]
-    hmacSha256(k, n) {
-      const b = host.buf;
-      const sum = createHmac('sha256', b.subarray(0, k)).update(b.subarray(k, k + n)).digest();
-      b.fill(0, 0, k + n);
-      b.set(sum, 0);
-      sum.fill(0);
-      return 32;
     },
   };
   return host;

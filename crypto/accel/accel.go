@@ -1,8 +1,8 @@
 // Package accel lets the host lend mxcrypto native implementations of its
 // most expensive primitives. Compiled to wasm, Go's X25519 takes about
-// 600 µs, an Ed25519 signature 280 µs, AES-CBC 180 µs per KiB (bitsliced,
-// one block at a time) and a SHA-256 block 1.7 µs; Node's OpenSSL does each
-// several times faster, in constant time.
+// 600 µs, an Ed25519 signature 280 µs and AES-CBC 180 µs per KiB
+// (bitsliced, one block at a time); Node's OpenSSL does each several times
+// faster, in constant time.
 //
 // The pure-Go code stays the reference: with no host, or when the host
 // declines (ok false: no such primitive, a low-order point, any error), the
@@ -22,8 +22,6 @@ type Host interface {
 	Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool)
 	// AES256CBC encrypts or decrypts whole 16-byte blocks, without padding.
 	AES256CBC(encrypt bool, key, iv, data []byte) (out []byte, ok bool)
-	// HMACSHA256 is HMAC-SHA-256 of msg under key.
-	HMACSHA256(key, msg []byte) (sum [32]byte, ok bool)
 }
 
 type box struct{ h Host }

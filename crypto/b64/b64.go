@@ -6,14 +6,26 @@
 // code is safe for keys and cheap for public data.
 package b64
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import (
+	"unsafe"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
 
 // Encode returns the unpadded standard base64 encoding of src.
-func Encode(src []byte) string { return string(encode(src, false)) }
+func Encode(src []byte) string { return toString(encode(src, false)) }
 
 // EncodeURL returns the unpadded base64url encoding of src (RFC 4648 §5), as
 // JWK wants for key material.
-func EncodeURL(src []byte) string { return string(encode(src, true)) }
+func EncodeURL(src []byte) string { return toString(encode(src, true)) }
+
+// toString takes ownership of b (freshly made by encode) instead of copying.
+func toString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 func encode(src []byte, url bool) []byte {
 	dst := make([]byte, (len(src)*8+5)/6)
