@@ -74,6 +74,7 @@ func directCall(op, n uint32) uint32 {
 		in := exchange[:n]
 		out = runDirect(directOps[op], &request{name: directOps[op].name, b: in}, answer[:0])
 		clear(in)
+		endOperation()
 	}
 	if len(out) > len(exchange) {
 		exchange = make([]byte, max(len(out), 2*len(exchange)))

@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"syscall/js"
@@ -24,11 +25,12 @@ type jsHost struct {
 	fns     map[string]js.Value
 	scratch js.Value
 	size    int
-	packed  []byte             // inputs packed for one copy to scratch; reused
-	keys    map[[32]byte]edKey // Ed25519 keys imported by the host, by public key
+	packed  []byte                // inputs packed for one copy to scratch; reused
+	keys    map[[32]byte]edKey    // Ed25519 keys imported by the host, by public key
+	dh      map[[32]byte]js.Value // X25519 keys imported in this operation (see dhKey)
 }
 
-var hostFunctions = []string{"x25519", "ed25519Key", "ed25519Sign", "aes256Cbc", "grow"}
+var hostFunctions = []string{"x25519Key", "x25519", "ed25519Key", "ed25519Sign", "aes256Cbc", "grow"}
 
 type edKey struct {
 	seed   []byte
@@ -40,7 +42,7 @@ type edKey struct {
 const maxCachedKeys = 256
 
 func newJSHost(obj js.Value) *jsHost {
-	h := &jsHost{fns: map[string]js.Value{}, keys: map[[32]byte]edKey{}}
+	h := &jsHost{fns: map[string]js.Value{}, keys: map[[32]byte]edKey{}, dh: map[[32]byte]js.Value{}}
 	for _, name := range hostFunctions {
 		// Bound once: Invoke skips the method lookup by name on every call.
 		f := obj.Get(name)
@@ -103,12 +105,56 @@ func (h *jsHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
 	if len(scalar) != 32 || len(point) != 32 {
 		return out, false
 	}
+	key, ok := h.dhKey(scalar)
+	if !ok {
+		return out, false
+	}
 	h.put(point)
-	if n, ok := h.call("x25519", b64.EncodeURL(scalar)); !ok || n != 32 {
+	if n, ok := h.call("x25519", key); !ok || n != 32 {
 		return out, false
 	}
 	copy(out[:], h.take(32))
 	return out, true
+}
+
+// dhKey imports an X25519 private key, or reuses the one imported earlier in
+// the same operation: Olm uses an ephemeral or one-time key twice in a 3DH,
+// and a new ratchet key right after making it. Importing costs as much as
+// the DH itself. The cache is emptied after every operation (forget), so no
+// ratchet key outlives its use here.
+func (h *jsHost) dhKey(scalar []byte) (js.Value, bool) {
+	id := sha256.Sum256(scalar)
+	if k, found := h.dh[id]; found {
+		return k, true
+	}
+	k, ok := h.invokeValue("x25519Key", b64.EncodeURL(scalar))
+	if !ok {
+		return js.Value{}, false
+	}
+	if len(h.dh) >= 16 {
+		clear(h.dh)
+	}
+	h.dh[id] = k
+	return k, true
+}
+
+// forget drops the X25519 keys imported during an operation.
+func (h *jsHost) forget() {
+	if len(h.dh) > 0 {
+		clear(h.dh)
+	}
+}
+
+// invokeValue calls a host function returning an object; any exception or
+// falsy result declines.
+func (h *jsHost) invokeValue(name string, args ...any) (v js.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			v, ok = js.Value{}, false
+		}
+	}()
+	v = h.fns[name].Invoke(args...)
+	return v, v.Truthy()
 }
 
 func (h *jsHost) Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool) {
@@ -132,15 +178,7 @@ func (h *jsHost) signingKey(seed, public []byte) (js.Value, bool) {
 	if k, found := h.keys[id]; found && subtle.ConstantTimeCompare(k.seed, seed) == 1 {
 		return k.handle, true
 	}
-	handle, ok := func() (v js.Value, ok bool) {
-		defer func() {
-			if recover() != nil {
-				ok = false
-			}
-		}()
-		v = h.fns["ed25519Key"].Invoke(b64.EncodeURL(seed), b64.EncodeURL(public))
-		return v, v.Truthy()
-	}()
+	handle, ok := h.invokeValue("ed25519Key", b64.EncodeURL(seed), b64.EncodeURL(public))
 	if !ok {
 		return js.Value{}, false
 	}
@@ -221,6 +259,7 @@ func useHostFunc() js.Func {
 			}
 		}()
 		accel.Use(nil) // the self-test compares with Go's own results
+		installedHost = nil
 		if len(args) == 0 || args[0].Type() != js.TypeObject {
 			return false
 		}
@@ -229,6 +268,17 @@ func useHostFunc() js.Func {
 			return false
 		}
 		accel.Use(h)
+		installedHost = h
 		return true
 	})
+}
+
+// installedHost is the host accel uses, if it is ours (for forget).
+var installedHost *jsHost
+
+// endOperation runs after every export and direct call.
+func endOperation() {
+	if installedHost != nil {
+		installedHost.forget()
+	}
 }

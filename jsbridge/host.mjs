@@ -7,6 +7,7 @@
 // the output back from there. AES keys are wiped from it after use. Private
 // keys arrive as base64url text that Go encoded without tables.
 
+const BASE_POINT = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // u = 9
 const ZERO_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // a placeholder JWK "x": Node derives the public key from "d"
 
 export async function nativeHost() {
@@ -21,12 +22,23 @@ export async function nativeHost() {
   const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
   let basePoint;
   try {
-    basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, format: 'jwk' });
+    basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: BASE_POINT }, format: 'jwk' });
   } catch {
     return null; // a node:crypto look-alike without X25519 JWK keys (e.g. some Worker runtimes)
   }
 
   const verifyKeys = new Map(); // public key (base64) → KeyObject
+  const points = new Map(); // X25519 public key (base64url) → KeyObject
+  const publicX25519 = (point) => {
+    const x = Buffer.from(point).toString('base64url');
+    let key = points.get(x);
+    if (!key) {
+      key = x === BASE_POINT ? basePoint : createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+      if (points.size >= 256) points.clear();
+      points.set(x, key);
+    }
+    return key;
+  };
 
   const host = {
     buf: new Uint8Array(0),
@@ -34,13 +46,13 @@ export async function nativeHost() {
       host.buf = new Uint8Array(Math.max(n, host.buf.length * 2));
       return host.buf;
     },
-    // scalar (d) × point (buf[0..32]) → buf[0..32]. Throws for a low-order
+    x25519Key(d) {
+      return jwk('X25519', d, ZERO_X);
+    },
+    // private key × point (buf[0..32]) → buf[0..32]. Throws for a low-order
     // point (OpenSSL refuses an all-zero result); Go then computes it.
-    x25519(d) {
-      const point = host.buf.subarray(0, 32);
-      const isBase = point[0] === 9 && point.every((b, i) => i === 0 || b === 0);
-      const pub = isBase ? basePoint : createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(point).toString('base64url') }, format: 'jwk' });
-      const out = diffieHellman({ privateKey: jwk('X25519', d, ZERO_X), publicKey: pub });
+    x25519(key) {
+      const out = diffieHellman({ privateKey: key, publicKey: publicX25519(host.buf.subarray(0, 32)) });
       host.buf.set(out, 0);
       return out.length;
     },
