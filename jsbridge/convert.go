@@ -8,9 +8,6 @@ import (
 	"syscall/js"
 )
 
-// RawJSON is a JSON text returned to JS as the value it encodes.
-type RawJSON []byte
-
 // ToJS converts a Go result: []byte becomes a Uint8Array, maps and slices
 // become objects and arrays, RawJSON goes through JSON.parse.
 func ToJS(v any) js.Value {
