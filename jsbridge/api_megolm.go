@@ -176,8 +176,7 @@ func megolmAPI() js.Value {
 				if err != nil {
 					return nil, err
 				}
-				out := inboundJS(kept)
-				out["kept"] = mergeName(result)
+				out := append(inboundJS(kept), Field{"kept", mergeName(result)})
 				return out, nil
 			}
 		}),
@@ -210,10 +209,10 @@ func loadInbound(state []byte) (*megolm.InboundGroupSession, error) {
 	return s, nil
 }
 
-func outboundJS(s *megolm.OutboundGroupSession) map[string]any {
-	out := map[string]any{"state": s.MarshalState(), "sessionId": s.SessionID(), "messageIndex": int(s.MessageIndex())}
+func outboundJS(s *megolm.OutboundGroupSession) Fields {
+	out := Fields{{"state", s.MarshalState()}, {"sessionId", s.SessionID()}, {"messageIndex", int(s.MessageIndex())}}
 	if t := s.CreatedAt(); !t.IsZero() {
-		out["createdAt"] = float64(t.UnixMilli())
+		out = append(out, Field{"createdAt", float64(t.UnixMilli())})
 	}
 	return out
 }
@@ -225,12 +224,12 @@ func outboundOrErr(s *megolm.OutboundGroupSession, err error) (any, error) {
 	return outboundJS(s), nil
 }
 
-func inboundJS(s *megolm.InboundGroupSession) map[string]any {
-	return map[string]any{
-		"state":           s.MarshalState(),
-		"sessionId":       s.SessionID(),
-		"firstKnownIndex": int(s.FirstKnownIndex()),
-		"isVerified":      s.IsVerified(),
+func inboundJS(s *megolm.InboundGroupSession) Fields {
+	return Fields{
+		{"state", s.MarshalState()},
+		{"sessionId", s.SessionID()},
+		{"firstKnownIndex", int(s.FirstKnownIndex())},
+		{"isVerified", s.IsVerified()},
 	}
 }
 

@@ -253,17 +253,17 @@ func mutateAccount(load func() (*olm.Account, error), fn func(*olm.Account) (any
 	}
 }
 
-func accountJS(acc *olm.Account, result any) map[string]any {
+func accountJS(acc *olm.Account, result any) Fields {
 	ik := acc.IdentityKeys()
-	return map[string]any{
-		"state":                  acc.MarshalState(),
-		"identityKeys":           map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519},
-		"unpublishedOneTimeKeys": stringMap(acc.UnpublishedOneTimeKeys()),
-		"unpublishedFallbackKey": stringMap(acc.UnpublishedFallbackKey()),
-		"oneTimeKeyCount":        acc.OneTimeKeyCount(),
-		"maxNumberOfOneTimeKeys": acc.MaxNumberOfOneTimeKeys(),
-		"fallbackKeyStatus":      fallbackStatusJS(acc.FallbackKeyStatus()),
-		"result":                 result,
+	return Fields{
+		{"state", acc.MarshalState()},
+		{"identityKeys", map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519}},
+		{"unpublishedOneTimeKeys", stringMap(acc.UnpublishedOneTimeKeys())},
+		{"unpublishedFallbackKey", stringMap(acc.UnpublishedFallbackKey())},
+		{"oneTimeKeyCount", acc.OneTimeKeyCount()},
+		{"maxNumberOfOneTimeKeys", acc.MaxNumberOfOneTimeKeys()},
+		{"fallbackKeyStatus", fallbackStatusJS(acc.FallbackKeyStatus())},
+		{"result", result},
 	}
 }
 
@@ -300,8 +300,8 @@ func loadSession(state []byte) (*olm.Session, error) {
 	return s, nil
 }
 
-func sessionJS(s *olm.Session) map[string]any {
-	return map[string]any{"state": s.MarshalState(), "sessionId": s.ID(), "hasReceivedMessage": s.HasReceivedMessage()}
+func sessionJS(s *olm.Session) Fields {
+	return Fields{{"state", s.MarshalState()}, {"sessionId", s.ID()}, {"hasReceivedMessage", s.HasReceivedMessage()}}
 }
 
 // olmMessageArg reads {type: 0 | 1, body: string}.

@@ -32,6 +32,12 @@ func ToJS(v any) js.Value {
 			o.Set(k, ToJS(e))
 		}
 		return o
+	case Fields:
+		o := js.Global().Get("Object").New()
+		for _, f := range x {
+			o.Set(f.Key, ToJS(f.Value))
+		}
+		return o
 	case []any:
 		arr := js.Global().Get("Array").New(len(x))
 		for i, e := range x {

@@ -26,9 +26,7 @@ var directOps = []directOp{
 		if err != nil {
 			return nil, err
 		}
-		out := outboundJS(s)
-		out["ciphertext"] = ct
-		return out, nil
+		return append(outboundJS(s), Field{"ciphertext", ct}), nil
 	}},
 	{"megolm.inboundDecrypt", directInboundDecrypt((*megolm.InboundGroupSession).Decrypt)},
 	// The loader verifies the signature with WebCrypto meanwhile.
@@ -79,7 +77,7 @@ var directOps = []directOp{
 		if err != nil {
 			return nil, err
 		}
-		return accountJS(acc, map[string]any{"session": sessionJS(s), "plaintext": string(pt)}), nil
+		return accountJS(acc, Fields{{"session", sessionJS(s)}, {"plaintext", string(pt)}}), nil
 	}},
 }
 
@@ -97,10 +95,7 @@ func directInboundDecrypt(decrypt func(*megolm.InboundGroupSession, string) ([]b
 		if err != nil {
 			return nil, err
 		}
-		out := inboundJS(s)
-		out["plaintext"] = string(pt)
-		out["messageIndex"] = int(index)
-		return out, nil
+		return append(inboundJS(s), Field{"plaintext", string(pt)}, Field{"messageIndex", int(index)}), nil
 	}
 }
 
@@ -115,9 +110,7 @@ func withSession(state []byte, fn func(*olm.Session) (any, error)) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := sessionJS(s)
-	out["result"] = v
-	return out, nil
+	return append(sessionJS(s), Field{"result", v}), nil
 }
 
 // directAccount reads (state, now, fallbackRotationPeriodMs,

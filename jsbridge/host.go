@@ -22,15 +22,15 @@ import (
 // allocates no JS typed arrays. Key material passed as JWK text is encoded
 // here, by the table-free b64.
 type jsHost struct {
-	fns     map[string]js.Value
+	// The host's functions, bound once: Invoke then skips a lookup by name.
+	x25519Key, x25519, ed25519Key, ed25519Sign, aes256Cbc, grow js.Value
+
 	scratch js.Value
 	size    int
 	packed  []byte                // inputs packed for one copy to scratch; reused
 	keys    map[[32]byte]edKey    // Ed25519 keys imported by the host, by public key
 	dh      map[[32]byte]js.Value // X25519 keys imported in this operation (see dhKey)
 }
-
-var hostFunctions = []string{"x25519Key", "x25519", "ed25519Key", "ed25519Sign", "aes256Cbc", "grow"}
 
 type edKey struct {
 	seed   []byte
@@ -42,14 +42,16 @@ type edKey struct {
 const maxCachedKeys = 256
 
 func newJSHost(obj js.Value) *jsHost {
-	h := &jsHost{fns: map[string]js.Value{}, keys: map[[32]byte]edKey{}, dh: map[[32]byte]js.Value{}}
-	for _, name := range hostFunctions {
-		// Bound once: Invoke skips the method lookup by name on every call.
+	h := &jsHost{keys: map[[32]byte]edKey{}, dh: map[[32]byte]js.Value{}}
+	for name, dst := range map[string]*js.Value{
+		"x25519Key": &h.x25519Key, "x25519": &h.x25519, "ed25519Key": &h.ed25519Key,
+		"ed25519Sign": &h.ed25519Sign, "aes256Cbc": &h.aes256Cbc, "grow": &h.grow,
+	} {
 		f := obj.Get(name)
 		if f.Type() != js.TypeFunction {
 			return nil
 		}
-		h.fns[name] = f.Call("bind", obj)
+		*dst = f.Call("bind", obj)
 	}
 	h.reserve(4096)
 	return h
@@ -57,7 +59,7 @@ func newJSHost(obj js.Value) *jsHost {
 
 func (h *jsHost) reserve(n int) {
 	if n > h.size {
-		h.scratch = h.fns["grow"].Invoke(n)
+		h.scratch = h.grow.Invoke(n)
 		h.size = h.scratch.Length()
 	}
 }
@@ -88,13 +90,13 @@ func (h *jsHost) take(n int) []byte {
 }
 
 // call runs a host function; any JS exception or unexpected result declines.
-func (h *jsHost) call(name string, args ...any) (n int, ok bool) {
+func (h *jsHost) call(fn js.Value, args ...any) (n int, ok bool) {
 	defer func() {
 		if recover() != nil {
 			n, ok = 0, false
 		}
 	}()
-	v := h.fns[name].Invoke(args...)
+	v := fn.Invoke(args...)
 	if v.Type() != js.TypeNumber {
 		return 0, false
 	}
@@ -110,7 +112,7 @@ func (h *jsHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
 		return out, false
 	}
 	h.put(point)
-	if n, ok := h.call("x25519", key); !ok || n != 32 {
+	if n, ok := h.call(h.x25519, key); !ok || n != 32 {
 		return out, false
 	}
 	copy(out[:], h.take(32))
@@ -127,7 +129,7 @@ func (h *jsHost) dhKey(scalar []byte) (js.Value, bool) {
 	if k, found := h.dh[id]; found {
 		return k, true
 	}
-	k, ok := h.invokeValue("x25519Key", b64.EncodeURL(scalar))
+	k, ok := h.invokeValue(h.x25519Key, b64.EncodeURL(scalar))
 	if !ok {
 		return js.Value{}, false
 	}
@@ -147,13 +149,13 @@ func (h *jsHost) forget() {
 
 // invokeValue calls a host function returning an object; any exception or
 // falsy result declines.
-func (h *jsHost) invokeValue(name string, args ...any) (v js.Value, ok bool) {
+func (h *jsHost) invokeValue(fn js.Value, args ...any) (v js.Value, ok bool) {
 	defer func() {
 		if recover() != nil {
 			v, ok = js.Value{}, false
 		}
 	}()
-	v = h.fns[name].Invoke(args...)
+	v = fn.Invoke(args...)
 	return v, v.Truthy()
 }
 
@@ -166,7 +168,7 @@ func (h *jsHost) Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool) {
 		return sig, false
 	}
 	h.put(msg)
-	if n, ok := h.call("ed25519Sign", key, len(msg)); !ok || n != 64 {
+	if n, ok := h.call(h.ed25519Sign, key, len(msg)); !ok || n != 64 {
 		return sig, false
 	}
 	copy(sig[:], h.take(64))
@@ -178,7 +180,7 @@ func (h *jsHost) signingKey(seed, public []byte) (js.Value, bool) {
 	if k, found := h.keys[id]; found && subtle.ConstantTimeCompare(k.seed, seed) == 1 {
 		return k.handle, true
 	}
-	handle, ok := h.invokeValue("ed25519Key", b64.EncodeURL(seed), b64.EncodeURL(public))
+	handle, ok := h.invokeValue(h.ed25519Key, b64.EncodeURL(seed), b64.EncodeURL(public))
 	if !ok {
 		return js.Value{}, false
 	}
@@ -194,7 +196,7 @@ func (h *jsHost) AES256CBC(encrypt bool, key, iv, data []byte) ([]byte, bool) {
 		return nil, false
 	}
 	h.put(key, iv, data)
-	if n, ok := h.call("aes256Cbc", encrypt, len(data)); !ok || n != len(data) {
+	if n, ok := h.call(h.aes256Cbc, encrypt, len(data)); !ok || n != len(data) {
 		return nil, false
 	}
 	out := h.take(len(data))
