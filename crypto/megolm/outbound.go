@@ -147,7 +147,7 @@ func (s *OutboundGroupSession) Encrypt(plaintext []byte) (string, error) {
 	msg = append(msg, messageMAC(macKey, msg)...)
 	msg = append(msg, s.signer.Sign(msg)...)
 	s.ratchet.advance()
-	return b64.Encode(msg), nil
+	return b64.EncodePublic(msg), nil // ciphertext, MAC, signature: public
 }
 
 // InboundSession returns the receiving side of this session at its current
