@@ -19,7 +19,6 @@ func API() js.Value {
 		"_megolm":       megolmAPI(),
 		"_olm":          olmAPI(),
 		"_debug":        debugAPI(),
-		"_useHost":      useHostFunc(),
 		"_directOps":    ToJS(directNames()),
 	})
 }

@@ -6,104 +6,57 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"syscall/js"
+	"unsafe"
 
 	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 )
 
-// jsHost is crypto/accel's Host over synchronous native functions the loader
-// supplies (host.mjs: node:crypto in Node). Go calls them in the middle of a
-// computation, so they must not be async.
+// HostImports are the native primitives the loader supplies as the wasm
+// import module "mxcrypto_host" (host.mjs: node:crypto in Node, declining
+// stubs elsewhere). They are declared with go:wasmimport in the main package,
+// since a test binary of this package has no such imports. A wasm import
+// costs a function call; going through syscall/js cost ~10 µs and a few
+// allocations per call.
 //
-// Bytes cross through one scratch Uint8Array owned by the host object:
-// inputs are packed at its start, the output comes back there, so a call
-// allocates no JS typed arrays. Key material passed as JWK text is encoded
-// here, by the table-free b64.
-type jsHost struct {
-	// The host's functions, bound once: Invoke then skips a lookup by name.
-	x25519Key, x25519, ed25519Key, ed25519Sign, aes256Cbc, grow js.Value
+// Pointers are into Go memory and valid for the call only. Lengths and
+// results are byte counts; 0 means the host declined. Keys are imported once
+// and named by a handle, which Release drops. Private keys cross as JWK text
+// (base64url) that b64 encoded without tables.
+type HostImports struct {
+	Ready       func() int32
+	X25519Key   func(d unsafe.Pointer, dLen int32) int32
+	X25519      func(key int32, point, out unsafe.Pointer) int32
+	Ed25519Key  func(d unsafe.Pointer, dLen int32, x unsafe.Pointer, xLen int32) int32
+	Ed25519Sign func(key int32, msg unsafe.Pointer, msgLen int32, sig unsafe.Pointer) int32
+	AES256CBC   func(encrypt int32, key, iv, data unsafe.Pointer, n int32, out unsafe.Pointer) int32
+	Release     func(key int32)
+}
 
-	scratch js.Value
-	size    int
-	packed  []byte                // inputs packed for one copy to scratch; reused
-	keys    map[[32]byte]edKey    // Ed25519 keys imported by the host, by public key
-	dh      map[[32]byte]js.Value // X25519 keys imported in this operation (see dhKey)
+// importHost is crypto/accel's Host over HostImports.
+type importHost struct {
+	imp  HostImports
+	keys map[[32]byte]edKey // Ed25519 keys imported by the host, by public key
+	dh   map[[32]byte]int32 // X25519 keys imported in this operation (see dhKey)
 }
 
 type edKey struct {
 	seed   []byte
-	handle js.Value
+	handle int32
 }
 
 // maxCachedKeys bounds the imported signing keys (one per active Megolm
 // session, plus the account's); importing costs as much as signing.
 const maxCachedKeys = 256
 
-func newJSHost(obj js.Value) *jsHost {
-	h := &jsHost{keys: map[[32]byte]edKey{}, dh: map[[32]byte]js.Value{}}
-	for name, dst := range map[string]*js.Value{
-		"x25519Key": &h.x25519Key, "x25519": &h.x25519, "ed25519Key": &h.ed25519Key,
-		"ed25519Sign": &h.ed25519Sign, "aes256Cbc": &h.aes256Cbc, "grow": &h.grow,
-	} {
-		f := obj.Get(name)
-		if f.Type() != js.TypeFunction {
-			return nil
-		}
-		*dst = f.Call("bind", obj)
-	}
-	h.reserve(4096)
-	return h
+func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
+
+func text(s string) (unsafe.Pointer, int32) {
+	return unsafe.Pointer(unsafe.StringData(s)), int32(len(s))
 }
 
-func (h *jsHost) reserve(n int) {
-	if n > h.size {
-		h.scratch = h.grow.Invoke(n)
-		h.size = h.scratch.Length()
-	}
-}
-
-// put copies the parts to the start of the scratch buffer.
-func (h *jsHost) put(parts ...[]byte) {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	h.reserve(n)
-	buf := h.packed[:0]
-	for _, p := range parts {
-		buf = append(buf, p...)
-	}
-	js.CopyBytesToJS(h.scratch, buf)
-	clear(buf)
-	h.packed = buf[:0]
-}
-
-// take reads n output bytes back from the scratch buffer.
-func (h *jsHost) take(n int) []byte {
-	out := make([]byte, n)
-	if js.CopyBytesToGo(out, h.scratch) != n {
-		return nil
-	}
-	return out
-}
-
-// call runs a host function; any JS exception or unexpected result declines.
-func (h *jsHost) call(fn js.Value, args ...any) (n int, ok bool) {
-	defer func() {
-		if recover() != nil {
-			n, ok = 0, false
-		}
-	}()
-	v := fn.Invoke(args...)
-	if v.Type() != js.TypeNumber {
-		return 0, false
-	}
-	return v.Int(), true
-}
-
-func (h *jsHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
+func (h *importHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
 	if len(scalar) != 32 || len(point) != 32 {
 		return out, false
 	}
@@ -111,55 +64,43 @@ func (h *jsHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
 	if !ok {
 		return out, false
 	}
-	h.put(point)
-	if n, ok := h.call(h.x25519, key); !ok || n != 32 {
+	if h.imp.X25519(key, ptr(point), unsafe.Pointer(&out)) != 32 {
 		return out, false
 	}
-	copy(out[:], h.take(32))
 	return out, true
 }
 
 // dhKey imports an X25519 private key, or reuses the one imported earlier in
 // the same operation: Olm uses an ephemeral or one-time key twice in a 3DH,
 // and a new ratchet key right after making it. Importing costs as much as
-// the DH itself. The cache is emptied after every operation (forget), so no
-// ratchet key outlives its use here.
-func (h *jsHost) dhKey(scalar []byte) (js.Value, bool) {
+// the DH itself. The keys are released after every operation (forget), so
+// no ratchet key outlives its use in the host.
+func (h *importHost) dhKey(scalar []byte) (int32, bool) {
 	id := sha256.Sum256(scalar)
 	if k, found := h.dh[id]; found {
 		return k, true
 	}
-	k, ok := h.invokeValue(h.x25519Key, b64.EncodeURL(scalar))
-	if !ok {
-		return js.Value{}, false
+	d, n := text(b64.EncodeURL(scalar))
+	k := h.imp.X25519Key(d, n)
+	if k == 0 {
+		return 0, false
 	}
 	if len(h.dh) >= 16 {
-		clear(h.dh)
+		h.forget()
 	}
 	h.dh[id] = k
 	return k, true
 }
 
-// forget drops the X25519 keys imported during an operation.
-func (h *jsHost) forget() {
-	if len(h.dh) > 0 {
-		clear(h.dh)
+// forget releases the X25519 keys imported during an operation.
+func (h *importHost) forget() {
+	for id, k := range h.dh {
+		h.imp.Release(k)
+		delete(h.dh, id)
 	}
 }
 
-// invokeValue calls a host function returning an object; any exception or
-// falsy result declines.
-func (h *jsHost) invokeValue(fn js.Value, args ...any) (v js.Value, ok bool) {
-	defer func() {
-		if recover() != nil {
-			v, ok = js.Value{}, false
-		}
-	}()
-	v = fn.Invoke(args...)
-	return v, v.Truthy()
-}
-
-func (h *jsHost) Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool) {
+func (h *importHost) Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool) {
 	if len(seed) != 32 || len(public) != 32 {
 		return sig, false
 	}
@@ -167,40 +108,49 @@ func (h *jsHost) Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool) {
 	if !ok {
 		return sig, false
 	}
-	h.put(msg)
-	if n, ok := h.call(h.ed25519Sign, key, len(msg)); !ok || n != 64 {
+	if h.imp.Ed25519Sign(key, ptr(msg), int32(len(msg)), unsafe.Pointer(&sig)) != 64 {
 		return sig, false
 	}
-	copy(sig[:], h.take(64))
 	return sig, true
 }
 
-func (h *jsHost) signingKey(seed, public []byte) (js.Value, bool) {
+func (h *importHost) signingKey(seed, public []byte) (int32, bool) {
 	id := [32]byte(public)
 	if k, found := h.keys[id]; found && subtle.ConstantTimeCompare(k.seed, seed) == 1 {
 		return k.handle, true
 	}
-	handle, ok := h.invokeValue(h.ed25519Key, b64.EncodeURL(seed), b64.EncodeURL(public))
-	if !ok {
-		return js.Value{}, false
+	d, dn := text(b64.EncodeURL(seed))
+	x, xn := text(b64.EncodeURL(public))
+	handle := h.imp.Ed25519Key(d, dn, x, xn)
+	if handle == 0 {
+		return 0, false
+	}
+	if old, found := h.keys[id]; found {
+		h.imp.Release(old.handle)
 	}
 	if len(h.keys) >= maxCachedKeys {
-		clear(h.keys)
+		for id, k := range h.keys {
+			h.imp.Release(k.handle)
+			delete(h.keys, id)
+		}
 	}
 	h.keys[id] = edKey{seed: append([]byte(nil), seed...), handle: handle}
 	return handle, true
 }
 
-func (h *jsHost) AES256CBC(encrypt bool, key, iv, data []byte) ([]byte, bool) {
+func (h *importHost) AES256CBC(encrypt bool, key, iv, data []byte) ([]byte, bool) {
 	if len(key) != 32 || len(iv) != 16 || len(data)%16 != 0 {
 		return nil, false
 	}
-	h.put(key, iv, data)
-	if n, ok := h.call(h.aes256Cbc, encrypt, len(data)); !ok || n != len(data) {
+	enc := int32(0)
+	if encrypt {
+		enc = 1
+	}
+	out := make([]byte, len(data))
+	if h.imp.AES256CBC(enc, ptr(key), ptr(iv), ptr(data), int32(len(data)), ptr(out)) != int32(len(data)) {
 		return nil, false
 	}
-	out := h.take(len(data))
-	return out, out != nil
+	return out, true
 }
 
 // Known answers a host must give before it is used: RFC 7748 §5.2 (X25519),
@@ -224,8 +174,10 @@ func mustHex(s string) []byte {
 	return b
 }
 
-// selfTest reports whether the host gives the known answers.
-func (h *jsHost) selfTest(goCBC func(key, iv, pt []byte) ([]byte, error)) bool {
+// selfTest reports whether the host gives the known answers; run before the
+// host is installed, so that aes256 computes the reference in Go.
+func (h *importHost) selfTest() bool {
+	defer h.forget()
 	x, ok := h.X25519(kaX25519Scalar, kaX25519Point)
 	if !ok || subtle.ConstantTimeCompare(x[:], kaX25519Out) != 1 {
 		return false
@@ -235,7 +187,7 @@ func (h *jsHost) selfTest(goCBC func(key, iv, pt []byte) ([]byte, error)) bool {
 		return false
 	}
 	key, iv, pt := kaX25519Out, kaEdSig[:16], kaEdSig[:48]
-	want, err := goCBC(key, iv, pt) // one more block: the padding
+	want, err := aes256.EncryptCBC(key, iv, pt) // one more block: the padding
 	if err != nil || len(want) != 64 {
 		return false
 	}
@@ -247,40 +199,38 @@ func (h *jsHost) selfTest(goCBC func(key, iv, pt []byte) ([]byte, error)) bool {
 	return ok && subtle.ConstantTimeCompare(back, pt) == 1
 }
 
-var _ accel.Host = (*jsHost)(nil)
+// installedHost is the host accel uses, if any (for forget).
+var installedHost *importHost
 
-// useHostFunc is the loader's `_useHost(host)`: it installs the host if it
-// gives the known answers, and reports whether it did. `_useHost(null)`
-// removes it. Synchronous: it runs once, before any other call.
-func useHostFunc() js.Func {
-	return js.FuncOf(func(this js.Value, args []js.Value) (installed any) {
-		defer func() {
-			if recover() != nil {
-				accel.Use(nil)
-				installed = false
-			}
-		}()
-		accel.Use(nil) // the self-test compares with Go's own results
-		installedHost = nil
-		if len(args) == 0 || args[0].Type() != js.TypeObject {
-			return false
+// InstallHost lends the host's primitives to crypto/accel if the host says
+// it has them and gives the known answers; it reports whether it did. The
+// main package calls it once, before handing out the API.
+func InstallHost(imp HostImports) (installed bool) {
+	defer func() {
+		if recover() != nil {
+			accel.Use(nil)
+			installedHost, installed = nil, false
 		}
-		h := newJSHost(args[0])
-		if h == nil || !h.selfTest(aes256.EncryptCBC) {
-			return false
-		}
-		accel.Use(h)
-		installedHost = h
-		return true
-	})
+	}()
+	accel.Use(nil)
+	installedHost = nil
+	if imp.Ready == nil || imp.Ready() != 1 {
+		return false
+	}
+	h := &importHost{imp: imp, keys: map[[32]byte]edKey{}, dh: map[[32]byte]int32{}}
+	if !h.selfTest() {
+		return false
+	}
+	accel.Use(h)
+	installedHost = h
+	return true
 }
-
-// installedHost is the host accel uses, if it is ours (for forget).
-var installedHost *jsHost
 
 // endOperation runs after every export and direct call.
 func endOperation() {
-	if installedHost != nil {
+	if installedHost != nil && len(installedHost.dh) > 0 {
 		installedHost.forget()
 	}
 }
+
+var _ accel.Host = (*importHost)(nil)

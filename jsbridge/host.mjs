@@ -1,15 +1,28 @@
-// Native primitives lent to the Go side (see crypto/accel). Go calls these
-// synchronously in the middle of an operation, so only a host with
-// synchronous constant-time crypto qualifies: Node's node:crypto (OpenSSL).
-// Browsers and Workers have only async WebCrypto; there Go computes alone.
+// Native primitives lent to the Go side (see crypto/accel and
+// jsbridge/host.go), supplied as the wasm import module "mxcrypto_host".
+// Go calls them synchronously in the middle of an operation, so only a host
+// with synchronous constant-time crypto qualifies: Node's node:crypto
+// (OpenSSL). Elsewhere every import declines and Go computes alone.
 //
-// Bytes travel through `buf`: Go packs the inputs at its start and reads
-// the output back from there. AES keys are wiped from it after use. Private
-// keys arrive as base64url text that Go encoded without tables.
+// Arguments are pointers into wasm memory, valid for the call. Private keys
+// arrive as base64url text that Go encoded without tables; imported keys are
+// held in a table and named by a handle.
 
 const BASE_POINT = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // u = 9
 const ZERO_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // a placeholder JWK "x": Node derives the public key from "d"
 
+/** The imports of a host without native primitives: every one declines. */
+export const decliningImports = {
+  ready: () => 0,
+  x25519_key: () => 0,
+  x25519: () => 0,
+  ed25519_key: () => 0,
+  ed25519_sign: () => 0,
+  aes256_cbc: () => 0,
+  release: () => {},
+};
+
+/** node:crypto as a host, or null where there is none. */
 export async function nativeHost() {
   if (typeof process === 'undefined' || !process.versions?.node) return null;
   let crypto;
@@ -19,16 +32,14 @@ export async function nativeHost() {
     return null;
   }
   const { createPrivateKey, createPublicKey, diffieHellman, sign, verify, createCipheriv, createDecipheriv } = crypto;
-  const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
   let basePoint;
   try {
     basePoint = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: BASE_POINT }, format: 'jwk' });
   } catch {
     return null; // a node:crypto look-alike without X25519 JWK keys (e.g. some Worker runtimes)
   }
-
-  const verifyKeys = new Map(); // public key (base64) → KeyObject
-  const points = new Map(); // X25519 public key (base64url) → KeyObject
+  const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
+  const points = new Map(); // X25519 public key (base64url) → KeyObject; public data
   const publicX25519 = (point) => {
     const x = Buffer.from(point).toString('base64url');
     let key = points.get(x);
@@ -39,25 +50,14 @@ export async function nativeHost() {
     }
     return key;
   };
+  const verifyKeys = new Map(); // Ed25519 public key (base64) → KeyObject
+  const latin1 = new TextDecoder('latin1');
 
-  const host = {
-    buf: new Uint8Array(0),
-    grow(n) {
-      host.buf = new Uint8Array(Math.max(n, host.buf.length * 2));
-      return host.buf;
-    },
-    x25519Key(d) {
-      return jwk('X25519', d, ZERO_X);
-    },
-    // private key × point (buf[0..32]) → buf[0..32]. Throws for a low-order
-    // point (OpenSSL refuses an all-zero result); Go then computes it.
-    x25519(key) {
-      const out = diffieHellman({ privateKey: key, publicKey: publicX25519(host.buf.subarray(0, 32)) });
-      host.buf.set(out, 0);
-      return out.length;
-    },
-    // For the loader, not Go: a Megolm signature check on the calling thread
-    // (WebCrypto's would wait for a thread-pool round trip). Public data only.
+  return {
+    /**
+     * For the loader, not Go: a Megolm signature check on the calling thread
+     * (WebCrypto's would wait for a thread-pool round trip). Public data only.
+     */
     ed25519Verify(publicKey, signed, signature) {
       let key = verifyKeys.get(publicKey);
       if (!key) {
@@ -67,26 +67,61 @@ export async function nativeHost() {
       }
       return verify(null, signed, key, signature);
     },
-    ed25519Key(d, x) {
-      return jwk('Ed25519', d, x);
-    },
-    // signs buf[0..n] → buf[0..64]
-    ed25519Sign(key, n) {
-      const sig = sign(null, host.buf.subarray(0, n), key);
-      host.buf.set(sig, 0);
-      return sig.length;
-    },
-    // key buf[0..32], iv buf[32..48], data buf[48..48+n] → buf[0..n]
-    aes256Cbc(encrypt, n) {
-      const b = host.buf;
-      const c = (encrypt ? createCipheriv : createDecipheriv)('aes-256-cbc', b.subarray(0, 32), b.subarray(32, 48));
-      c.setAutoPadding(false);
-      const out = c.update(b.subarray(48, 48 + n));
-      b.fill(0, 0, 48 + n);
-      b.set(out, 0);
-      out.fill(0);
-      return out.length;
+
+    /** The import module for one instance; attach its memory before it runs. */
+    imports() {
+      let memory = null;
+      const keys = new Map();
+      let next = 1;
+      const bytes = (p, n) => new Uint8Array(memory.buffer, p, n);
+      const str = (p, n) => latin1.decode(bytes(p, n));
+      const hold = (key) => {
+        const h = next++;
+        if (next > 0x7fffffff) next = 1;
+        keys.set(h, key);
+        return h;
+      };
+      // Any failure (a low-order point, which OpenSSL refuses; a bad key)
+      // declines with 0, and Go computes instead.
+      const guard = (fn) => (...args) => {
+        try {
+          return fn(...args);
+        } catch {
+          return 0;
+        }
+      };
+      const module = {
+        ready: () => (memory ? 1 : 0),
+        x25519_key: guard((d, dn) => hold(jwk('X25519', str(d, dn), ZERO_X))),
+        x25519: guard((k, point, out) => {
+          const key = keys.get(k);
+          if (!key) return 0;
+          const shared = diffieHellman({ privateKey: key, publicKey: publicX25519(bytes(point, 32)) });
+          bytes(out, 32).set(shared);
+          shared.fill(0);
+          return 32;
+        }),
+        ed25519_key: guard((d, dn, x, xn) => hold(jwk('Ed25519', str(d, dn), str(x, xn)))),
+        ed25519_sign: guard((k, msg, n, out) => {
+          const key = keys.get(k);
+          if (!key) return 0;
+          bytes(out, 64).set(sign(null, bytes(msg, n), key));
+          return 64;
+        }),
+        aes256_cbc: guard((encrypt, key, iv, data, n, out) => {
+          const c = (encrypt ? createCipheriv : createDecipheriv)('aes-256-cbc', bytes(key, 32), bytes(iv, 16));
+          c.setAutoPadding(false);
+          const result = c.update(bytes(data, n));
+          if (result.length !== n) return 0;
+          bytes(out, n).set(result);
+          result.fill(0);
+          return n;
+        }),
+        release: (k) => {
+          keys.delete(k);
+        },
+      };
+      return { module, attach: (m) => { memory = m; } };
     },
   };
-  return host;
 }

@@ -9,7 +9,7 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
-import { nativeHost } from './host.mjs';
+import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
@@ -102,7 +102,10 @@ class Runtime {
     go.env = {};
     let exitCode = null;
     go.exit = (code) => { exitCode = code; };
+    const host = this.host?.imports();
+    go.importObject.mxcrypto_host = host?.module ?? decliningImports;
     const instance = await WebAssembly.instantiate(this.module, go.importObject);
+    host?.attach(instance.exports.mem);
     const inst = { go, api: null, pending: new Set(), dead: false, exports: instance.exports, directOps: null };
     const ready = new Promise((resolve) => { globalThis[readyName] = resolve; });
     const exited = go.run(instance).then(
@@ -115,8 +118,8 @@ class Runtime {
       delete globalThis[readyName];
     }
     inst.directOps = new Map(Array.from(inst.api._directOps ?? [], (name, i) => [name, i]));
-    // Go checks the host's known answers and uses it only if they match.
-    inst.native = this.host ? inst.api._useHost(this.host) === true : false;
+    // Go used the host only if it gave the known answers.
+    inst.native = inst.api._native === true;
     this.current = inst;
     return inst;
   }

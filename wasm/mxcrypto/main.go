@@ -24,6 +24,8 @@ func main() {
 		println("mxcrypto: load this module through jsbridge/index.mjs (no ready callback " + name + ")")
 		os.Exit(2)
 	}
-	ready.Invoke(jsbridge.API())
+	api := jsbridge.API()
+	api.Set("_native", jsbridge.InstallHost(hostImports))
+	ready.Invoke(api)
 	select {}
 }
