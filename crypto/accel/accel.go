@@ -20,8 +20,9 @@ type Host interface {
 	// Ed25519Sign signs msg with the key of this 32-byte seed, whose public
 	// key is given (callers always know it; hosts may cache on it).
 	Ed25519Sign(seed, public, msg []byte) (sig [64]byte, ok bool)
-	// AES256CBC encrypts or decrypts whole 16-byte blocks, without padding.
-	AES256CBC(encrypt bool, key, iv, data []byte) (out []byte, ok bool)
+	// AES256CBC encrypts or decrypts whole 16-byte blocks, without padding,
+	// into out (as long as data, and may be data itself).
+	AES256CBC(encrypt bool, key, iv, data, out []byte) (ok bool)
 }
 
 type box struct{ h Host }

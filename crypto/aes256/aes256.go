@@ -53,8 +53,8 @@ func EncryptCBC(key, iv, plaintext []byte) ([]byte, error) {
 	// CBC encryption is serial: a bitsliced AES does one block where it
 	// could do eight, so a native host helps most here.
 	if h := accel.Current(); h != nil {
-		if ct, ok := h.AES256CBC(true, key, iv, out); ok && len(ct) == len(out) {
-			return ct, nil
+		if h.AES256CBC(true, key, iv, out, out) {
+			return out, nil
 		}
 	}
 	block, err := newBlock(key)
@@ -90,7 +90,8 @@ func decryptCBC(key, iv, ciphertext []byte) ([]byte, error) {
 		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
 	}
 	if h := accel.Current(); h != nil {
-		if pt, ok := h.AES256CBC(false, key, iv, ciphertext); ok && len(pt) == len(ciphertext) {
+		pt := make([]byte, len(ciphertext))
+		if h.AES256CBC(false, key, iv, ciphertext, pt) {
 			return pt, nil
 		}
 	}
