@@ -37,6 +37,10 @@ const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function decodeBase64(s) {
   if (!B64_RE.test(s) || s.length % 4 === 1) return null;
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(s, 'base64'); // lenient, but the pattern above already held
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
   let bin;
   try {
     bin = atob(s.length % 4 === 0 ? s : s + '='.repeat(4 - (s.length % 4)));
@@ -47,3 +51,5 @@ export function decodeBase64(s) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+
+const NodeBuffer = typeof process !== 'undefined' && process.versions?.node ? globalThis.Buffer : undefined;
