@@ -1,0 +1,132 @@
+package device
+
+import (
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/store"
+)
+
+// RestoreResult counts what a restore or key import did.
+type RestoreResult struct {
+	Total    int
+	Imported int
+	// Skipped: a copy at least as good was already held.
+	Skipped int
+	// Failures counts entries that could not be used, by error code
+	// (WRONG_KEY, BAD_MESSAGE, BAD_INPUT, UNSUPPORTED_ALGORITHM, ...);
+	// conflicting copies of a held session count as BAD_INPUT.
+	Failures map[errcode.Code]int
+}
+
+// Progress is called now and then with the stage ("decrypt", then
+// "store") and how many of total entries are done.
+type Progress func(stage string, done, total int)
+
+// decryptChunk is how many entries are decrypted between progress calls.
+const decryptChunk = 1000
+
+// RestoreBackup decrypts a GET /room_keys/keys?version= body of the enabled
+// backup with its private key and stores every room key, keeping better
+// copies already held. A key that does not match the enabled version's
+// public key is refused up front with WRONG_KEY. Restored keys count as
+// backed up. All keys are written in one transaction (the store writes
+// it a segment at a time), so a failed restore leaves the store as it was.
+func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgress Progress) (*RestoreResult, error) {
+	pub, err := backup.PublicKey(privateKey)
+	if err != nil {
+		return nil, err
+	}
+	var b backupState
+	if err := d.st.View(func(tx *store.Tx) (err error) { b, err = loadBackup(tx); return err }); err != nil {
+		return nil, err
+	}
+	if pub != b.publicKey {
+		return nil, errcode.New(errcode.WrongKey, "this key's public key %s is not the backup's %s: wrong recovery key or passphrase", pub, b.publicKey)
+	}
+	entries, err := backup.ParseRoomKeys(roomKeysBody)
+	if err != nil {
+		return nil, err
+	}
+	res := &RestoreResult{Total: len(entries), Failures: map[errcode.Code]int{}}
+	keys := make([]*inbound, 0, len(entries))
+	for i, e := range entries {
+		in, err := decryptEntry(privateKey, e)
+		if err != nil {
+			res.Failures[errcode.Of(err)]++
+		} else {
+			keys = append(keys, in)
+		}
+		if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(entries)) {
+			onProgress("decrypt", i+1, len(entries))
+		}
+	}
+	if err := d.storeKeys(keys, res, b.version, privateKey, onProgress); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func decryptEntry(priv []byte, e backup.Pending) (*inbound, error) {
+	if e.Err != nil {
+		return nil, e.Err
+	}
+	plain, err := backup.Decrypt(priv, e.Data.SessionData)
+	if err != nil {
+		return nil, err
+	}
+	v, err := jsonvalue.Parse(plain)
+	if err != nil {
+		return nil, errcode.Wrap(errcode.BadMessage, err, "decrypted session data is not JSON")
+	}
+	o, err := jsonvalue.AsObject(v, "session data")
+	if err != nil {
+		return nil, err
+	}
+	return parseSessionData(o, e.RoomID, e.SessionID)
+}
+
+// storeKeys writes imported keys in one transaction. backupVersion, when
+// not empty, marks them as already in that backup (and the backup key is
+// kept locally).
+func (d *Device) storeKeys(keys []*inbound, res *RestoreResult, backupVersion string, backupKey []byte, onProgress Progress) error {
+	imported, skipped, conflicts := 0, 0, 0
+	err := d.st.Update(func(tx *store.Tx) error {
+		imported, skipped, conflicts = 0, 0, 0
+		inBackup := backupVersion != "" && tx.BackupVersion() == backupVersion
+		for i, in := range keys {
+			out, err := keep(tx, in, inBackup)
+			if err != nil {
+				return err
+			}
+			switch out {
+			case Imported:
+				imported++
+			case Skipped:
+				skipped++
+			case Conflicting:
+				conflicts++
+			}
+			if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(keys)) {
+				onProgress("store", i+1, len(keys))
+			}
+		}
+		if backupKey != nil {
+			if _, found, err := tx.Get(store.SecretKey(BackupSecretName)); err != nil || found {
+				return err
+			}
+			return tx.Put(store.SecretKey(BackupSecretName), []byte(b64.Encode(backupKey)))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	res.Imported += imported
+	res.Skipped += skipped
+	if conflicts > 0 {
+		res.Failures[errcode.BadInput] += conflicts
+	}
+	return nil
+}
