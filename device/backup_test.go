@@ -257,6 +257,12 @@ func TestRestoreCountsBadEntries(t *testing.T) {
 		r[sid+"x"] = cp
 	}
 	srv.rooms["!b:example.org"] = map[string]any{"s": "not a record"}
+	// A valid record filed under a room id no store can hold.
+	for sid, rec := range srv.rooms["!a:example.org"] {
+		if !strings.HasSuffix(sid, "x") {
+			srv.rooms["!"+strings.Repeat("x", 2000)] = map[string]any{sid: rec}
+		}
+	}
 	fresh := newDevice(t, "@alice:example.org", "FRESH", c)
 	if err := fresh.EnableBackup("7", nb.PublicKey); err != nil {
 		t.Fatal(err)
@@ -266,7 +272,7 @@ func TestRestoreCountsBadEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Total != 3 || res.Imported != 1 || res.Failures[errcode.BadInput] != 1 || res.Failures[errcode.WrongKey]+res.Failures[errcode.BadMAC] != 1 {
+	if res.Total != 4 || res.Imported != 1 || res.Failures[errcode.BadInput] != 2 || res.Failures[errcode.WrongKey]+res.Failures[errcode.BadMAC] != 1 {
 		t.Fatalf("%+v", res)
 	}
 	if g, _ := fresh.st.Generation(); g != gen+1 {

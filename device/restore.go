@@ -50,10 +50,15 @@ func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgres
 		return nil, err
 	}
 	res := &RestoreResult{Total: len(entries), Failures: map[errcode.Code]int{}}
+	held, err := d.heldAsGood(entries)
+	if err != nil {
+		return nil, err
+	}
 	keys := make([]*inbound, 0, len(entries))
 	for i, e := range entries {
-		in, err := decryptEntry(privateKey, e)
-		if err != nil {
+		if held[i] {
+			res.Skipped++
+		} else if in, err := decryptEntry(privateKey, e); err != nil {
 			res.Failures[errcode.Of(err)]++
 		} else {
 			keys = append(keys, in)
@@ -66,6 +71,35 @@ func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgres
 		return nil, err
 	}
 	return res, nil
+}
+
+// heldAsGood marks the entries whose session is already held from an index
+// no later than the entry's first_message_index, so a repeated restore does
+// not pay an X25519 per key. The index is the server's unauthenticated
+// claim; a server lying about it can only withhold a key, which it can do
+// anyway.
+func (d *Device) heldAsGood(entries []backup.Pending) ([]bool, error) {
+	held := make([]bool, len(entries))
+	err := d.st.View(func(tx *store.Tx) error {
+		if c := tx.InboundCounts(""); c.Total == 0 {
+			return nil
+		}
+		for i, e := range entries {
+			if e.Err != nil || e.Data.FirstMessageIndex < 0 {
+				continue
+			}
+			ss, found, err := tx.GetInbound(e.RoomID, e.SessionID)
+			if errcode.Of(err) == errcode.BadInput {
+				continue // an id the store cannot hold; decryptEntry reports it
+			}
+			if err != nil {
+				return err
+			}
+			held[i] = found && int64(ss.FirstKnownIndex) <= int64(e.Data.FirstMessageIndex)
+		}
+		return nil
+	})
+	return held, err
 }
 
 func decryptEntry(priv []byte, e backup.Pending) (*inbound, error) {

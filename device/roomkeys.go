@@ -100,6 +100,9 @@ func (in *inbound) sessionData(export bool) (map[string]any, error) {
 	return m, nil
 }
 
+// maxID bounds room ids (Matrix allows 255 bytes; the store 1024).
+const maxID = 1024
+
 var sharedHistoryNames = []string{"shared_history", "m.shared_history", "org.matrix.msc3061.shared_history"}
 
 // parseSessionData reads backup or export session data. roomID and
@@ -122,8 +125,8 @@ func parseSessionData(o jsonvalue.Object, roomID, sessionID string) (*inbound, e
 	if alg != megolm.Algorithm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "room key algorithm %q is not supported (only %s)", alg, megolm.Algorithm)
 	}
-	if len(roomID) < 2 || roomID[0] != '!' {
-		return nil, badInput("room id %q must start with '!'", roomID)
+	if len(roomID) < 2 || roomID[0] != '!' || len(roomID) > maxID {
+		return nil, badInput("room id %.64q must start with '!' and be at most %d bytes", roomID, maxID)
 	}
 	in := &inbound{roomID: roomID, imported: true}
 	var err error
