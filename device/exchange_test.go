@@ -286,3 +286,125 @@ func TestRoomRotationAndReplay(t *testing.T) {
 	_, err = Open(bob.st, Options{UserID: "@bob:example.org", DeviceID: "OTHER"})
 	wantCode(t, err, errcode.BadInput)
 }
+
+func TestForwardedKeysKeepTheBetterCopy(t *testing.T) {
+	c := newClock()
+	srv := newServer(t)
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	bob := newDevice(t, "@bob:example.org", "BOB", c)
+	bob2 := newDevice(t, "@bob:example.org", "BOB2", c)
+	for _, d := range []*Device{alice, bob, bob2} {
+		srv.sync(d)
+	}
+	srv.connect(alice, bob)
+	srv.connect(alice, bob2)
+	srv.connect(bob, bob2)
+	const room = "!fwd:example.org"
+	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, first.RoomKey, bob)
+	// Bob2 only gets the key as Alice shares it later, at index 2.
+	var events [][]byte
+	events = append(events, first.Content)
+	for i := 1; i < 3; i++ {
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"n": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, out.Content)
+	}
+	late, err := alice.RoomKeyContent(room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, late, bob2)
+	_, err = bob2.DecryptRoomEvent(room, roomEvent(t, "$0", events[0]))
+	wantCode(t, err, errcode.UnknownMessageIndex)
+
+	// Bob forwards his copy (from index 0) to his other device.
+	fwd, err := bob.ForwardRoomKey(room, first.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := bob.EncryptToDevice("@bob:example.org", "BOB2", "m.forwarded_room_key", fwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := bob2.DecryptToDevice(toDeviceEvent(t, bob, enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := RoomKeySource{Kind: ev.Type, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519}
+	if out, err := bob2.ImportRoomKey(ev.Content, src); err != nil || out != Imported {
+		t.Fatalf("the forward reaches further back and must replace the copy: %v %v", out, err)
+	}
+	if out, err := bob2.ImportRoomKey(ev.Content, src); err != nil || out != Skipped {
+		t.Fatalf("the same forward again: %v %v", out, err)
+	}
+	if out, err := bob2.ImportRoomKey(late, RoomKeySource{Kind: "m.room_key", SenderKey: alice.IdentityKeys().Curve25519, SenderEd25519: alice.IdentityKeys().Ed25519}); err != nil || out != Skipped {
+		t.Fatalf("the later copy must not replace the better one: %v %v", out, err)
+	}
+	for i, e := range events {
+		re, err := bob2.DecryptRoomEvent(room, roomEvent(t, "$"+string(rune('0'+i)), e))
+		if err != nil || re.MessageIndex != uint32(i) || re.SenderKey != alice.IdentityKeys().Curve25519 {
+			t.Fatalf("event %d: %+v %v", i, re, err)
+		}
+	}
+	// A forward claiming the same session id with another creator is a
+	// conflict, and the held key stays.
+	obj := unJSON(t, fwd)
+	obj["sender_key"] = bob.IdentityKeys().Curve25519
+	if out, err := bob2.ImportRoomKey(mustJSON(t, obj), src); err != nil || out != Conflicting {
+		t.Fatalf("conflicting creator: %v %v", out, err)
+	}
+	_, err = bob.ForwardRoomKey(room, "nope")
+	wantCode(t, err, UnknownSession)
+	_, err = bob2.ImportRoomKey(fwd, RoomKeySource{Kind: "m.something"})
+	wantCode(t, err, errcode.BadInput)
+}
+
+func TestFallbackRetentionOption(t *testing.T) {
+	c := newClock()
+	srv := newServer(t)
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	carol := newDevice(t, "@carol:example.org", "CAROL", c)
+	bob, err := Open(openStore(t, memFS(t)), Options{UserID: "@bob:example.org", DeviceID: "BOB", Clock: c.now, FallbackRetention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	for _, d := range []*Device{alice, bob, carol} {
+		srv.sync(d)
+	}
+	for len(srv.otks["@bob:example.org|BOB"]) > 0 {
+		srv.claim("@bob:example.org", "BOB")
+	}
+	// Alice and Carol claim the first fallback key; it is then replaced
+	// twice, and two hours later only the most recently replaced key is
+	// kept, so Carol's message made with the first one is undecryptable.
+	srv.connect(alice, bob)
+	srv.connect(carol, bob)
+	for range 2 {
+		c.advance(8 * 24 * time.Hour)
+		if !srv.sync(bob) {
+			t.Fatal("weekly rotation expected")
+		}
+		for len(srv.otks["@bob:example.org|BOB"]) > 0 {
+			srv.claim("@bob:example.org", "BOB")
+		}
+	}
+	c.advance(2 * time.Hour)
+	srv.sync(bob) // rotation check also purges
+	fb, _ := bob.FallbackKeys()
+	if len(fb) != 2 {
+		t.Fatalf("want current + most recently replaced, got %+v", fb)
+	}
+	enc, err := carol.EncryptToDevice("@bob:example.org", "BOB", "m.x", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.DecryptToDevice(toDeviceEvent(t, carol, enc))
+	wantCode(t, err, errcode.UnknownOneTimeKey)
+}

@@ -7,9 +7,7 @@ import (
 )
 
 // inbound is a stored Megolm inbound session with what we know of where it
-// came from. The store keeps the first known index beside it, so choosing
-// the better of two copies needs no decoding of the stored one when the
-// incoming is clearly worse.
+// came from.
 type inbound struct {
 	roomID string
 	s      *megolm.InboundGroupSession
@@ -85,10 +83,6 @@ func keep(tx *store.Tx, in *inbound, backedUp bool) (ImportOutcome, error) {
 	}
 	if !found {
 		return Imported, tx.PutInbound(in.record(backedUp))
-	}
-	if old.FirstKnownIndex <= in.s.FirstKnownIndex() && !in.s.IsVerified() {
-		// Cannot be better, and cannot add verification: no need to decode.
-		return Skipped, nil
 	}
 	held, err := decodeInbound(old)
 	if err != nil {

@@ -168,3 +168,33 @@ func parseSessionData(o jsonvalue.Object, roomID, sessionID string) (*inbound, e
 	}
 	return in, nil
 }
+
+// ForwardRoomKey returns the m.forwarded_room_key content for a held room
+// key, at its first known index, to answer a key request from one of the
+// user's own verified devices (the caller decides; send it with
+// EncryptToDevice). UNKNOWN_SESSION if the key is not held.
+func (d *Device) ForwardRoomKey(roomID, sessionID string) ([]byte, error) {
+	var out []byte
+	err := d.st.View(func(tx *store.Tx) error {
+		ss, found, err := tx.GetInbound(roomID, sessionID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errcode.New(UnknownSession, "no room key for session %s in %s to forward", sessionID, roomID)
+		}
+		in, err := decodeInbound(ss)
+		if err != nil {
+			return err
+		}
+		data, err := in.sessionData(true)
+		if err != nil {
+			return err
+		}
+		delete(data, "sender_claimed_keys")
+		data["sender_claimed_ed25519_key"] = in.senderEd25519
+		out, err = encode(data)
+		return err
+	})
+	return out, err
+}
