@@ -9,6 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
 )
@@ -161,8 +162,17 @@ func TestBackupFiveThousandSessionsAndRestore(t *testing.T) {
 	}
 
 	// Secret storage carries the backup key to the new device.
-	ssssKey := make([]byte, 32)
-	copy(ssssKey, "a secret-storage key of 32 bytes")
+	// Secret storage with a passphrase-derived key (few PBKDF2 rounds to
+	// keep the test quick; the derivation is the same).
+	pass := &ssss.PassphraseInfo{Algorithm: passphrase.Algorithm, Salt: passphrase.NewSalt(32), Iterations: 1000, Bits: 256}
+	ssssKey, err := passphrase.DeriveKey("correct horse battery staple", pass.Salt, pass.Iterations, pass.KeyBits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyInfo, err := ssss.NewKeyInfo(ssssKey, "m.default", pass)
+	if err != nil {
+		t.Fatal(err)
+	}
 	keyID := ssss.NewKeyID()
 	secretContent, err := alice.StoreSecret(BackupSecretName, b64.Encode(nb.PrivateKey), keyID, ssssKey)
 	if err != nil {
@@ -170,7 +180,7 @@ func TestBackupFiveThousandSessionsAndRestore(t *testing.T) {
 	}
 
 	body := srv.body(t)
-	for _, route := range []string{"recovery key", "secret storage"} {
+	for _, route := range []string{"recovery key", "passphrase secret storage"} {
 		t.Run(route, func(t *testing.T) {
 			fresh := newDevice(t, "@alice:example.org", "NEWDEVICE", c)
 			var priv []byte
@@ -179,8 +189,16 @@ func TestBackupFiveThousandSessionsAndRestore(t *testing.T) {
 			} else {
 				_, err = fresh.GetSecret(BackupSecretName, secretContent, keyID, make([]byte, 32))
 				wantCode(t, err, errcode.BadMAC)
+				var typed []byte
+				typed, err = passphrase.DeriveKey("correct horse battery staple", keyInfo.Passphrase.Salt, keyInfo.Passphrase.Iterations, keyInfo.Passphrase.KeyBits())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := ssss.CheckKey(typed, keyInfo); err != nil || !ok {
+					t.Fatalf("key check: %v %v", ok, err)
+				}
 				var s string
-				s, err = fresh.GetSecret(BackupSecretName, secretContent, "", ssssKey)
+				s, err = fresh.GetSecret(BackupSecretName, secretContent, "", typed)
 				if err == nil {
 					priv, err = b64.Decode(s)
 				}

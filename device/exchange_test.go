@@ -408,3 +408,31 @@ func TestFallbackRetentionOption(t *testing.T) {
 	_, err = bob.DecryptToDevice(toDeviceEvent(t, carol, enc))
 	wantCode(t, err, errcode.UnknownOneTimeKey)
 }
+
+func TestContentsWithFractionsPassThrough(t *testing.T) {
+	c := newClock()
+	srv := newServer(t)
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	bob := newDevice(t, "@bob:example.org", "BOB", c)
+	srv.sync(alice)
+	srv.sync(bob)
+	srv.connect(alice, bob)
+	content := `{"duration":1.5,"big":1e400,"text":"<a & b>\u2028"}`
+	want := `{"big":1e400,"duration":1.5,"text":"<a & b>` + "\u2028" + `"}`
+	enc, err := alice.EncryptToDevice("@bob:example.org", "BOB", "m.x", []byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := bob.DecryptToDevice(toDeviceEvent(t, alice, enc))
+	if err != nil || string(ev.Content) != want {
+		t.Fatalf("%s %v", ev.Content, err)
+	}
+	out, err := alice.EncryptRoomEvent("!r:example.org", "m.x", []byte(content), megolm.RotationPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	re, err := alice.DecryptRoomEvent("!r:example.org", roomEvent(t, "$1", out.Content))
+	if err != nil || string(re.Content) != want {
+		t.Fatalf("%s %v", re.Content, err)
+	}
+}
