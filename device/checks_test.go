@@ -221,6 +221,16 @@ func TestSecretSharing(t *testing.T) {
 	}
 	_, err = fresh.ReceiveSecret(ev, false)
 	wantCode(t, err, errcode.BadInput)
+	// A backup key that does not match the enabled backup is refused, and
+	// the request stays open.
+	if err := fresh.EnableBackup("1", b64.Encode(make([]byte, 32))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fresh.ReceiveSecret(ev, true)
+	wantCode(t, err, errcode.WrongKey)
+	if err := fresh.EnableBackup("2", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
 	got, err := fresh.ReceiveSecret(ev, true)
 	if err != nil || got.Name != BackupSecretName || got.Secret != b64.Encode(nb.PrivateKey) {
 		t.Fatalf("%+v %v", got, err)
@@ -243,4 +253,19 @@ func mustAnswer(t *testing.T, d *Device, req []byte) []byte {
 		t.Fatalf("%s %v", out, err)
 	}
 	return out
+}
+
+func TestNoFallbackKeysWithoutServerSupport(t *testing.T) {
+	d := newDevice(t, "@a:example.org", "A", newClock())
+	body, err := d.KeysForUpload(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := unJSON(t, body)
+	if up["fallback_keys"] != nil || up["one_time_keys"] == nil || up["device_keys"] == nil {
+		t.Fatalf("%s", body)
+	}
+	if fb, _ := d.FallbackKeys(); len(fb) != 0 {
+		t.Fatalf("no fallback key should be made: %+v", fb)
+	}
 }

@@ -16,9 +16,9 @@ const signedCurve25519 = "signed_curve25519"
 
 // KeysForUpload returns the body of POST /keys/upload when the server needs
 // something, or nil. oneTimeKeyCounts and unusedFallbackKeyTypes are /sync's
-// device_one_time_keys_count and device_unused_fallback_key_types (pass nil
-// for the latter when /sync did not send it: the server then has no fallback
-// key support to judge by).
+// device_one_time_keys_count and device_unused_fallback_key_types; pass nil
+// for the latter when /sync did not send it, which means the server does not
+// support fallback keys, and none are made or uploaded.
 //
 // One-time keys are topped up to half the maximum, unless keys from an
 // earlier body are still waiting for MarkKeysUploaded (they are sent again
@@ -34,8 +34,13 @@ func (d *Device) KeysForUpload(oneTimeKeyCounts map[string]int, unusedFallbackKe
 			return err
 		}
 		before := rec.acct.MarshalState()
-		if _, err := rec.acct.RotateFallbackKeyIfNeeded(unusedFallbackKeyTypes); err != nil {
-			return err
+		// Without device_unused_fallback_key_types the server does not
+		// support fallback keys (keys.md §6): none are made or sent.
+		fallbackSupported := unusedFallbackKeyTypes != nil
+		if fallbackSupported {
+			if _, err := rec.acct.RotateFallbackKeyIfNeeded(unusedFallbackKeyTypes); err != nil {
+				return err
+			}
 		}
 		if len(rec.acct.UnpublishedOneTimeKeys()) == 0 {
 			count := oneTimeKeyCounts[signedCurve25519]
@@ -54,6 +59,9 @@ func (d *Device) KeysForUpload(oneTimeKeyCounts map[string]int, unusedFallbackKe
 		}
 		if rec.deviceKeysUploaded {
 			delete(body, "device_keys")
+		}
+		if !fallbackSupported {
+			delete(body, "fallback_keys")
 		}
 		if !bytes.Equal(before, rec.acct.MarshalState()) {
 			if err := d.saveAccount(tx, rec); err != nil {

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/store"
@@ -104,8 +105,9 @@ type ReceivedSecret struct {
 // named by a checked /keys/query answer, and that device is verified (the
 // caller knows: senderIsVerified). The secret is kept locally and the
 // request forgotten; send CancelSecretRequest's content to the other
-// devices. Anything else is refused with BAD_INPUT, and an
-// m.megolm_backup.v1 that is not a 32-byte key with BAD_INPUT too.
+// devices. Anything else is refused with BAD_INPUT; an m.megolm_backup.v1
+// that is not a 32-byte key is BAD_INPUT, one that does not match the
+// enabled backup WRONG_KEY.
 func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*ReceivedSecret, error) {
 	if ev == nil || ev.Type != "m.secret.send" {
 		return nil, badInput("not an m.secret.send event")
@@ -137,6 +139,17 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 		}
 		if err := checkSecret(string(name), secret); err != nil {
 			return err
+		}
+		if string(name) == BackupSecretName && tx.BackupVersion() != "" {
+			// Check a backup key against the enabled backup before use.
+			b, err := loadBackup(tx)
+			if err != nil {
+				return err
+			}
+			priv, _ := decodeBackupSecret(secret)
+			if pub, err := backup.PublicKey(priv); err != nil || pub != b.publicKey {
+				return errcode.New(errcode.WrongKey, "the backup key sent by %s does not match backup version %s", ev.SenderDevice, b.version)
+			}
 		}
 		if err := tx.Delete(secretRequestKey(requestID)); err != nil {
 			return err
