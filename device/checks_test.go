@@ -212,6 +212,10 @@ func TestSecretSharing(t *testing.T) {
 	}
 	_, err = fresh.ReceiveSecret(ev, true)
 	wantCode(t, err, errcode.BadInput) // OLD is not known from /keys/query yet
+	forged := *ev
+	forged.Verified = true
+	_, err = fresh.ReceiveSecret(&forged, true)
+	wantCode(t, err, errcode.BadInput) // the flag alone proves nothing
 	if _, err := fresh.CreateOutboundSessions(srv.query("@alice:example.org"), nil); err != nil {
 		t.Fatal(err)
 	}

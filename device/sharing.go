@@ -115,8 +115,6 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 	switch {
 	case ev.Sender != d.opts.UserID:
 		return nil, badInput("secrets are accepted only from the user's own devices, not from %s", ev.Sender)
-	case !ev.Verified:
-		return nil, badInput("the sending device (key %s) is not known from a /keys/query answer", ev.SenderKey)
 	case !senderIsVerified:
 		return nil, badInput("the sending device %s is not verified", ev.SenderDevice)
 	}
@@ -130,6 +128,15 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 	}
 	var out *ReceivedSecret
 	err = d.st.Update(func(tx *store.Tx) error {
+		// The event may have passed through the caller: look the sender's
+		// keys up again rather than trust ev.Verified.
+		info, known, err := getDevice(tx, deviceByCurveKey(ev.SenderKey))
+		if err != nil {
+			return err
+		}
+		if !known || info.UserID != d.opts.UserID || info.Ed25519 != ev.SenderEd25519 {
+			return badInput("the sending device (key %s) is not one of this user's devices from a /keys/query answer", ev.SenderKey)
+		}
 		name, found, err := tx.Get(secretRequestKey(requestID))
 		if err != nil {
 			return err
