@@ -8,6 +8,7 @@
 import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
+import { deviceApi } from './device.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
@@ -185,6 +186,7 @@ function buildApi(rt) {
     },
     olm: olmApi(rt),
     megolm: megolmApi(rt),
+    openDevice: deviceApi(rt).openDevice,
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),
