@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
@@ -341,4 +342,74 @@ func TestKeyExportRoundTrip(t *testing.T) {
 	wantCode(t, err, errcode.BadMAC)
 	_, err = bob.ImportRoomKeys("hello", "pass phrase", nil)
 	wantCode(t, err, errcode.BadInput)
+}
+
+// The restore path the JS loader uses: entries decrypted elsewhere, then
+// added and committed.
+func TestRestoreDecryptedElsewhere(t *testing.T) {
+	c := newClock()
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	var events []sentEvent
+	for i := range 30 {
+		room := fmt.Sprintf("!r%d:example.org", i%4)
+		if err := alice.DiscardRoomSession(room); err != nil {
+			t.Fatal(err)
+		}
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, sentEvent{room: room, eventID: fmt.Sprint("$", i), event: roomEvent(t, fmt.Sprint("$", i), out.Content), want: string(mustJSON(t, map[string]any{"i": i}))})
+	}
+	nb, err := alice.CreateBackupVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.EnableBackup("v", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := alice.NextBackupBatch(100)
+	if err != nil || batch.Count != 30 {
+		t.Fatalf("%v %v", batch, err)
+	}
+	dec, err := backup.DecryptMany(nb.PrivateKey, batch.Body, nil)
+	if err != nil || len(dec.Sessions) != 30 {
+		t.Fatalf("%v %v", dec, err)
+	}
+	fresh := newDevice(t, "@alice:example.org", "FRESH", c)
+	_, err = fresh.BeginRestore(nb.PrivateKey)
+	wantCode(t, err, BackupNotEnabled)
+	if err := fresh.EnableBackup("v", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fresh.BeginRestore(make([]byte, 32))
+	wantCode(t, err, errcode.WrongKey)
+	r, err := fresh.BeginRestore(nb.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range dec.Sessions {
+		r.Add(s.RoomID, s.SessionID, s.SessionData)
+	}
+	r.Add("!r0:example.org", "bogus", []byte(`{"algorithm":"m.megolm.v1.aes-sha2"}`))
+	r.AddFailure(errcode.WrongKey)
+	res, err := r.Commit(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 32 || res.Imported != 30 || res.Failures[errcode.BadInput] != 1 || res.Failures[errcode.WrongKey] != 1 {
+		t.Fatalf("%+v", res)
+	}
+	if _, err := r.Commit(nil); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("a second commit must be refused")
+	}
+	if total, backed, _ := fresh.RoomKeyCounts(); total != 30 || backed != 30 {
+		t.Fatalf("%d/%d", total, backed)
+	}
+	for _, e := range events {
+		re, err := fresh.DecryptRoomEvent(e.room, e.event)
+		if err != nil || string(re.Content) != e.want {
+			t.Fatalf("%s: %v", e.eventID, err)
+		}
+	}
 }

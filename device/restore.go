@@ -34,6 +34,48 @@ const decryptChunk = 1000
 // backed up. All keys are written in one transaction (the store writes
 // it a segment at a time), so a failed restore leaves the store as it was.
 func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgress Progress) (*RestoreResult, error) {
+	r, err := d.BeginRestore(privateKey)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := backup.ParseRoomKeys(roomKeysBody)
+	if err != nil {
+		return nil, err
+	}
+	held, err := d.heldAsGood(entries)
+	if err != nil {
+		return nil, err
+	}
+	r.res.Total = len(entries)
+	for i, e := range entries {
+		if held[i] {
+			r.res.Skipped++
+		} else if in, err := decryptEntry(privateKey, e); err != nil {
+			r.res.Failures[errcode.Of(err)]++
+		} else {
+			r.keys = append(r.keys, in)
+		}
+		if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(entries)) {
+			onProgress("decrypt", i+1, len(entries))
+		}
+	}
+	return r.Commit(onProgress)
+}
+
+// Restore is a backup restore whose entries are decrypted elsewhere (the JS
+// loader decrypts with the host's native X25519, in workers) and handed
+// over with Add; Commit stores them in one transaction.
+type Restore struct {
+	d       *Device
+	version string
+	key     []byte
+	keys    []*inbound
+	res     *RestoreResult
+}
+
+// BeginRestore checks privateKey against the enabled backup (WRONG_KEY,
+// BACKUP_NOT_ENABLED) and starts a restore.
+func (d *Device) BeginRestore(privateKey []byte) (*Restore, error) {
 	pub, err := backup.PublicKey(privateKey)
 	if err != nil {
 		return nil, err
@@ -45,29 +87,51 @@ func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgres
 	if pub != b.publicKey {
 		return nil, errcode.New(errcode.WrongKey, "this key's public key %s is not the backup's %s: wrong recovery key or passphrase", pub, b.publicKey)
 	}
-	entries, err := backup.ParseRoomKeys(roomKeysBody)
+	return &Restore{d: d, version: b.version, key: append([]byte{}, privateKey...), res: &RestoreResult{Failures: map[errcode.Code]int{}}}, nil
+}
+
+// Add takes one decrypted entry: its place in the body and its plaintext
+// session data (a JSON object). A malformed one is counted as a failure.
+func (r *Restore) Add(roomID, sessionID string, sessionData []byte) {
+	o, err := parseObject(sessionData, "session data")
+	r.add(roomID, sessionID, o, err)
+}
+
+// AddParsed is Add for session data already parsed (by jsonvalue).
+func (r *Restore) AddParsed(roomID, sessionID string, sessionData any) {
+	o, err := jsonvalue.AsObject(sessionData, "session data")
+	r.add(roomID, sessionID, o, err)
+}
+
+func (r *Restore) add(roomID, sessionID string, o jsonvalue.Object, err error) {
+	r.res.Total++
+	var in *inbound
+	if err == nil {
+		in, err = parseSessionData(o, roomID, sessionID)
+	}
 	if err != nil {
-		return nil, err
+		r.res.Failures[errcode.Of(err)]++
+		return
 	}
-	res := &RestoreResult{Total: len(entries), Failures: map[errcode.Code]int{}}
-	held, err := d.heldAsGood(entries)
+	r.keys = append(r.keys, in)
+}
+
+// AddFailure counts an entry that could not be decrypted.
+func (r *Restore) AddFailure(code errcode.Code) {
+	r.res.Total++
+	r.res.Failures[code]++
+}
+
+// Commit stores the entries in one transaction.
+func (r *Restore) Commit(onProgress Progress) (*RestoreResult, error) {
+	if r.keys == nil && r.res == nil {
+		return nil, badInput("the restore was already committed")
+	}
+	res := r.res
+	err := r.d.storeKeys(r.keys, res, r.version, r.key, onProgress)
+	clear(r.key)
+	r.keys, r.res = nil, nil
 	if err != nil {
-		return nil, err
-	}
-	keys := make([]*inbound, 0, len(entries))
-	for i, e := range entries {
-		if held[i] {
-			res.Skipped++
-		} else if in, err := decryptEntry(privateKey, e); err != nil {
-			res.Failures[errcode.Of(err)]++
-		} else {
-			keys = append(keys, in)
-		}
-		if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(entries)) {
-			onProgress("decrypt", i+1, len(entries))
-		}
-	}
-	if err := d.storeKeys(keys, res, b.version, privateKey, onProgress); err != nil {
 		return nil, err
 	}
 	return res, nil

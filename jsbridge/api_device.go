@@ -24,10 +24,11 @@ import (
 // device again.
 
 type deviceHandle struct {
-	d       *device.Device
-	mu      sync.Mutex
-	batches map[int]*device.BackupBatch
-	next    int
+	d        *device.Device
+	mu       sync.Mutex
+	batches  map[int]*device.BackupBatch
+	restores map[int]*device.Restore
+	next     int
 }
 
 var devices = struct {
@@ -257,6 +258,9 @@ func deviceAPI() js.Value {
 				return restoreJS(r, err)
 			}
 		}),
+		"_restoreBegin":  Async("Device.restoreBackup", deviceRestoreBegin),
+		"_restoreAdd":    Async("Device.restoreBackup", deviceRestoreAdd),
+		"_restoreCommit": Async("Device.restoreBackup", deviceRestoreCommit),
 		"storeSecret": onDevice("Device.storeSecret", func(a *Args) func(*device.Device) (any, error) {
 			name, secret, keyID := a.String(1, "name"), a.String(2, "secret"), a.String(3, "keyId")
 			key := a.Bytes(4, "key", 32)
@@ -379,7 +383,7 @@ func deviceOpen(a *Args) Work {
 		devices.Lock()
 		devices.next++
 		h := devices.next
-		devices.open[h] = &deviceHandle{d: d, batches: map[int]*device.BackupBatch{}}
+		devices.open[h] = &deviceHandle{d: d, batches: map[int]*device.BackupBatch{}, restores: map[int]*device.Restore{}}
 		devices.Unlock()
 		ik := d.IdentityKeys()
 		return map[string]any{"handle": h, "identityKeys": map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519}}, nil
@@ -512,4 +516,107 @@ func countsArg(data []byte) (map[string]int, error) {
 		out[k] = o.Int(k)
 	}
 	return out, o.Err()
+}
+
+// A restore whose entries the loader decrypts (native X25519, workers):
+// begin checks the key, add takes chunks of decrypted entries, commit
+// stores them all in one transaction.
+func deviceRestoreBegin(a *Args) Work {
+	h := a.Int(0, "device")
+	key := a.Bytes(1, "privateKey", 32)
+	return func() (any, error) {
+		dh, err := lookupDevice(h)
+		if err != nil {
+			return nil, err
+		}
+		r, err := dh.d.BeginRestore(key)
+		if err != nil {
+			return nil, err
+		}
+		dh.mu.Lock()
+		dh.next++
+		id := dh.next
+		dh.restores[id] = r
+		dh.mu.Unlock()
+		return id, nil
+	}
+}
+
+// deviceRestoreAdd: (device, restoreId, JSON text of [[roomId, sessionId,
+// sessionData], ...], JSON text of [code, ...]).
+func deviceRestoreAdd(a *Args) Work {
+	h, id := a.Int(0, "device"), a.Int(1, "restore")
+	sessions, failures := a.String(2, "sessions"), a.String(3, "failures")
+	return func() (any, error) {
+		r, err := lookupRestore(h, id, false)
+		if err != nil {
+			return nil, err
+		}
+		list, err := jsonArray(sessions, "sessions")
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range list {
+			t, ok := e.([]any)
+			if !ok || len(t) != 3 {
+				return nil, errcode.New(errcode.BadInput, "restore: each session must be [roomId, sessionId, sessionData]")
+			}
+			room, _ := t[0].(string)
+			session, _ := t[1].(string)
+			r.AddParsed(room, session, t[2])
+		}
+		codes, err := jsonArray(failures, "failures")
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			code, _ := c.(string)
+			if code == "" {
+				code = string(errcode.Internal)
+			}
+			r.AddFailure(errcode.Code(code))
+		}
+		return nil, nil
+	}
+}
+
+func deviceRestoreCommit(a *Args) Work {
+	h, id := a.Int(0, "device"), a.Int(1, "restore")
+	progress := progressArg(a, 2)
+	return func() (any, error) {
+		r, err := lookupRestore(h, id, true)
+		if err != nil {
+			return nil, err
+		}
+		return restoreJS(r.Commit(progress))
+	}
+}
+
+func lookupRestore(h, id int, remove bool) (*device.Restore, error) {
+	dh, err := lookupDevice(h)
+	if err != nil {
+		return nil, err
+	}
+	dh.mu.Lock()
+	defer dh.mu.Unlock()
+	r := dh.restores[id]
+	if r == nil {
+		return nil, errcode.New(errcode.BadInput, "restore %d is not in progress", id)
+	}
+	if remove {
+		delete(dh.restores, id)
+	}
+	return r, nil
+}
+
+func jsonArray(text, name string) ([]any, error) {
+	v, err := jsonvalue.Parse([]byte(text))
+	if err != nil {
+		return nil, errcode.Context(err, name)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, errcode.New(errcode.BadInput, "%s must be a JSON array", name)
+	}
+	return list, nil
 }

@@ -6,6 +6,10 @@
 // opens it again and retries the call once. A memory store does not survive
 // a restart: calls then fail with INSTANCE_EXITED.
 import { mxError } from './common.mjs';
+import { decryptMany } from './backup.mjs';
+
+// Decrypted entries go to Go in chunks of this many.
+const RESTORE_CHUNK = 5000;
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -138,9 +142,24 @@ export function deviceApi(rt) {
       return this.#call('roomKeyCounts', []);
     }
 
-    /** key: the 32-byte backup private key or its recovery key text. */
-    restoreBackup(key, roomKeys, { onProgress } = {}) {
-      return this.#call('restoreBackup', [key, roomKeys, onProgress]);
+    /**
+     * key: the 32-byte backup private key or its recovery key text. Keys are
+     * decrypted as backup.decryptMany does (native X25519, workers for big
+     * bodies), then stored in one transaction.
+     */
+    async restoreBackup(key, roomKeys, { onProgress, workers } = {}) {
+      if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
+      const priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
+      if (!rt.subtle) return this.#call('restoreBackup', [priv, roomKeys, onProgress]);
+      const restore = await this.#call('_restoreBegin', [priv]); // WRONG_KEY before any work
+      const progress = onProgress && ((done, total) => onProgress('decrypt', done, total));
+      const { sessions, failures } = await decryptMany(rt, priv, roomKeys, { onProgress: progress, workers });
+      for (let i = 0; i < Math.max(sessions.length, failures.length); i += RESTORE_CHUNK) {
+        const chunk = sessions.slice(i, i + RESTORE_CHUNK).map((s) => [s.roomId, s.sessionId, s.sessionData]);
+        const codes = failures.slice(i, i + RESTORE_CHUNK).map((f) => f.code);
+        await this.#call('_restoreAdd', [restore, JSON.stringify(chunk), JSON.stringify(codes)]);
+      }
+      return this.#call('_restoreCommit', [restore, onProgress]);
     }
 
     storeSecret(name, secret, keyId, key) {
