@@ -2,7 +2,10 @@ package device
 
 import (
 	"encoding/json"
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"strings"
 	"testing"
 
@@ -153,5 +156,68 @@ func TestVectorJSSDKBackupRestore(t *testing.T) {
 	re, err := d.DecryptRoomEvent("!room:id", jsSDKEvent(t))
 	if err != nil || string(re.Content) != jsSDKClearEventRaw || !re.Imported {
 		t.Fatalf("%+v %v", re, err)
+	}
+}
+
+// §5.4: two backup entries written by mautrix-go, restored through the
+// device (the session ids are not in the vector: they are the keys' ids).
+func TestVectorMautrixBackupRestore(t *testing.T) {
+	priv, err := b64.Decode("ReSMMZeRtDSdrwXzu2OvN0B73KUXkYPt3kaYfFIkw10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := backup.PublicKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ ephemeral, mac, ciphertext, sessionKey string }{
+		{"o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0", "Mnt8eXwFfjw",
+			"hDCjEbyi2uMXt3RBWe9mRdeqhcoraPR84/cq5ll16LIIIICJ8ZLmiWG5IwmGqDFmd3Jw20cNo49b38LH3oBJUl5DG44VdjoI" +
+				"4nlgAzaMSLwMZ7JFGt0Enu1Csfgpvgt1qksTP6QB7YDwITD33iL7ucco1iOl7ABGzhyjCi2iZ3A6Xmx3RsAmHhmU5gJWE6/l" +
+				"IoI6/lh7dZFSfp4RTGfxQ8ToCCIsrgdx1weViv4I4ArXfcrdnaprPzP4cH77Ej1Wg1/bUHtB4C8nOiX+cYnOG29NbTHbtQF1" +
+				"4zJpA+2XM2JngiLkss+NQj96PQzgPNhAMEFOLLy5ckY1WvS4sMMeCVzAyt5dwEGDcyxLTC4oJ/RrvLcHCHW0aOygPSlNoMRy" +
+				"DgC0f92+mPQGAmFv4GhfDFXfaauBxBdRAPjXj7Onn2B4UdfwQXGLT3RAihba8i9usOX5hLxqQqvtA3SUuV8hPrzHhpPEeRvx" +
+				"+PgZsXwV+gM7Aw3Mza6hwmILdngJh7NNQTINsCRqff9Ck3Kh7aSOoHsHvz7Ot+T514ObDwWYYCBMmS/6EG4XjSya6R98ggRW" +
+				"GrO9l21YYUvzBTv7OLtMck0Za3151Zqi/5LRKP95QIU",
+			"AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrvqqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E"},
+		{"24PxRUfQDyYNZcTq0HT8pS3Gq+zkfsAcXHFJ3nZ56W4", "T7xq9qHm4Js",
+			"vdLkqNTijkM1L7HmbxdZs1EHygC7GFG0wPTAaLqpOCoir3K6tNYbjIJs36vzrwawdmfPxZvA9p/k3bZIhZDP7IivGYe69+4p" +
+				"WiIzrwYkHCidigKXkYD8KxKWvakBquO9vWUssXC05xdkQjHMNJK3zSJgtkbMhoY28i1VUdmIjts4xU0cIT40F52Uyx3iu1Ur" +
+				"qywUREEE5vhoSbeWxW3Vo5lqPi6rnyvMGZhVzAOv6re2O7wPWnSp0YJUsPaEj6Q9QpLr8BB9vJ++3kwmP5vxfjJLUsXuNEHW" +
+				"IKP5QyhpmGCgwjNpjnU6VhCqBzqs2M/KKX8zxZMGTIRidc3gx2i8KtDwRHRzh3FsSJEaC0sfCfGijpH5g9Pa+2P6b1GxvGQ4" +
+				"TF5X6ayLiV6FyNilpZ4z3kYsy63fP06uinHkX0TUClMQgLLmn0BAiOxKWtLNSLxgFdSYFm5oU/rpOBXWQKbzQ3cvlJZxBtxn" +
+				"aAhJnt3+t/3pJahlKAOxrQbKZAPL/KbO4nF9dsHpMkfMs25pVLDoHLKEXSBhagEFDbPKL5Uv55kca1C1XGrx+8fYUDBRQtYS" +
+				"LBSbAtF3UMv+hIMdRnmyQntwOy2hKRRs2UxnIlExk0Q",
+			"AQAAAAB6cP1PrdPeIG/B0ZRHNUc65ujvIzOxKhW1HN25efyZFaq9xsLvCngm4WO56gEuUhS16E4m0pAa9B/KyRz3AnSOVcHYh1bYxm9qf6zU5PFm255n6FR2lGN0vrgUM7Xu2GNUDCWoNI4m4QsiBor9eCj2ZJRay75dZ4nkhNf3GxBKOkhzPCreKabLxVsseGGIkq8rf01b0CWIcp5ISQISLdza"},
+	}
+	sessions := map[string]any{}
+	var ids []string
+	for _, c := range cases {
+		s, err := megolm.ImportInboundGroupSession(c.sessionKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.SessionID())
+		sessions[s.SessionID()] = map[string]any{"first_message_index": 0, "forwarded_count": 0, "is_verified": false,
+			"session_data": map[string]any{"ephemeral": c.ephemeral, "mac": c.mac, "ciphertext": c.ciphertext}}
+	}
+	d := newDevice(t, "@alice:example.org", "ALICE", newClock())
+	if err := d.EnableBackup("1", pub); err != nil {
+		t.Fatal(err)
+	}
+	const room = "!mautrix:example.org"
+	res, err := d.RestoreBackup(priv, mustJSON(t, map[string]any{"rooms": map[string]any{room: map[string]any{"sessions": sessions}}}), nil)
+	if err != nil || res.Imported != 2 || len(res.Failures) != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	for i, id := range ids {
+		fwd, err := d.ForwardRoomKey(room, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := unJSON(t, fwd)
+		if got["session_key"] != cases[i].sessionKey || got["sender_key"] != "JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4" || got["sender_claimed_ed25519_key"] != "R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4" {
+			t.Fatalf("session %d stored as %s", i, fwd)
+		}
 	}
 }
