@@ -165,7 +165,7 @@ func (d *Device) ImportRoomKeys(text, pass string, onProgress Progress) (*Restor
 		return nil, errcode.New(errcode.BadMessage, "the decrypted key export is not a JSON array")
 	}
 	res := &RestoreResult{Total: len(list), Failures: map[errcode.Code]int{}}
-	keys := make([]*inbound, 0, len(list))
+	keys := make([]store.InboundSession, 0, len(list))
 	for i, item := range list {
 		o, err := jsonvalue.AsObject(item, "exported session")
 		var in *inbound
@@ -175,7 +175,7 @@ func (d *Device) ImportRoomKeys(text, pass string, onProgress Progress) (*Restor
 		if err != nil {
 			res.Failures[errcode.Of(err)]++
 		} else {
-			keys = append(keys, in)
+			keys = append(keys, in.record(false))
 		}
 		if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(list)) {
 			onProgress("decrypt", i+1, len(list))

@@ -74,6 +74,24 @@ func (o ImportOutcome) String() string {
 	return [...]string{"imported", "skipped", "conflict"}[o]
 }
 
+// keepRecord is keep for an encoded session: a new one is stored without
+// decoding it.
+func keepRecord(tx *store.Tx, rec store.InboundSession, backedUp bool) (ImportOutcome, error) {
+	_, found, err := tx.GetInbound(rec.RoomID, rec.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		rec.BackedUp = backedUp
+		return Imported, tx.PutInbound(rec)
+	}
+	in, err := decodeInbound(rec)
+	if err != nil {
+		return 0, err
+	}
+	return keep(tx, in, backedUp)
+}
+
 // keep stores in unless the copy held is as good. backedUp says the key came
 // from the active backup version, so it need not be uploaded again.
 func keep(tx *store.Tx, in *inbound, backedUp bool) (ImportOutcome, error) {

@@ -53,7 +53,7 @@ func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgres
 		} else if in, err := decryptEntry(privateKey, e); err != nil {
 			r.res.Failures[errcode.Of(err)]++
 		} else {
-			r.keys = append(r.keys, in)
+			r.keys = append(r.keys, in.record(false))
 		}
 		if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(entries)) {
 			onProgress("decrypt", i+1, len(entries))
@@ -69,8 +69,10 @@ type Restore struct {
 	d       *Device
 	version string
 	key     []byte
-	keys    []*inbound
-	res     *RestoreResult
+	// keys are kept encoded: byte slices the garbage collector need not
+	// scan, which matters under wasm with 100,000 of them.
+	keys []store.InboundSession
+	res  *RestoreResult
 }
 
 // BeginRestore checks privateKey against the enabled backup (WRONG_KEY,
@@ -113,7 +115,7 @@ func (r *Restore) add(roomID, sessionID string, o jsonvalue.Object, err error) {
 		r.res.Failures[errcode.Of(err)]++
 		return
 	}
-	r.keys = append(r.keys, in)
+	r.keys = append(r.keys, in.record(false))
 }
 
 // AddFailure counts an entry that could not be decrypted.
@@ -188,13 +190,13 @@ func decryptEntry(priv []byte, e backup.Pending) (*inbound, error) {
 // storeKeys writes imported keys in one transaction. backupVersion, when
 // not empty, marks them as already in that backup (and the backup key is
 // kept locally).
-func (d *Device) storeKeys(keys []*inbound, res *RestoreResult, backupVersion string, backupKey []byte, onProgress Progress) error {
+func (d *Device) storeKeys(keys []store.InboundSession, res *RestoreResult, backupVersion string, backupKey []byte, onProgress Progress) error {
 	imported, skipped, conflicts := 0, 0, 0
 	err := d.st.Update(func(tx *store.Tx) error {
 		imported, skipped, conflicts = 0, 0, 0
 		inBackup := backupVersion != "" && tx.BackupVersion() == backupVersion
-		for i, in := range keys {
-			out, err := keep(tx, in, inBackup)
+		for i, rec := range keys {
+			out, err := keepRecord(tx, rec, inBackup)
 			if err != nil {
 				return err
 			}
