@@ -451,7 +451,7 @@ export interface Device {
   markBackedUp(batch: BackupBatch): Promise<void>;
   roomKeyCounts(): Promise<{ total: number; backedUp: number }>;
   /** WRONG_KEY when the key does not match the enabled backup. */
-  restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult>;
+  restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void; /** As backup.decryptMany's. */ workers?: number }): Promise<ImportResult>;
   /** Account-data content for type `name`. */
   storeSecret(name: string, secret: string, keyId: string, key: Uint8Array): Promise<JsonObject>;
   getSecret(name: string, accountData: JsonObject, key: Uint8Array, keyId?: string | null): Promise<string>;

@@ -171,6 +171,25 @@ test('backup in batches, restore on a fresh IndexedDB device from the recovery k
   await alice.close();
 });
 
+test('restore without WebCrypto (all in Go) gives the same result', async () => {
+  const goOnly = await init({ webCrypto: false });
+  const alice = await open('@alice:example.org', 'ALICE');
+  const out = await alice.encryptRoomEvent('!g:example.org', 'm.room.message', { body: 'go only' });
+  const nb = await alice.createBackupVersion();
+  await alice.enableBackup({ version: '9', publicKey: nb.publicKey });
+  const batch = await alice.nextBackupBatch(10);
+  for (const [name, lib] of [['go only', goOnly], ['webcrypto', mx]]) {
+    const fresh = await lib.openDevice({ userId: '@alice:example.org', deviceId: 'F', store: `restore-${name}`, backend: 'memory', storeKey });
+    await fresh.enableBackup({ version: '9', publicKey: nb.publicKey });
+    await assert.rejects(fresh.restoreBackup(new Uint8Array(32), batch.body), (e) => e.code === 'WRONG_KEY');
+    assert.deepEqual(await fresh.restoreBackup(nb.privateKey, batch.body), { total: 1, imported: 1, skipped: 0, failures: {} }, name);
+    const re = await fresh.decryptRoomEvent('!g:example.org', { event_id: '$g', content: out.content });
+    assert.equal(re.content.body, 'go only');
+    await fresh.close();
+  }
+  await alice.close();
+});
+
 test('key export files round-trip; a wrong passphrase is BAD_MAC', async () => {
   const alice = await open('@alice:example.org', 'ALICE');
   const bob = await open('@bob:example.org', 'BOB');
