@@ -20,6 +20,8 @@ func API() js.Value {
 		"_olm":          olmAPI(),
 		"_debug":        debugAPI(),
 		"_device":       deviceAPI(),
+		"_useHost":      useHostFunc(),
+		"_directOps":    ToJS(directNames()),
 	})
 }
 

@@ -19,25 +19,6 @@ func megolmAPI() js.Value {
 		"outboundCreate": Async("megolm.createOutboundSession", func(a *Args) Work {
 			return func() (any, error) { return outboundJS(megolm.NewOutboundGroupSession()), nil }
 		}),
-		"outboundEncrypt": Async("OutboundGroupSession.encrypt", func(a *Args) Work {
-			state := a.Bytes(0, "state", -1)
-			plaintext := a.String(1, "plaintext")
-			return func() (any, error) {
-				s, err := loadOutbound(state)
-				if err != nil {
-					return nil, err
-				}
-				index := s.MessageIndex()
-				ct, err := s.Encrypt([]byte(plaintext))
-				if err != nil {
-					return nil, err
-				}
-				out := outboundJS(s)
-				out["ciphertext"] = ct
-				out["encryptedIndex"] = int(index)
-				return out, nil
-			}
-		}),
 		"outboundSessionKey": Async("OutboundGroupSession.sessionKey", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
 			return func() (any, error) {
@@ -129,13 +110,6 @@ func megolmAPI() js.Value {
 			key := a.String(0, "exportedKey")
 			return func() (any, error) { return inboundOrErr(megolm.ImportInboundGroupSession(key)) }
 		}),
-		"inboundDecrypt": Async("InboundGroupSession.decrypt", func(a *Args) Work {
-			return inboundDecrypt(a, (*megolm.InboundGroupSession).Decrypt)
-		}),
-		// The loader verifies the signature with WebCrypto meanwhile.
-		"inboundDecryptSignatureChecked": Async("InboundGroupSession.decrypt", func(a *Args) Work {
-			return inboundDecrypt(a, (*megolm.InboundGroupSession).DecryptSignatureCheckedElsewhere)
-		}),
 		"inboundExport": Async("InboundGroupSession.export", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
 			hasIndex := a.Present(1)
@@ -202,8 +176,7 @@ func megolmAPI() js.Value {
 				if err != nil {
 					return nil, err
 				}
-				out := inboundJS(kept)
-				out["kept"] = mergeName(result)
+				out := append(inboundJS(kept), Field{"kept", mergeName(result)})
 				return out, nil
 			}
 		}),
@@ -218,25 +191,6 @@ func megolmAPI() js.Value {
 			return func() (any, error) { return roomKeyJS(megolm.ParseForwardedRoomKey(content)) }
 		}),
 	})
-}
-
-func inboundDecrypt(a *Args, decrypt func(*megolm.InboundGroupSession, string) ([]byte, uint32, error)) Work {
-	state := a.Bytes(0, "state", -1)
-	msg := a.String(1, "message")
-	return func() (any, error) {
-		s, err := loadInbound(state)
-		if err != nil {
-			return nil, err
-		}
-		pt, index, err := decrypt(s, msg)
-		if err != nil {
-			return nil, err
-		}
-		out := inboundJS(s)
-		out["plaintext"] = string(pt)
-		out["messageIndex"] = int(index)
-		return out, nil
-	}
 }
 
 func loadOutbound(state []byte) (*megolm.OutboundGroupSession, error) {
@@ -255,10 +209,10 @@ func loadInbound(state []byte) (*megolm.InboundGroupSession, error) {
 	return s, nil
 }
 
-func outboundJS(s *megolm.OutboundGroupSession) map[string]any {
-	out := map[string]any{"state": s.MarshalState(), "sessionId": s.SessionID(), "messageIndex": int(s.MessageIndex())}
+func outboundJS(s *megolm.OutboundGroupSession) Fields {
+	out := Fields{{"state", s.MarshalState()}, {"sessionId", s.SessionID()}, {"messageIndex", int(s.MessageIndex())}}
 	if t := s.CreatedAt(); !t.IsZero() {
-		out["createdAt"] = float64(t.UnixMilli())
+		out = append(out, Field{"createdAt", float64(t.UnixMilli())})
 	}
 	return out
 }
@@ -270,12 +224,12 @@ func outboundOrErr(s *megolm.OutboundGroupSession, err error) (any, error) {
 	return outboundJS(s), nil
 }
 
-func inboundJS(s *megolm.InboundGroupSession) map[string]any {
-	return map[string]any{
-		"state":           s.MarshalState(),
-		"sessionId":       s.SessionID(),
-		"firstKnownIndex": int(s.FirstKnownIndex()),
-		"isVerified":      s.IsVerified(),
+func inboundJS(s *megolm.InboundGroupSession) Fields {
+	return Fields{
+		{"state", s.MarshalState()},
+		{"sessionId", s.SessionID()},
+		{"firstKnownIndex", int(s.FirstKnownIndex())},
+		{"isVerified", s.IsVerified()},
 	}
 }
 

@@ -119,32 +119,6 @@ func olmAPI() js.Value {
 				return acc.KeysForUpload(userID, deviceID)
 			}
 		}),
-		"accountCreateOutboundSession": account("Account.createOutboundSession", func(a *Args, load func() (*olm.Account, error)) Work {
-			identityKey := a.String(0, "theirIdentityKey")
-			oneTimeKey := a.String(1, "theirOneTimeKey")
-			return func() (any, error) {
-				acc, err := load()
-				if err != nil {
-					return nil, err
-				}
-				s, err := acc.NewOutboundSession(identityKey, oneTimeKey)
-				if err != nil {
-					return nil, err
-				}
-				return sessionJS(s), nil
-			}
-		}),
-		"accountCreateInboundSession": account("Account.createInboundSession", func(a *Args, load func() (*olm.Account, error)) Work {
-			identityKey := a.String(0, "theirIdentityKey")
-			msg := olmMessageArg(a, 1)
-			return mutateAccount(load, func(acc *olm.Account) (any, error) {
-				s, pt, err := acc.NewInboundSession(identityKey, msg)
-				if err != nil {
-					return nil, err
-				}
-				return map[string]any{"session": sessionJS(s), "plaintext": string(pt)}, nil
-			})
-		}),
 		"accountPickle": account("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
 			key := a.Bytes(0, "pickleKey", 32)
 			return func() (any, error) {
@@ -167,25 +141,6 @@ func olmAPI() js.Value {
 			}
 		}),
 
-		"sessionEncrypt": Async("Session.encrypt", func(a *Args) Work {
-			state := a.Bytes(0, "state", -1)
-			plaintext := a.String(1, "plaintext")
-			return mutateSession(state, func(s *olm.Session) (any, error) {
-				m, err := s.Encrypt([]byte(plaintext))
-				if err != nil {
-					return nil, err
-				}
-				return map[string]any{"type": int(m.Type), "body": m.Body}, nil
-			})
-		}),
-		"sessionDecrypt": Async("Session.decrypt", func(a *Args) Work {
-			state := a.Bytes(0, "state", -1)
-			msg := olmMessageArg(a, 1)
-			return mutateSession(state, func(s *olm.Session) (any, error) {
-				pt, err := s.Decrypt(msg)
-				return string(pt), err
-			})
-		}),
 		"sessionMatchesInbound": Async("Session.matchesInbound", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
 			msg := olmMessageArg(a, 1)
@@ -298,17 +253,17 @@ func mutateAccount(load func() (*olm.Account, error), fn func(*olm.Account) (any
 	}
 }
 
-func accountJS(acc *olm.Account, result any) map[string]any {
+func accountJS(acc *olm.Account, result any) Fields {
 	ik := acc.IdentityKeys()
-	return map[string]any{
-		"state":                  acc.MarshalState(),
-		"identityKeys":           map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519},
-		"unpublishedOneTimeKeys": stringMap(acc.UnpublishedOneTimeKeys()),
-		"unpublishedFallbackKey": stringMap(acc.UnpublishedFallbackKey()),
-		"oneTimeKeyCount":        acc.OneTimeKeyCount(),
-		"maxNumberOfOneTimeKeys": acc.MaxNumberOfOneTimeKeys(),
-		"fallbackKeyStatus":      fallbackStatusJS(acc.FallbackKeyStatus()),
-		"result":                 result,
+	return Fields{
+		{"state", acc.MarshalState()},
+		{"identityKeys", map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519}},
+		{"unpublishedOneTimeKeys", stringMap(acc.UnpublishedOneTimeKeys())},
+		{"unpublishedFallbackKey", stringMap(acc.UnpublishedFallbackKey())},
+		{"oneTimeKeyCount", acc.OneTimeKeyCount()},
+		{"maxNumberOfOneTimeKeys", acc.MaxNumberOfOneTimeKeys()},
+		{"fallbackKeyStatus", fallbackStatusJS(acc.FallbackKeyStatus())},
+		{"result", result},
 	}
 }
 
@@ -345,24 +300,8 @@ func loadSession(state []byte) (*olm.Session, error) {
 	return s, nil
 }
 
-func mutateSession(state []byte, fn func(*olm.Session) (any, error)) Work {
-	return func() (any, error) {
-		s, err := loadSession(state)
-		if err != nil {
-			return nil, err
-		}
-		v, err := fn(s)
-		if err != nil {
-			return nil, err
-		}
-		out := sessionJS(s)
-		out["result"] = v
-		return out, nil
-	}
-}
-
-func sessionJS(s *olm.Session) map[string]any {
-	return map[string]any{"state": s.MarshalState(), "sessionId": s.ID(), "hasReceivedMessage": s.HasReceivedMessage()}
+func sessionJS(s *olm.Session) Fields {
+	return Fields{{"state", s.MarshalState()}, {"sessionId", s.ID()}, {"hasReceivedMessage", s.HasReceivedMessage()}}
 }
 
 // olmMessageArg reads {type: 0 | 1, body: string}.

@@ -75,6 +75,7 @@ func prepare(name string, h Handler, args []js.Value) (work Work, err error) {
 // run executes the work and converts its result, both under recover: a bug
 // in either must become a rejected Promise, not a dead instance.
 func run(name string, work Work) (v js.Value, err error) {
+	defer endOperation()
 	defer func() {
 		if r := recover(); r != nil {
 			err = recovered(name, r)

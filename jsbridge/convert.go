@@ -8,9 +8,6 @@ import (
 	"syscall/js"
 )
 
-// RawJSON is a JSON text returned to JS as the value it encodes.
-type RawJSON []byte
-
 // ToJS converts a Go result: []byte becomes a Uint8Array, maps and slices
 // become objects and arrays, RawJSON goes through JSON.parse.
 func ToJS(v any) js.Value {
@@ -33,6 +30,12 @@ func ToJS(v any) js.Value {
 		o := js.Global().Get("Object").New()
 		for k, e := range x {
 			o.Set(k, ToJS(e))
+		}
+		return o
+	case Fields:
+		o := js.Global().Get("Object").New()
+		for _, f := range x {
+			o.Set(f.Key, ToJS(f.Value))
 		}
 		return o
 	case []any:

@@ -54,7 +54,7 @@ export interface MxCryptoError extends Error {
 export interface InitOptions {
   /** The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: dist/mxcrypto.wasm next to the loader. */
   wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module;
-  /** false: do everything in Go, never WebCrypto (tests and benchmarks). Default true. */
+  /** false: do everything in Go, never WebCrypto or node:crypto (tests and benchmarks). Default true. */
   webCrypto?: boolean;
 }
 
@@ -255,6 +255,8 @@ export declare class ReplayGuard {
 export interface MxCrypto {
   /** The stateful device API over a key store (IndexedDB, or memory). */
   openDevice(options: OpenDeviceOptions): Promise<Device>;
+  /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
+  readonly nativeCrypto: boolean;
   olm: {
     createAccount(options?: AccountOptions): Promise<OlmAccount>;
     unpickleAccount(pickle: string, pickleKey: Uint8Array, options?: AccountOptions): Promise<OlmAccount>;

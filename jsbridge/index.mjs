@@ -10,6 +10,8 @@ import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
+import { nativeHost } from './host.mjs';
+import { callDirect } from './direct.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -26,17 +28,21 @@ let readySeq = 0;
 /**
  * Load the module and resolve to the API object.
  * @param {{ wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module, webCrypto?: boolean }} [options]
- *   webCrypto: false makes every operation run in Go (for tests and benchmarks).
+ *   webCrypto: false makes every operation run in Go, without WebCrypto or
+ *   node:crypto (for tests and benchmarks).
  */
 export async function init(options = {}) {
   // Compile the module while the Go runtime glue loads.
-  const [module] = await Promise.all([
+  const native = options.webCrypto !== false;
+  const [module, , host] = await Promise.all([
     compile(options.wasm ?? DEFAULT_WASM_URL),
     globalThis.Go ? null : import(WASM_EXEC_URL.href),
+    native ? nativeHost() : null,
   ]);
   if (!globalThis.Go) throw mxError(LOADER_CODES.NOT_LOADED, 'the Go wasm runtime (wasm_exec.js) did not load; run `npm run build` first');
   const runtime = new Runtime(module);
-  runtime.subtle = options.webCrypto === false ? undefined : subtle;
+  runtime.subtle = native ? subtle : undefined;
+  runtime.host = host;
   await runtime.ensure();
   return buildApi(runtime);
 }
@@ -81,6 +87,7 @@ class Runtime {
     this.module = module;
     this.current = null; // { api, pending: Set, dead }
     this.starting = null;
+    this.host = null;
   }
 
   async ensure() {
@@ -97,7 +104,7 @@ class Runtime {
     let exitCode = null;
     go.exit = (code) => { exitCode = code; };
     const instance = await WebAssembly.instantiate(this.module, go.importObject);
-    const inst = { go, api: null, pending: new Set(), dead: false };
+    const inst = { go, api: null, pending: new Set(), dead: false, exports: instance.exports, directOps: null };
     const ready = new Promise((resolve) => { globalThis[readyName] = resolve; });
     const exited = go.run(instance).then(
       () => this.onExit(inst, `the Go program exited with code ${exitCode}`),
@@ -108,6 +115,9 @@ class Runtime {
     } finally {
       delete globalThis[readyName];
     }
+    inst.directOps = new Map(Array.from(inst.api._directOps ?? [], (name, i) => [name, i]));
+    // Go checks the host's known answers and uses it only if they match.
+    inst.native = this.host ? inst.api._useHost(this.host) === true : false;
     this.current = inst;
     return inst;
   }
@@ -137,6 +147,31 @@ class Runtime {
     return this.ensure().then((i) => this.invoke(i, path, copied));
   }
 
+  /**
+   * A direct call (see direct.mjs) of the operation `path`, e.g.
+   * "megolm.outboundEncrypt": synchronous on a live instance, so the
+   * arguments are read before this returns.
+   */
+  async direct(path, args) {
+    let inst = this.current;
+    if (!inst || inst.dead) {
+      args = args.map((a) => (a instanceof Uint8Array ? a.slice() : a));
+      inst = await this.ensure();
+    }
+    const op = inst.directOps.get(path);
+    if (op === undefined) throw mxError('INTERNAL', `mxcrypto operation ${path} is missing: loader and wasm module do not match (rebuild)`);
+    try {
+      return callDirect(inst.exports, op, args);
+    } catch (e) {
+      if (!e?.trapped) throw e;
+      const why = `the wasm instance failed: ${e.trapped?.message ?? e.trapped}`;
+      this.onExit(inst, why);
+      throw mxError(LOADER_CODES.INSTANCE_EXITED, `mxcrypto stopped during ${path} (${why}); the next call starts a new instance`, e.trapped);
+    } finally {
+      if (inst.go.exited) this.onExit(inst, 'the Go program exited');
+    }
+  }
+
   invoke(inst, path, args) {
     let fn = inst.api;
     for (const part of path.split('.')) fn = fn?.[part];
@@ -160,6 +195,10 @@ class Runtime {
 function buildApi(rt) {
   const call = (path) => (...args) => rt.call(path, args);
   return {
+    /** Whether node:crypto primitives are lent to the Go side (Node only; see crypto/accel). */
+    get nativeCrypto() {
+      return rt.current?.native ?? false;
+    },
     recoveryKey: {
       encode: call('recoveryKey.encode'),
       decode: call('recoveryKey.decode'),

@@ -37,7 +37,7 @@ export function megolmApi(rt) {
     /** Encrypt an event (its JSON text); returns the base64 Megolm message. */
     encrypt(plaintext) {
       return this.#run(async (state) => {
-        const r = await call('outboundEncrypt', [state, plaintext]);
+        const r = await rt.direct('megolm.outboundEncrypt', [state, plaintext]);
         this.#update(r);
         return r.ciphertext;
       });
@@ -95,8 +95,8 @@ export function megolmApi(rt) {
     /** Decrypt a Megolm message: { plaintext, messageIndex }. */
     decrypt(message) {
       return this.#run(async (state) => {
-        const r = (await verifyInParallel(rt, this.sessionId, message, () => call('inboundDecryptSignatureChecked', [state, message])))
-          ?? (await call('inboundDecrypt', [state, message]));
+        const r = (await verifyInParallel(rt, this.sessionId, message, () => rt.direct('megolm.inboundDecryptSignatureChecked', [state, message])))
+          ?? (await rt.direct('megolm.inboundDecrypt', [state, message]));
         this.#update(r);
         return { plaintext: r.plaintext, messageIndex: r.messageIndex };
       });
@@ -166,14 +166,27 @@ const verifyKeys = new Map(); // session id → CryptoKey (public keys only)
 
 /**
  * Runs decrypt (Go, signature not checked there) while WebCrypto checks the
- * message's Ed25519 signature; the result counts only if both succeed, and a
- * bad signature wins over any other error, as in the Go-only order. Resolves
- * to null when the host cannot do this (the caller then lets Go do it all).
+ * message's Ed25519 signature (in Node, node:crypto checks it first); the
+ * result counts only if both succeed, and a bad signature wins over any other
+ * error, as in the Go-only order. Resolves to null when the host cannot do
+ * this (the caller then lets Go do it all).
  */
 async function verifyInParallel(rt, sessionId, message, decrypt) {
   const subtle = rt.subtle;
   const raw = typeof message === 'string' ? decodeBase64(message) : null;
-  if (!subtle || !raw || raw.length < 64 + 8 + 1 || !(await hasEd25519(subtle))) return null;
+  if (!raw || raw.length < 64 + 8 + 1) return null;
+  if (rt.current?.native) {
+    // Node: node:crypto checks it synchronously, then Go decrypts.
+    let ok;
+    try {
+      ok = rt.host.ed25519Verify(sessionId, raw.subarray(0, raw.length - 64), raw.subarray(raw.length - 64));
+    } catch {
+      return null;
+    }
+    if (!ok) throw mxError('BAD_SIGNATURE', `megolm message is not signed by session ${sessionId}: altered, or sent with a different session`);
+    return decrypt();
+  }
+  if (!subtle || !(await hasEd25519(subtle))) return null;
   let key = verifyKeys.get(sessionId);
   if (!key) {
     const pub = decodeBase64(sessionId);

@@ -4,6 +4,17 @@
 // between calls, so there is nothing to free.
 import { mxError, serialize, pickleKeyBytes } from './common.mjs';
 
+// Settings cross direct calls as numbers, or null when unset.
+const num = (v) => v ?? null;
+
+// A { type, body } message as two direct-call arguments.
+function messageArgs(message) {
+  if (message === null || typeof message !== 'object' || typeof message.type !== 'number' || typeof message.body !== 'string') {
+    throw mxError('BAD_INPUT', 'message must be {type: 0 | 1, body: string}');
+  }
+  return [message.type, message.body];
+}
+
 export function olmApi(rt) {
   const call = (name, args) => rt.call(`_olm.${name}`, args);
   const TOKEN = Symbol('olm');
@@ -33,6 +44,12 @@ export function olmApi(rt) {
     #opts() {
       const { now, fallbackRotationPeriodMs, fallbackRetentionMs } = this.#settings;
       return { now: now(), fallbackRotationPeriodMs, fallbackRetentionMs };
+    }
+
+    // The same for direct calls (see direct.mjs), settings as three numbers.
+    #directArgs(args) {
+      const { now, fallbackRotationPeriodMs, fallbackRetentionMs } = this.#opts();
+      return [this.#state, num(now), num(fallbackRotationPeriodMs), num(fallbackRetentionMs), ...args];
     }
 
     #read(name, args = []) {
@@ -106,7 +123,7 @@ export function olmApi(rt) {
 
     /** A session to a device, from its identity key and a one-time or fallback key. */
     async createOutboundSession(theirIdentityKey, theirOneTimeKey) {
-      return new Session(TOKEN, await this.#read('accountCreateOutboundSession', [theirIdentityKey, theirOneTimeKey]));
+      return new Session(TOKEN, await this.#queue(() => rt.direct('olm.accountCreateOutboundSession', this.#directArgs([theirIdentityKey, theirOneTimeKey]))));
     }
 
     /**
@@ -115,7 +132,11 @@ export function olmApi(rt) {
      * key is marked used) only when decryption succeeds.
      */
     async createInboundSession(theirIdentityKey, message) {
-      const r = await this.#mutate('accountCreateInboundSession', [theirIdentityKey, message]);
+      const r = await this.#queue(async () => {
+        const r = await rt.direct('olm.accountCreateInboundSession', this.#directArgs([theirIdentityKey, ...messageArgs(message)]));
+        this.#update(r);
+        return r.result;
+      });
       return { session: new Session(TOKEN, r.session), plaintext: r.plaintext };
     }
 
@@ -147,7 +168,7 @@ export function olmApi(rt) {
 
     #mutate(name, args) {
       return this.#queue(async () => {
-        const r = await call(name, [this.#state, ...args]);
+        const r = await rt.direct(name, [this.#state, ...args]);
         this.#update(r);
         return r.result;
       });
@@ -155,12 +176,12 @@ export function olmApi(rt) {
 
     /** Encrypt: { type: 0 (pre-key) | 1, body }. */
     encrypt(plaintext) {
-      return this.#mutate('sessionEncrypt', [plaintext]);
+      return this.#mutate('olm.sessionEncrypt', [plaintext]);
     }
 
     /** Decrypt a { type, body } message; a failure changes nothing. */
-    decrypt(message) {
-      return this.#mutate('sessionDecrypt', [message]);
+    async decrypt(message) {
+      return this.#mutate('olm.sessionDecrypt', messageArgs(message));
     }
 
     /** Whether a pre-key message belongs to this session (optionally checking the sender's identity key). */

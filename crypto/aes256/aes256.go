@@ -11,6 +11,7 @@ import (
 	"crypto/cipher"
 	"crypto/subtle"
 
+	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"gitlab.com/yawning/bsaes.git"
 )
@@ -40,15 +41,25 @@ func EncryptCBC(key, iv, plaintext []byte) ([]byte, error) {
 	if len(iv) != BlockSize {
 		return nil, errcode.New(errcode.BadInput, "AES-CBC IV must be 16 bytes, got %d", len(iv))
 	}
-	block, err := newBlock(key)
-	if err != nil {
-		return nil, err
+	if len(key) != KeySize {
+		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
 	}
 	pad := BlockSize - len(plaintext)%BlockSize
 	out := make([]byte, len(plaintext)+pad)
 	copy(out, plaintext)
 	for i := len(plaintext); i < len(out); i++ {
 		out[i] = byte(pad)
+	}
+	// CBC encryption is serial: a bitsliced AES does one block where it
+	// could do eight, so a native host helps most here.
+	if h := accel.Current(); h != nil {
+		if ct, ok := h.AES256CBC(true, key, iv, out); ok && len(ct) == len(out) {
+			return ct, nil
+		}
+	}
+	block, err := newBlock(key)
+	if err != nil {
+		return nil, err
 	}
 	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, out)
 	return out, nil
@@ -63,6 +74,26 @@ func DecryptCBC(key, iv, ciphertext []byte) ([]byte, error) {
 	if len(ciphertext) == 0 || len(ciphertext)%BlockSize != 0 {
 		return nil, errcode.New(errcode.BadMessage, "ciphertext length %d is not a positive multiple of 16: truncated or damaged", len(ciphertext))
 	}
+	out, err := decryptCBC(key, iv, ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	n, ok := unpad(out)
+	if !ok {
+		return nil, errcode.New(errcode.BadMessage, "bad PKCS#7 padding after decryption: ciphertext damaged or wrong key")
+	}
+	return out[:n], nil
+}
+
+func decryptCBC(key, iv, ciphertext []byte) ([]byte, error) {
+	if len(key) != KeySize {
+		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
+	}
+	if h := accel.Current(); h != nil {
+		if pt, ok := h.AES256CBC(false, key, iv, ciphertext); ok && len(pt) == len(ciphertext) {
+			return pt, nil
+		}
+	}
 	block, err := newBlock(key)
 	if err != nil {
 		return nil, err
@@ -73,11 +104,7 @@ func DecryptCBC(key, iv, ciphertext []byte) ([]byte, error) {
 	} else {
 		cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, ciphertext)
 	}
-	n, ok := unpad(out)
-	if !ok {
-		return nil, errcode.New(errcode.BadMessage, "bad PKCS#7 padding after decryption: ciphertext damaged or wrong key")
-	}
-	return out[:n], nil
+	return out, nil
 }
 
 // decryptCBCBulk runs the block decryptions Stride blocks at a time (CBC

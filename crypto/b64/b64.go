@@ -6,10 +6,28 @@
 // code is safe for keys and cheap for public data.
 package b64
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import (
+	"unsafe"
+
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+)
 
 // Encode returns the unpadded standard base64 encoding of src.
-func Encode(src []byte) string {
+func Encode(src []byte) string { return toString(encode(src, false)) }
+
+// EncodeURL returns the unpadded base64url encoding of src (RFC 4648 §5), as
+// JWK wants for key material.
+func EncodeURL(src []byte) string { return toString(encode(src, true)) }
+
+// toString takes ownership of b (freshly made by encode) instead of copying.
+func toString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func encode(src []byte, url bool) []byte {
 	dst := make([]byte, (len(src)*8+5)/6)
 	di := 0
 	for i := 0; i+3 <= len(src); i += 3 {
@@ -31,7 +49,20 @@ func Encode(src []byte) string {
 		dst[di+1] = encodeSextet(v >> 12 & 63)
 		dst[di+2] = encodeSextet(v >> 6 & 63)
 	}
-	return string(dst)
+	if url {
+		for i, c := range dst {
+			dst[i] = toURL(c)
+		}
+	}
+	return dst
+}
+
+// toURL maps '+' to '-' and '/' to '_' without a branch on the character.
+func toURL(c byte) byte {
+	x := int(c)
+	plus := ((x ^ '+') - 1) >> 8  // -1 when c == '+', else 0
+	slash := ((x ^ '/') - 1) >> 8 // -1 when c == '/', else 0
+	return byte(x + plus&('-'-'+') + slash&('_'-'/'))
 }
 
 // Decode accepts standard base64 with or without '=' padding. Padding, when

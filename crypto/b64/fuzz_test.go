@@ -70,3 +70,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPublic: the table-based variants accept, reject and produce exactly
+// what Decode and Encode do.
+func FuzzPublic(f *testing.F) {
+	for _, v := range rfcVectors {
+		f.Add(v.enc)
+		f.Add(v.padded)
+	}
+	f.Add("Zg=a")
+	f.Add("Z===")
+	f.Add("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantErr := b64.Decode(s)
+		got, err := b64.DecodePublic(s)
+		if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("DecodePublic(%q) = %x, %v; Decode = %x, %v", s, got, err, want, wantErr)
+		}
+		if err != nil && errcode.Of(err) != errcode.Of(wantErr) {
+			t.Fatalf("DecodePublic(%q): code %s, Decode: %s", s, errcode.Of(err), errcode.Of(wantErr))
+		}
+		if e, w := b64.EncodePublic([]byte(s)), b64.Encode([]byte(s)); e != w {
+			t.Fatalf("EncodePublic(%q) = %q, Encode = %q", s, e, w)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package b64_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
@@ -94,6 +95,19 @@ func TestEncodeDecodeAllBytes(t *testing.T) {
 		back, err := b64.Decode(b64.Encode(src))
 		if err != nil || !bytes.Equal(back, src) {
 			t.Fatalf("offset %d: %v", off, err)
+		}
+	}
+}
+
+func TestEncodeURLMatchesStdlib(t *testing.T) {
+	buf := make([]byte, 300)
+	for i := range buf {
+		buf[i] = byte(i * 167)
+	}
+	for n := 0; n <= len(buf); n++ {
+		want := base64.RawURLEncoding.EncodeToString(buf[:n])
+		if got := b64.EncodeURL(buf[:n]); got != want {
+			t.Fatalf("EncodeURL(%x) = %q, want %q", buf[:n], got, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/sha512"
 
 	"filippo.io/edwards25519"
+	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
@@ -111,6 +112,11 @@ func (k *PrivateKey) Expanded() []byte {
 // the expanded secret: scalar a and prefix. A seed key signs exactly as
 // crypto/ed25519 would (signing is deterministic).
 func (k *PrivateKey) Sign(msg []byte) []byte {
+	if h := accel.Current(); h != nil && k.seed != nil {
+		if sig, ok := h.Ed25519Sign(k.seed, k.public, msg); ok {
+			return sig[:]
+		}
+	}
 	expanded := k.expanded
 	if expanded == nil {
 		expanded = k.Expanded()

@@ -10,14 +10,12 @@
 package libolmpickle
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 )
 
 const macSize = 8
@@ -56,13 +54,10 @@ func Encrypt(pickleKey []byte, raw []byte) (string, error) {
 
 func keys(pickleKey []byte) (aesKey, macKey, iv []byte) {
 	var salt [32]byte
-	// hkdf.Key only fails for lengths over 255*32 bytes.
-	out, _ := hkdf.Key(sha256.New, pickleKey, salt[:], "Pickle", 80)
+	out := hmacsha256.HKDF(pickleKey, salt[:], "Pickle", 80)
 	return out[:32], out[32:64], out[64:80]
 }
 
 func sum(key, data []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(data)
-	return h.Sum(nil)
+	return hmacsha256.Sum(key, data)
 }

@@ -127,7 +127,7 @@ func (s *InboundGroupSession) DecryptSignatureCheckedElsewhere(msg string) (plai
 }
 
 func (s *InboundGroupSession) decrypt(msg string, checkSignature bool) (plaintext []byte, index uint32, err error) {
-	raw, err := b64.Decode(msg)
+	raw, err := b64.DecodePublic(msg) // ciphertext: public
 	if err != nil {
 		return nil, 0, errcode.Wrap(errcode.BadMessage, err, "megolm message is not base64")
 	}

@@ -1,9 +1,7 @@
 package megolm
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"math"
 	"sync"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 )
 
 // OutboundGroupSession is the sending side of a Megolm session: one per room
@@ -148,7 +147,7 @@ func (s *OutboundGroupSession) Encrypt(plaintext []byte) (string, error) {
 	msg = append(msg, messageMAC(macKey, msg)...)
 	msg = append(msg, s.signer.Sign(msg)...)
 	s.ratchet.advance()
-	return b64.Encode(msg), nil
+	return b64.EncodePublic(msg), nil // ciphertext, MAC, signature: public
 }
 
 // InboundSession returns the receiving side of this session at its current
@@ -162,7 +161,5 @@ func (s *OutboundGroupSession) InboundSession() *InboundGroupSession {
 
 // messageMAC is the truncated HMAC-SHA-256 that authenticates version||payload.
 func messageMAC(macKey, data []byte) []byte {
-	h := hmac.New(sha256.New, macKey)
-	h.Write(data)
-	return h.Sum(nil)[:macSize]
+	return hmacsha256.Sum(macKey, data)[:macSize]
 }

@@ -1,10 +1,9 @@
 package megolm
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
+
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 )
 
 // ratchetPartSize is the size of each of the four ratchet parts R_i,0..R_i,3.
@@ -50,9 +49,7 @@ func (r *ratchet) bytes(dst []byte) []byte {
 // rehash sets parts[dst] = H_k(parts[src]) with k = dst: HMAC-SHA-256 keyed
 // by the source part over the single byte k. src and dst may be the same part.
 func (r *ratchet) rehash(src, dst int) {
-	h := hmac.New(sha256.New, r.parts[src][:])
-	h.Write([]byte{byte(dst)})
-	h.Sum(r.parts[dst][:0])
+	copy(r.parts[dst][:], hmacsha256.Sum(r.parts[src][:], []byte{byte(dst)}))
 }
 
 // advance moves the ratchet forward by exactly one index (wrapping at 2^32).
@@ -119,8 +116,7 @@ func (r *ratchet) equal(o *ratchet) bool {
 func (r *ratchet) messageKeys() (aesKey, macKey, iv []byte) {
 	var salt [32]byte
 	ikm := r.bytes(make([]byte, 0, ratchetSize))
-	// hkdf.Key fails only for lengths above 255*32 bytes.
-	out, _ := hkdf.Key(sha256.New, ikm, salt[:], "MEGOLM_KEYS", 80)
+	out := hmacsha256.HKDF(ikm, salt[:], "MEGOLM_KEYS", 80)
 	clear(ikm)
 	return out[:32], out[32:64], out[64:80]
 }

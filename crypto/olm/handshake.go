@@ -70,7 +70,7 @@ func (a *Account) NewInboundSession(theirIdentityKey string, m Message) (*Sessio
 	if m.Type != MessageTypePreKey {
 		return nil, nil, errcode.New(errcode.BadInput, "only a pre-key message (type 0) can start a session, got type %d", m.Type)
 	}
-	raw, err := b64.Decode(m.Body)
+	raw, err := b64.DecodePublic(m.Body) // ciphertext: public
 	if err != nil {
 		return nil, nil, errcode.Context(err, "Olm message body")
 	}

@@ -1,13 +1,11 @@
 package olm
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 	"github.com/mxcrypto/mxcrypto/crypto/x25519"
 )
 
@@ -80,19 +78,11 @@ func decodeKey(s, field string) ([KeySize]byte, error) {
 // hkdfSHA256 is HKDF-SHA-256 (RFC 5869). Olm and libolm pickles always ask
 // for at most 80 bytes, far below HKDF's limit of 255*32, so it cannot fail.
 func hkdfSHA256(salt, ikm []byte, info string, n int) []byte {
-	out, err := hkdf.Key(sha256.New, ikm, salt, info, n)
-	if err != nil {
-		return make([]byte, n)
-	}
-	return out
+	return hmacsha256.HKDF(ikm, salt, info, n)
 }
 
 // hmacSHA256 is HMAC-SHA-256 of msg under key.
-func hmacSHA256(key, msg []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(msg)
-	return h.Sum(nil)
-}
+func hmacSHA256(key, msg []byte) []byte { return hmacsha256.Sum(key, msg) }
 
 // zeroSalt is Olm's "default" HKDF salt: 32 zero bytes. (An empty or a
 // one-byte zero salt gives the same PRK; HMAC pads short keys with zeros.)

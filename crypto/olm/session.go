@@ -58,7 +58,7 @@ func (s *Session) Encrypt(plaintext []byte) (Message, error) {
 		msg = encodePreKeyMessage(next.bobOneTimeKey[:], next.aliceBaseKey[:], next.aliceIdentityKey[:], msg)
 		m.Type = MessageTypePreKey
 	}
-	m.Body = b64.Encode(msg)
+	m.Body = b64.EncodePublic(msg)
 	*s = *next
 	return m, nil
 }
@@ -68,7 +68,7 @@ func (s *Session) Encrypt(plaintext []byte) (Message, error) {
 // session is unchanged; a message that was already decrypted fails with
 // UnknownMessageIndex.
 func (s *Session) Decrypt(m Message) ([]byte, error) {
-	raw, err := b64.Decode(m.Body)
+	raw, err := b64.DecodePublic(m.Body) // ciphertext: public
 	if err != nil {
 		return nil, errcode.Context(err, "Olm message body")
 	}
@@ -130,7 +130,7 @@ func preKeyOf(m Message) (*preKeyMessage, bool) {
 	if m.Type != MessageTypePreKey {
 		return nil, false
 	}
-	raw, err := b64.Decode(m.Body)
+	raw, err := b64.DecodePublic(m.Body) // ciphertext: public
 	if err != nil {
 		return nil, false
 	}

@@ -11,15 +11,13 @@
 package pk
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 	"github.com/mxcrypto/mxcrypto/crypto/x25519"
 )
 
@@ -137,15 +135,13 @@ func DecryptRaw(shared, mac, ciphertext []byte) ([]byte, error) {
 // MacOf is the libolm-compatible MAC: HMAC-SHA-256 over the empty string,
 // truncated to 8 bytes. Not a MAC of the ciphertext; see the package comment.
 func MacOf(macKey []byte) []byte {
-	h := hmac.New(sha256.New, macKey)
-	return h.Sum(nil)[:macSize]
+	return hmacsha256.Sum(macKey, nil)[:macSize]
 }
 
 type keys struct{ aes, mac, iv []byte }
 
 func deriveKeys(shared []byte) keys {
 	var salt [32]byte
-	// hkdf.Key only fails for lengths over 255*32 bytes.
-	out, _ := hkdf.Key(sha256.New, shared, salt[:], "", 80)
+	out := hmacsha256.HKDF(shared, salt[:], "", 80)
 	return keys{aes: out[:32], mac: out[32:64], iv: out[64:80]}
 }

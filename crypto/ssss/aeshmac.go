@@ -4,8 +4,6 @@
 package ssss
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -13,6 +11,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
 )
 
 // AlgorithmAESHMAC is the current algorithm: HKDF → AES-256-CTR → HMAC-SHA-256.
@@ -101,13 +100,10 @@ func deriveKeys(key []byte, name string) (aesKey, macKey []byte, err error) {
 		return nil, nil, errcode.New(errcode.BadInput, "secret storage key must be %d bytes, got %d", KeySize, len(key))
 	}
 	var salt [32]byte
-	// hkdf.Key only fails for lengths over 255*32 bytes.
-	out, _ := hkdf.Key(sha256.New, key, salt[:], name, 64)
+	out := hmacsha256.HKDF(key, salt[:], name, 64)
 	return out[:32], out[32:], nil
 }
 
 func mac(key, data []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(data)
-	return h.Sum(nil)
+	return hmacsha256.Sum(key, data)
 }

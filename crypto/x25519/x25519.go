@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 
 	"filippo.io/edwards25519/field"
+	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
@@ -24,7 +25,7 @@ func PublicKey(private []byte) ([]byte, error) {
 	if len(private) != Size {
 		return nil, errcode.New(errcode.BadInput, "Curve25519 private key must be %d bytes, got %d", Size, len(private))
 	}
-	out := scalarMult(private, basePoint[:])
+	out := x25519(private, basePoint[:])
 	return out[:], nil
 }
 
@@ -43,12 +44,22 @@ func SharedSecret(private, public []byte) ([]byte, error) {
 	if len(private) != Size || len(public) != Size {
 		return nil, errcode.New(errcode.BadInput, "Curve25519 keys must be %d bytes", Size)
 	}
-	out := scalarMult(private, public)
+	out := x25519(private, public)
 	var zero [Size]byte
 	if subtle.ConstantTimeCompare(out[:], zero[:]) == 1 {
 		return nil, errcode.New(errcode.BadInput, "Curve25519 public key is a low-order point")
 	}
 	return out[:], nil
+}
+
+// x25519 lets a native host compute when there is one (see crypto/accel).
+func x25519(scalar, point []byte) [Size]byte {
+	if h := accel.Current(); h != nil {
+		if out, ok := h.X25519(scalar, point); ok {
+			return out
+		}
+	}
+	return scalarMult(scalar, point)
 }
 
 // scalarMult is the Montgomery ladder of RFC 7748 §5, with conditional swaps
