@@ -17,6 +17,10 @@
  * - `INSTANCE_EXITED`: the wasm instance stopped during the call; the next call starts a new one.
  * - `NOT_LOADED`: the module could not be loaded.
  * - `INTERNAL`: a bug in mxcrypto (including a recovered panic).
+ * - `NO_OLM_SESSION`: no Olm session with the device (claim a key, `createOutboundSessions`).
+ * - `UNKNOWN_SESSION`: the room key of an event is not held (wait, request it, restore the backup).
+ * - `BACKUP_NOT_ENABLED`: call `enableBackup` first.
+ * - `CLOSED`, `STORE_FAILURE`, `STORE_VERSION`: the device was closed; the store's storage failed; the store is of a newer format.
  */
 export type MxCryptoErrorCode =
   | 'BAD_INPUT'
@@ -33,7 +37,14 @@ export type MxCryptoErrorCode =
   | 'REPLAYED_MESSAGE'
   | 'INSTANCE_EXITED'
   | 'NOT_LOADED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Device API and its store:
+  | 'NO_OLM_SESSION'
+  | 'UNKNOWN_SESSION'
+  | 'BACKUP_NOT_ENABLED'
+  | 'CLOSED'
+  | 'STORE_FAILURE'
+  | 'STORE_VERSION';
 
 export interface MxCryptoError extends Error {
   name: 'MxCryptoError';
@@ -242,6 +253,8 @@ export declare class ReplayGuard {
 }
 
 export interface MxCrypto {
+  /** The stateful device API over a key store (IndexedDB, or memory). */
+  openDevice(options: OpenDeviceOptions): Promise<Device>;
   /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
   readonly nativeCrypto: boolean;
   olm: {
@@ -327,3 +340,129 @@ export interface MxCrypto {
 
 /** Load the module (compiled once, restarted transparently if it ever exits). */
 export function init(options?: InitOptions): Promise<MxCrypto>;
+
+// --- Device API --------------------------------------------------------------
+
+export interface OpenDeviceOptions {
+  userId: string;
+  deviceId: string;
+  /** The store's name. */
+  store: string;
+  /** 'indexeddb' (default; fake-indexeddb works in Node) or 'memory' (lost when the instance restarts). */
+  backend?: 'indexeddb' | 'memory';
+  /** IndexedDB database name (default "mxcrypto"). */
+  dbName?: string;
+  /** Give one: a 32-byte key, or a passphrase (PBKDF2-SHA-512; a wrong one is WRONG_KEY). */
+  storeKey?: Uint8Array;
+  passphrase?: string;
+  /** How long a replaced fallback key still decrypts (default 30 days, MSC4081). */
+  fallbackKeyRetentionMs?: number;
+}
+
+/** Matrix JSON, as parsed. */
+export type JsonObject = { [key: string]: unknown };
+
+export interface DeviceRef {
+  userId: string;
+  deviceId: string;
+}
+
+export interface OutboundSessionsResult {
+  sessions: { userId: string; deviceId: string; sessionId: string; fallback: boolean }[];
+  /** Devices of the /keys/query answer that were checked and remembered. */
+  devices: number;
+  failures: { userId: string; deviceId: string; code: MxCryptoErrorCode; message: string }[];
+}
+
+export interface DecryptedToDeviceEvent {
+  type: string;
+  content: JsonObject;
+  sender: string;
+  senderDevice: string;
+  /** Curve25519 key the Olm session proves. */
+  senderKey: Base64;
+  /** The payload's claimed Ed25519 key. */
+  senderEd25519: Base64;
+  /** The sender keys are those of a device of `sender` from a /keys/query answer. */
+  verified: boolean;
+}
+
+export interface EncryptedRoomEvent {
+  /** m.room.encrypted content. */
+  content: JsonObject;
+  /** When a session was started: the m.room_key content to send (encryptToDevice) to every device in the room first. */
+  roomKey: JsonObject | null;
+  sessionId: string;
+}
+
+export interface DecryptedRoomEvent {
+  type: string;
+  content: JsonObject;
+  senderKey: Base64;
+  senderEd25519: Base64;
+  sessionId: string;
+  messageIndex: number;
+  /** The key came forwarded, from a backup or a file: sender keys are claims. */
+  imported: boolean;
+}
+
+export type RoomKeySource =
+  | { kind: 'm.room_key' | 'm.forwarded_room_key'; senderKey: Base64; senderEd25519: Base64 }
+  | { kind: 'backup'; roomId: string; sessionId: string };
+
+export interface BackupBatch {
+  version: string;
+  count: number;
+  /** Body for PUT /room_keys/keys?version=. */
+  body: RoomKeysBody;
+  batchId: number;
+}
+
+export interface ImportResult {
+  total: number;
+  imported: number;
+  skipped: number;
+  failures: { [code: string]: number };
+}
+
+export interface Device {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly identityKeys: { curve25519: Base64; ed25519: Base64 };
+  /** The POST /keys/upload body, or null when nothing is needed. unusedFallbackKeyTypes: null when /sync lacks the field. */
+  keysForUpload(sync?: { oneTimeKeyCounts?: { [algorithm: string]: number } | null; unusedFallbackKeyTypes?: string[] | null }): Promise<JsonObject | null>;
+  markKeysUploaded(response?: JsonObject | null): Promise<void>;
+  createOutboundSessions(keysQueryResponse: JsonObject, keysClaimResponse?: JsonObject | null): Promise<OutboundSessionsResult>;
+  encryptToDevice(device: DeviceRef, type: string, content: JsonObject): Promise<JsonObject>;
+  /** REPLAYED_MESSAGE for a pre-key message seen before. */
+  decryptToDevice(event: JsonObject): Promise<DecryptedToDeviceEvent>;
+  encryptRoomEvent(roomId: string, type: string, content: JsonObject, rotation?: { rotationPeriodMs?: number; rotationPeriodMsgs?: number }): Promise<EncryptedRoomEvent>;
+  /** event: the whole event (event_id, content). UNKNOWN_SESSION, REPLAYED_MESSAGE. */
+  decryptRoomEvent(roomId: string, event: JsonObject): Promise<DecryptedRoomEvent>;
+  importRoomKey(content: JsonObject, source: RoomKeySource): Promise<'imported' | 'skipped' | 'conflict'>;
+  /** m.forwarded_room_key content, to answer a key request from an own verified device. */
+  forwardRoomKey(roomId: string, sessionId: string): Promise<JsonObject>;
+  roomKeyContent(roomId: string): Promise<JsonObject | null>;
+  discardRoomSession(roomId: string): Promise<void>;
+  /** body: POST /room_keys/version; auth_data signed by this device. */
+  createBackupVersion(): Promise<{ body: JsonObject; privateKey: Uint8Array; publicKey: Base64; recoveryKey: string }>;
+  verifyBackupAuthData(versionInfo: JsonObject, trustedDeviceKeys?: JsonObject | null): Promise<{ trusted: boolean; signedBy: string[]; keyMatches: boolean; publicKey: Base64 }>;
+  enableBackup(backup: { version: string; publicKey: Base64 }): Promise<void>;
+  disableBackup(): Promise<void>;
+  nextBackupBatch(maxKeys: number): Promise<BackupBatch | null>;
+  markBackedUp(batch: BackupBatch): Promise<void>;
+  roomKeyCounts(): Promise<{ total: number; backedUp: number }>;
+  /** WRONG_KEY when the key does not match the enabled backup. */
+  restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void; /** As backup.decryptMany's. */ workers?: number }): Promise<ImportResult>;
+  /** Account-data content for type `name`. */
+  storeSecret(name: string, secret: string, keyId: string, key: Uint8Array): Promise<JsonObject>;
+  getSecret(name: string, accountData: JsonObject, key: Uint8Array, keyId?: string | null): Promise<string>;
+  requestSecret(name: string): Promise<{ requestId: string; content: JsonObject }>;
+  cancelSecretRequest(requestId: string): Promise<JsonObject>;
+  /** Olm-encrypted m.secret.send content, or null when the request must not be answered. */
+  answerSecretRequest(requestEvent: JsonObject, options: { deviceIsVerified: boolean }): Promise<JsonObject | null>;
+  receiveSecret(event: DecryptedToDeviceEvent, options: { senderIsVerified: boolean }): Promise<{ name: string; secret: string }>;
+  exportRoomKeys(passphrase: string, options?: { iterations?: number }): Promise<string>;
+  importRoomKeys(text: string, passphrase: string, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult>;
+  close(): Promise<void>;
+}

@@ -8,6 +8,7 @@
 import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
+import { deviceApi } from './device.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
@@ -227,6 +228,7 @@ function buildApi(rt) {
     },
     olm: olmApi(rt),
     megolm: megolmApi(rt),
+    openDevice: deviceApi(rt).openDevice,
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),

@@ -22,6 +22,16 @@ async function main(): Promise<void> {
   const { plaintext, messageIndex } = await inbound.decrypt(await outbound.encrypt('hello'));
   const guard = new mx.megolm.ReplayGuard();
   guard.check(inbound.sessionId, messageIndex, '$event');
-  void [ok, secret, sessions, code, msg, plaintext];
+  const device = await mx.openDevice({ userId: '@a:example.org', deviceId: 'A', store: 'keys', passphrase: 'p' });
+  const upload = await device.keysForUpload({ oneTimeKeyCounts: { signed_curve25519: 10 }, unusedFallbackKeyTypes: [] });
+  if (upload) await device.markKeysUploaded({ one_time_key_counts: { signed_curve25519: 50 } });
+  const room = await device.encryptRoomEvent('!r:example.org', 'm.room.message', { body: 'hi' }, { rotationPeriodMsgs: 100 });
+  if (room.roomKey) await device.encryptToDevice({ userId: '@b:example.org', deviceId: 'B' }, 'm.room_key', room.roomKey);
+  const batch = await device.nextBackupBatch(100);
+  if (batch) await device.markBackedUp(batch);
+  const restored = await device.restoreBackup(recoveryKey, { rooms: {} }, { onProgress: (stage, done, total) => void [stage, done, total] });
+  const imported: number = restored.imported;
+  await device.close();
+  void [ok, secret, sessions, code, msg, plaintext, imported];
 }
 void main;

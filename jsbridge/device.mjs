@@ -1,0 +1,218 @@
+// The device API: one Matrix device's encryption state in a key store
+// (IndexedDB in browsers, or memory), driven with Matrix JSON shapes.
+//
+// The Go side keeps the open store behind a handle. If the wasm instance
+// restarts, the handle is gone but the state is in the store, so the device
+// opens it again and retries the call once. A memory store does not survive
+// a restart: calls then fail with INSTANCE_EXITED.
+import { mxError } from './common.mjs';
+import { decryptMany } from './backup.mjs';
+
+// Decrypted entries go to Go in chunks of this many.
+const RESTORE_CHUNK = 5000;
+
+export function deviceApi(rt) {
+  const call = (name, args) => rt.call(`_device.${name}`, args);
+  const TOKEN = Symbol('device');
+
+  class Device {
+    #handle;
+    #open;
+    #closed = false;
+    #reopening = null;
+
+    /** @internal */
+    constructor(token, r, open) {
+      if (token !== TOKEN) throw mxError('BAD_INPUT', 'use openDevice()');
+      this.#handle = r.handle;
+      this.#open = open;
+      /** { curve25519, ed25519 }, unpadded base64. */
+      this.identityKeys = r.identityKeys;
+      this.userId = open[0];
+      this.deviceId = open[1];
+    }
+
+    async #reopen() {
+      if (this.#open[2].backend === 'memory') {
+        throw mxError('INSTANCE_EXITED', 'the wasm instance restarted and this device used a memory store, which did not survive; open it again');
+      }
+      const r = await call('open', this.#open);
+      if (r.identityKeys.ed25519 !== this.identityKeys.ed25519) {
+        throw mxError('WRONG_KEY', 'the store no longer holds this device\'s account');
+      }
+      this.#handle = r.handle;
+    }
+
+    async #call(name, args) {
+      for (let attempt = 0; ; attempt++) {
+        if (this.#closed) throw mxError('CLOSED', `Device.${name}: the device was closed`);
+        if (this.#reopening) await this.#reopening;
+        const handle = this.#handle;
+        try {
+          return await call(name, [handle, ...args]);
+        } catch (e) {
+          if (e?.code !== 'CLOSED' || this.#closed || attempt > 0) throw e;
+          // The instance restarted: open the store again (once, for all callers).
+          if (this.#handle === handle) {
+            this.#reopening = this.#reopen().finally(() => { this.#reopening = null; });
+          }
+          await this.#reopening;
+        }
+      }
+    }
+
+    /** The POST /keys/upload body when the server needs keys, else null. Pass /sync's counts; unusedFallbackKeyTypes null when /sync lacks it. */
+    keysForUpload({ oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = {}) {
+      return this.#call('keysForUpload', [oneTimeKeyCounts, unusedFallbackKeyTypes]);
+    }
+
+    /** After /keys/upload succeeded, with its response body. */
+    markKeysUploaded(response = null) {
+      return this.#call('markKeysUploaded', [response]);
+    }
+
+    /** Check device keys and claimed keys, and make Olm sessions. */
+    createOutboundSessions(keysQueryResponse, keysClaimResponse = null) {
+      return this.#call('createOutboundSessions', [keysQueryResponse, keysClaimResponse]);
+    }
+
+    /** The m.room.encrypted content of a to-device event for one device. */
+    encryptToDevice({ userId, deviceId }, type, content) {
+      return this.#call('encryptToDevice', [userId, deviceId, type, content]);
+    }
+
+    /** Decrypt an m.room.encrypted to-device event (the whole event). */
+    decryptToDevice(event) {
+      return this.#call('decryptToDevice', [event]);
+    }
+
+    /** { content, roomKey, sessionId }: roomKey (when not null) must reach every device in the room first. */
+    encryptRoomEvent(roomId, type, content, rotation = {}) {
+      return this.#call('encryptRoomEvent', [roomId, type, content, rotation]);
+    }
+
+    decryptRoomEvent(roomId, event) {
+      return this.#call('decryptRoomEvent', [roomId, event]);
+    }
+
+    /** source: { kind: 'm.room_key' | 'm.forwarded_room_key', senderKey, senderEd25519 } or { kind: 'backup', roomId, sessionId }. */
+    importRoomKey(content, source) {
+      return this.#call('importRoomKey', [content, source]);
+    }
+
+    forwardRoomKey(roomId, sessionId) {
+      return this.#call('forwardRoomKey', [roomId, sessionId]);
+    }
+
+    roomKeyContent(roomId) {
+      return this.#call('roomKeyContent', [roomId]);
+    }
+
+    discardRoomSession(roomId) {
+      return this.#call('discardRoomSession', [roomId]);
+    }
+
+    createBackupVersion() {
+      return this.#call('createBackupVersion', []);
+    }
+
+    verifyBackupAuthData(versionInfo, deviceKeys = null) {
+      return this.#call('verifyBackupAuthData', [versionInfo, deviceKeys]);
+    }
+
+    enableBackup({ version, publicKey }) {
+      return this.#call('enableBackup', [version, publicKey]);
+    }
+
+    disableBackup() {
+      return this.#call('disableBackup', []);
+    }
+
+    /** { version, count, body } for PUT /room_keys/keys?version=, or null when all keys are backed up. */
+    nextBackupBatch(maxKeys) {
+      return this.#call('nextBackupBatch', [maxKeys]);
+    }
+
+    markBackedUp(batch) {
+      if (!batch || typeof batch.batchId !== 'number') return Promise.reject(mxError('BAD_INPUT', 'Device.markBackedUp: pass the batch nextBackupBatch returned'));
+      return this.#call('markBackedUp', [batch.batchId]);
+    }
+
+    roomKeyCounts() {
+      return this.#call('roomKeyCounts', []);
+    }
+
+    /**
+     * key: the 32-byte backup private key or its recovery key text. Keys are
+     * decrypted as backup.decryptMany does (native X25519, workers for big
+     * bodies), then stored in one transaction.
+     */
+    async restoreBackup(key, roomKeys, { onProgress, workers } = {}) {
+      if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
+      const priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
+      if (!rt.subtle) return this.#call('restoreBackup', [priv, roomKeys, onProgress]);
+      const restore = await this.#call('_restoreBegin', [priv]); // WRONG_KEY before any work
+      const progress = onProgress && ((done, total) => onProgress('decrypt', done, total));
+      const { sessions, failures } = await decryptMany(rt, priv, roomKeys, { onProgress: progress, workers });
+      for (let i = 0; i < Math.max(sessions.length, failures.length); i += RESTORE_CHUNK) {
+        const chunk = sessions.slice(i, i + RESTORE_CHUNK).map((s) => [s.roomId, s.sessionId, s.sessionData]);
+        const codes = failures.slice(i, i + RESTORE_CHUNK).map((f) => f.code);
+        await this.#call('_restoreAdd', [restore, JSON.stringify(chunk), JSON.stringify(codes)]);
+      }
+      return this.#call('_restoreCommit', [restore, onProgress]);
+    }
+
+    storeSecret(name, secret, keyId, key) {
+      return this.#call('storeSecret', [name, secret, keyId, key]);
+    }
+
+    getSecret(name, accountData, key, keyId = null) {
+      return this.#call('getSecret', [name, accountData, keyId, key]);
+    }
+
+    requestSecret(name) {
+      return this.#call('requestSecret', [name]);
+    }
+
+    cancelSecretRequest(requestId) {
+      return this.#call('cancelSecretRequest', [requestId]);
+    }
+
+    answerSecretRequest(requestEvent, { deviceIsVerified = false } = {}) {
+      return this.#call('answerSecretRequest', [requestEvent, { deviceIsVerified }]);
+    }
+
+    receiveSecret(decryptedEvent, { senderIsVerified = false } = {}) {
+      return this.#call('receiveSecret', [decryptedEvent, { senderIsVerified }]);
+    }
+
+    exportRoomKeys(passphrase, { iterations } = {}) {
+      return this.#call('exportRoomKeys', [passphrase, iterations]);
+    }
+
+    importRoomKeys(text, passphrase, { onProgress } = {}) {
+      return this.#call('importRoomKeys', [text, passphrase, onProgress]);
+    }
+
+    async close() {
+      if (this.#closed) return;
+      this.#closed = true;
+      await call('close', [this.#handle]);
+    }
+  }
+
+  /**
+   * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs? })
+   */
+  async function openDevice(options) {
+    if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'openDevice: options must be an object');
+    const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs } = options;
+    if (typeof store !== 'string' || store === '') throw mxError('BAD_INPUT', 'openDevice: store must be the store\'s name');
+    if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
+    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }];
+    const r = await call('open', open);
+    return new Device(TOKEN, r, open);
+  }
+
+  return { openDevice };
+}
