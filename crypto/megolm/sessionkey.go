@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -118,10 +119,35 @@ func splitKey(raw []byte) *keyData {
 
 // usablePublicKey reports whether b is a canonical encoding of a curve point
 // that is not of small order, the keys ed25519x.Verify can ever accept.
+// Canonical is checked on the bytes rather than by re-encoding the point:
+// that costs a field inversion, and a backup restore checks 100,000 keys.
 func usablePublicKey(b []byte) bool {
+	if len(b) != 32 || !canonicalY(b) {
+		return false
+	}
 	p, err := new(edwards25519.Point).SetBytes(b)
-	if err != nil || string(p.Bytes()) != string(b) {
+	if err != nil {
+		return false
+	}
+	// SetBytes leaves Z = 1, so X is x. The only other non-canonical
+	// encodings are x = 0 with the sign bit set.
+	x, _, _, _ := p.ExtendedCoordinates()
+	if b[31]&0x80 != 0 && x.Equal(new(field.Element)) == 1 {
 		return false
 	}
 	return new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) != 1
+}
+
+// canonicalY reports whether the low 255 bits of b (little-endian y) are
+// below p = 2^255 - 19.
+func canonicalY(b []byte) bool {
+	if b[31]&0x7f != 0x7f || b[0] < 0xed {
+		return true
+	}
+	for _, c := range b[1:31] {
+		if c != 0xff {
+			return true
+		}
+	}
+	return false
 }
