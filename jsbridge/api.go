@@ -9,7 +9,7 @@ import (
 // API builds the object the loader receives. Names starting with "_" are
 // internal to the loader (it wraps them, e.g. to use WebCrypto first).
 func API() js.Value {
-	return object(map[string]any{
+	return object(withStateful(map[string]any{
 		"recoveryKey":   recoveryKeyAPI(),
 		"passphrase":    passphraseAPI(),
 		"secretStorage": secretStorageAPI(),
@@ -19,9 +19,8 @@ func API() js.Value {
 		"_megolm":       megolmAPI(),
 		"_olm":          olmAPI(),
 		"_debug":        debugAPI(),
-		"_device":       deviceAPI(),
 		"_directOps":    ToJS(directNames()),
-	})
+	}))
 }
 
 // object builds a JS object of functions and nested objects.

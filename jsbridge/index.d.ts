@@ -52,7 +52,10 @@ export interface MxCryptoError extends Error {
 }
 
 export interface InitOptions {
-  /** The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: dist/mxcrypto.wasm next to the loader. */
+  /**
+   * The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: dist/mxcrypto.wasm next to the loader.
+   * dist/mxcrypto-core.wasm is the same without the store and device APIs (about 400 KiB smaller gzipped); with it, openDevice rejects with NOT_LOADED.
+   */
   wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module;
   /** false: do everything in Go, never WebCrypto or node:crypto (tests and benchmarks). Default true. */
   webCrypto?: boolean;

@@ -25,6 +25,9 @@ const subtle = globalThis.crypto?.subtle;
 
 let readySeq = 0;
 
+// Left out of the core build (see jsbridge/api_full.go).
+const STATEFUL_APIS = ['_device', '_store'];
+
 /**
  * Load the module and resolve to the API object.
  * @param {{ wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module, webCrypto?: boolean }} [options]
@@ -178,7 +181,13 @@ class Runtime {
   invoke(inst, path, args) {
     let fn = inst.api;
     for (const part of path.split('.')) fn = fn?.[part];
-    if (typeof fn !== 'function') return Promise.reject(mxError('INTERNAL', `mxcrypto export ${path} is missing: loader and wasm module do not match (rebuild)`));
+    if (typeof fn !== 'function') {
+      const ns = path.split('.')[0];
+      if (STATEFUL_APIS.includes(ns) && inst.api[ns] === undefined) {
+        return Promise.reject(mxError(LOADER_CODES.NOT_LOADED, `${path.slice(1)}: this module is the core build (mxcrypto-core.wasm), without the store and device APIs; load mxcrypto.wasm for them`));
+      }
+      return Promise.reject(mxError('INTERNAL', `mxcrypto export ${path} is missing: loader and wasm module do not match (rebuild)`));
+    }
     return new Promise((resolve, reject) => {
       const entry = { reject };
       inst.pending.add(entry);

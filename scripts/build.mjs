@@ -1,5 +1,5 @@
 // Builds dist/: the wasm module, Go's wasm_exec.js and the loader with types.
-// Prints the module size raw and gzipped.
+// Prints the module sizes raw and gzipped.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +11,12 @@ const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
 const goEnv = { ...process.env, GOOS: 'js', GOARCH: 'wasm' };
-execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', join(dist, 'mxcrypto.wasm'), './wasm/mxcrypto'], { cwd: root, env: goEnv, stdio: 'inherit' });
+// Two modules from one main: the full one, and the core build without the
+// store and device APIs (about 400 KiB smaller gzipped).
+const modules = [['mxcrypto.wasm', []], ['mxcrypto-core.wasm', ['-tags', 'mxcrypto_core']]];
+for (const [name, tags] of modules) {
+  execFileSync('go', ['build', '-trimpath', ...tags, '-ldflags=-s -w', '-o', join(dist, name), './wasm/mxcrypto'], { cwd: root, env: goEnv, stdio: 'inherit' });
+}
 
 const goroot = execFileSync('go', ['env', 'GOROOT'], { cwd: root, encoding: 'utf8' }).trim();
 copyFileSync(join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(dist, 'wasm_exec.js'));
@@ -30,6 +35,8 @@ for (const f of readdirSync(join(root, 'jsbridge'))) {
 copyFileSync(join(root, 'jsbridge', 'index.d.ts'), join(dist, 'index.d.ts'));
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
 
-const wasm = readFileSync(join(dist, 'mxcrypto.wasm'));
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
-console.log(`built dist/mxcrypto.wasm: ${kb(statSync(join(dist, 'mxcrypto.wasm')).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip`);
+for (const [name] of modules) {
+  const wasm = readFileSync(join(dist, name));
+  console.log(`built dist/${name}: ${kb(statSync(join(dist, name)).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip`);
+}
