@@ -19,6 +19,7 @@ func API() js.Value {
 		"_megolm":       megolmAPI(),
 		"_olm":          olmAPI(),
 		"_debug":        debugAPI(),
+		"_store":        storeAPI(),
 	})
 }
 

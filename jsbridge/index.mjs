@@ -9,6 +9,7 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
+import { storeApi } from './store.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -28,6 +29,8 @@ let readySeq = 0;
  *   webCrypto: false makes every operation run in Go (for tests and benchmarks).
  */
 export async function init(options = {}) {
+  // Go's os package reaches files through globalThis.fs (the store's fs backend); without it wasm_exec.js installs a stub.
+  if (isNode && !globalThis.Go && !globalThis.fs) globalThis.fs = (await import('node:fs')).default;
   // Compile the module while the Go runtime glue loads.
   const [module] = await Promise.all([
     compile(options.wasm ?? DEFAULT_WASM_URL),
@@ -185,6 +188,7 @@ function buildApi(rt) {
     },
     olm: olmApi(rt),
     megolm: megolmApi(rt),
+    store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),
