@@ -27,6 +27,7 @@ func storeAPI() js.Value {
 		"get":              storeCall("Store.get", storeGet),
 		"put":              storeCall("Store.put", storePut),
 		"delete":           storeCall("Store.delete", storeDelete),
+		"write":            storeCall("Store.write", storeWrite),
 		"list":             storeCall("Store.list", storeList),
 		"putInbound":       storeCall("Store.putInbound", storePutInbound),
 		"getInbound":       storeCall("Store.getInbound", storeGetInbound),
@@ -238,6 +239,56 @@ func storePut(s *store.Store, a *Args) func() (any, error) {
 func storeDelete(s *store.Store, a *Args) func() (any, error) {
 	k := keyArg(a, 0)
 	return func() (any, error) { return nil, s.Delete(k) }
+}
+
+// storeWrite commits several puts and deletes at once: [{ kind, ids,
+// value }] with value null for a delete.
+func storeWrite(s *store.Store, a *Args) func() (any, error) {
+	type op struct {
+		k     store.Key
+		value []byte // nil: delete
+	}
+	list := a.get(0)
+	if list.Type() != js.TypeObject || !js.Global().Get("Array").Call("isArray", list).Bool() {
+		a.fail(errcode.BadInput, "writes must be an array")
+		return nil
+	}
+	ops := make([]op, list.Length())
+	for i := range ops {
+		e := list.Index(i)
+		if e.Type() != js.TypeObject {
+			a.fail(errcode.BadInput, "write %d must be an object", i)
+			return nil
+		}
+		one := &Args{fn: a.fn, vals: []js.Value{e.Get("kind"), e.Get("ids"), e.Get("value")}}
+		ops[i].k = keyArg(one, 0)
+		if one.Present(2) {
+			ops[i].value = one.Bytes(2, "value", -1)
+			if ops[i].value == nil {
+				ops[i].value = []byte{}
+			}
+		}
+		if one.err != nil {
+			a.err = one.err
+			return nil
+		}
+	}
+	return func() (any, error) {
+		return nil, s.Update(func(tx *store.Tx) error {
+			for _, o := range ops {
+				var err error
+				if o.value == nil {
+					err = tx.Delete(o.k)
+				} else {
+					err = tx.Put(o.k, o.value)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 }
 
 func storeList(s *store.Store, a *Args) func() (any, error) {

@@ -394,6 +394,8 @@ export declare class Store {
   get(kind: StoreRecordKind, ids?: StoreIds): Promise<Uint8Array | null>;
   put(kind: StoreRecordKind, ids: StoreIds, value: Uint8Array): Promise<void>;
   delete(kind: StoreRecordKind, ids?: StoreIds): Promise<void>;
+  /** Several puts and deletes (value null or absent) in one commit: all or none happen. */
+  write(writes: { kind: StoreRecordKind; ids?: StoreIds; value?: Uint8Array | null }[]): Promise<void>;
   /** Records whose first id is `firstId`, sorted by second id. */
   list(kind: StoreRecordKind, firstId?: string): Promise<{ ids: string[]; value: Uint8Array }[]>;
   /** Inbound Megolm sessions, any number in one commit. */

@@ -79,6 +79,15 @@ export function storeApi(rt) {
       return this.#call('delete', [kind, idList(ids)]);
     }
 
+    /**
+     * Several puts and deletes in one commit: all or none of them happen.
+     * writes: [{ kind, ids, value }], value null (or absent) to delete.
+     */
+    write(writes) {
+      if (!Array.isArray(writes)) return Promise.reject(mxError('BAD_INPUT', 'Store.write: writes must be an array'));
+      return this.#call('write', [writes.map((w) => ({ kind: w?.kind, ids: idList(w?.ids ?? []), value: w?.value ?? null }))]);
+    }
+
     /** Records of `kind` whose first id is `firstId`, sorted by second id: [{ ids, value }]. */
     list(kind, firstId = '') {
       return this.#call('list', [kind, firstId]);

@@ -63,6 +63,33 @@ export function storeSuite(mx, backend, options, { persistent = true } = {}) {
     await s.close();
   });
 
+  test(`${backend}: write commits several puts and deletes together, or none`, async () => {
+    const s = await open(fresh());
+    await s.put('value', 'old', bytes(1));
+    const g = await s.generation();
+    await s.write([
+      { kind: 'account', value: bytes(2) },
+      { kind: 'fallbackKey', ids: 'AAAAAg', value: bytes(3) },
+      { kind: 'value', ids: ['old'], value: null },
+      { kind: 'olmSession', ids: ['peer', 's'], value: bytes() },
+    ]);
+    assert.equal(await s.generation(), g + 1);
+    assert.deepEqual(await s.get('account'), bytes(2));
+    assert.deepEqual(await s.get('fallbackKey', 'AAAAAg'), bytes(3));
+    assert.equal(await s.get('value', 'old'), null);
+    assert.deepEqual(await s.get('olmSession', ['peer', 's']), bytes());
+    // A bad write anywhere in the list: nothing of it is committed.
+    await assert.rejects(s.write([{ kind: 'account', value: bytes(9) }, { kind: 'olmSession', ids: ['peer'], value: bytes(1) }]), code('BAD_INPUT'));
+    await assert.rejects(s.write([{ kind: 'account', value: bytes(9) }, { kind: 'inbound', ids: ['!r', 's'], value: bytes(1) }]), code('BAD_INPUT'));
+    await assert.rejects(s.write([{ kind: 'account', value: bytes(9) }, { kind: 'value', ids: 'x', value: 'text' }]), code('BAD_INPUT'));
+    await assert.rejects(s.write('not a list'), code('BAD_INPUT'));
+    assert.deepEqual(await s.get('account'), bytes(2));
+    assert.equal(await s.generation(), g + 1);
+    await s.write([]); // nothing to commit
+    assert.equal(await s.generation(), g + 1);
+    await s.close();
+  });
+
   test(`${backend}: inbound sessions in bulk, counts without a scan, the backup loop`, async () => {
     const s = await open(fresh());
     const all = sessions(5000);
@@ -168,7 +195,7 @@ export function storeSuite(mx, backend, options, { persistent = true } = {}) {
 
     for (const call of [
       (x) => x.get('account'), (x) => x.put('account', [], bytes(1)), (x) => x.delete('account'),
-      (x) => x.list('olmSession', 'a'), (x) => x.putInbound(sessions(1)), (x) => x.getInbound('!r', 's'),
+      (x) => x.list('olmSession', 'a'), (x) => x.write([]), (x) => x.putInbound(sessions(1)), (x) => x.getInbound('!r', 's'),
       (x) => x.counts(), (x) => x.pendingBackup(1), (x) => x.markBackedUp('1', []),
       (x) => x.setBackupVersion('1'), (x) => x.generation(),
     ]) {
