@@ -96,7 +96,6 @@ func (s *Store) syncDir() {
 // the next open removes.
 func (s *Store) remove(name string) { _ = hackpadfs.Remove(s.fsys, s.path(name)) }
 
-
 func (s *Store) list() ([]string, error) {
 	entries, err := hackpadfs.ReadDir(s.fsys, s.name)
 	if err != nil {
