@@ -222,6 +222,29 @@ export function storeSuite(mx, backend, options, { persistent = true } = {}) {
     await assert.rejects(mx.store.open({ name: '../up', ...options('x'), storeKey: key(1) }), code('BAD_INPUT'));
   });
 
+  if (persistent) {
+    test(`${backend}: the Go program exiting mid-writes loses no write that resolved`, async () => {
+      const name = fresh();
+      const s = await open(name);
+      await s.put('value', 'before', bytes(1));
+      const writes = Array.from({ length: 40 }, (_, i) => s.put('value', `w${i}`, bytes(i)));
+      const exit = writes[9].then(() => mx._debug.exit(3));
+      const settled = await Promise.allSettled(writes);
+      await exit.catch(() => {});
+      const done = settled.filter((r) => r.status === 'fulfilled').length;
+      for (const r of settled) if (r.status === 'rejected') assert.equal(r.reason.code, 'INSTANCE_EXITED');
+      console.log(`# ${backend}: ${done} of ${writes.length} writes resolved before the exit`);
+      const again = await open(name);
+      assert.deepEqual(await again.get('value', 'before'), bytes(1));
+      for (const [i, r] of settled.entries()) {
+        if (r.status === 'fulfilled') assert.deepEqual(await again.get('value', `w${i}`), bytes(i), `write ${i} resolved but is lost`);
+      }
+      assert.ok(done >= 1 && done < writes.length, `the exit cut in after ${done} of ${writes.length} writes`);
+      await again.close();
+      await s.close();
+    });
+  }
+
   test(`${backend}: a restart of the wasm instance reopens the store on the next call`, async () => {
     const s = await open(fresh());
     await s.put('account', [], bytes(1));
