@@ -18,8 +18,9 @@ import (
 )
 
 // storeAPI backs jsbridge/store.mjs. Open stores live in Go between calls,
-// named by a random handle; a handle this instance does not know (the
-// instance was restarted) is noStore, and store.mjs then reopens.
+// named by a handle. Handles are random, so one from before a restart of
+// the instance never names another store: it is noStore, and store.mjs
+// then reopens.
 func storeAPI() js.Value {
 	return object(map[string]any{
 		"open":             Async("store.open", storeOpen),
@@ -55,7 +56,7 @@ func newHandle() float64 {
 }
 
 // storeCall reads the handle (argument 0) and hands the store to h.
-func storeCall(name string, h func(s *store.Store, a *Args) func() (any, error)) js.Func {
+func storeCall(name string, h func(s *store.Store, a *Args) Work) js.Func {
 	return Async(name, func(a *Args) Work {
 		if a.err != nil || a.get(0).Type() != js.TypeNumber {
 			a.fail(errcode.BadInput, "bad store handle")
@@ -74,7 +75,7 @@ func storeCall(name string, h func(s *store.Store, a *Args) func() (any, error))
 	})
 }
 
-func storeClose(s *store.Store, a *Args) func() (any, error) {
+func storeClose(s *store.Store, a *Args) Work {
 	return func() (any, error) {
 		stores.Lock()
 		for id, o := range stores.open {
@@ -219,7 +220,7 @@ func keyArg(a *Args, i int) store.Key {
 	return k
 }
 
-func storeGet(s *store.Store, a *Args) func() (any, error) {
+func storeGet(s *store.Store, a *Args) Work {
 	k := keyArg(a, 0)
 	return func() (any, error) {
 		v, found, err := s.Get(k)
@@ -230,20 +231,20 @@ func storeGet(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storePut(s *store.Store, a *Args) func() (any, error) {
+func storePut(s *store.Store, a *Args) Work {
 	k := keyArg(a, 0)
 	v := a.Bytes(2, "value", -1)
 	return func() (any, error) { return nil, s.Put(k, v) }
 }
 
-func storeDelete(s *store.Store, a *Args) func() (any, error) {
+func storeDelete(s *store.Store, a *Args) Work {
 	k := keyArg(a, 0)
 	return func() (any, error) { return nil, s.Delete(k) }
 }
 
 // storeWrite commits several puts and deletes at once: [{ kind, ids,
 // value }] with value null for a delete.
-func storeWrite(s *store.Store, a *Args) func() (any, error) {
+func storeWrite(s *store.Store, a *Args) Work {
 	type op struct {
 		k     store.Key
 		value []byte // nil: delete
@@ -291,7 +292,7 @@ func storeWrite(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storeList(s *store.Store, a *Args) func() (any, error) {
+func storeList(s *store.Store, a *Args) Work {
 	k := kindArg(a, 0)
 	first := a.OptString(1, "firstId", "")
 	return func() (any, error) {
@@ -318,7 +319,7 @@ func storeList(s *store.Store, a *Args) func() (any, error) {
 // so 100,000 sessions cross the bridge in one copy. Per session:
 // roomId, sessionId and state as u32 LE length + bytes, then
 // firstKnownIndex (u32 LE) and backedUp (u8).
-func storePutInbound(s *store.Store, a *Args) func() (any, error) {
+func storePutInbound(s *store.Store, a *Args) Work {
 	buf := a.Bytes(0, "sessions", -1)
 	n := a.Int(1, "count")
 	return func() (any, error) {
@@ -359,7 +360,7 @@ func storedInboundJS(ss store.InboundSession) map[string]any {
 	}
 }
 
-func storeGetInbound(s *store.Store, a *Args) func() (any, error) {
+func storeGetInbound(s *store.Store, a *Args) Work {
 	room := a.String(0, "roomId")
 	sid := a.String(1, "sessionId")
 	return func() (any, error) {
@@ -371,7 +372,7 @@ func storeGetInbound(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storeCounts(s *store.Store, a *Args) func() (any, error) {
+func storeCounts(s *store.Store, a *Args) Work {
 	version := a.OptString(0, "backupVersion", "")
 	return func() (any, error) {
 		var c store.InboundCounts
@@ -392,7 +393,7 @@ func storeCounts(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storePending(s *store.Store, a *Args) func() (any, error) {
+func storePending(s *store.Store, a *Args) Work {
 	limit := a.Int(0, "limit")
 	if limit < 0 {
 		a.fail(errcode.BadInput, "limit must not be negative")
@@ -410,7 +411,7 @@ func storePending(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storeMarkBackedUp(s *store.Store, a *Args) func() (any, error) {
+func storeMarkBackedUp(s *store.Store, a *Args) Work {
 	version := a.String(0, "backupVersion")
 	flat := a.StringList(1, "sessions")
 	if len(flat)%2 != 0 {
@@ -425,12 +426,12 @@ func storeMarkBackedUp(s *store.Store, a *Args) func() (any, error) {
 	}
 }
 
-func storeSetBackupVersion(s *store.Store, a *Args) func() (any, error) {
+func storeSetBackupVersion(s *store.Store, a *Args) Work {
 	version := a.String(0, "backupVersion")
 	return func() (any, error) { return nil, s.SetBackupVersion(version) }
 }
 
-func storeGeneration(s *store.Store, a *Args) func() (any, error) {
+func storeGeneration(s *store.Store, a *Args) Work {
 	return func() (any, error) {
 		g, err := s.Generation()
 		return float64(g), err
