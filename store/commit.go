@@ -2,8 +2,8 @@ package store
 
 import "slices"
 
-// The journal holds recent writes inside MANIFEST, so a small write costs
-// one manifest rewrite. Past these limits it is merged into the segments.
+// The journal holds recent writes inside the manifest, so a small write
+// costs one manifest slot write. Past these limits it is merged into the segments.
 var (
 	journalMaxBytes   = 64 << 10
 	journalMaxEntries = 1024

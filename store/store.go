@@ -246,9 +246,10 @@ func (s *Store) hasSlots() (bool, error) {
 	return false, nil
 }
 
-// collect removes files left by crashed or failed commits: segments and
-// temporary manifests of a generation the manifest has reached but does
-// not name. Newer ones may belong to a commit in progress elsewhere. Open
+// collect removes files left by crashed or failed commits: segments (and
+// format 1's temporary manifests) of a generation the manifest has reached
+// but does not name, and a format-1 MANIFEST whose removal failed. Newer
+// ones may belong to a commit in progress elsewhere. Open
 // does not do it: listing a directory costs an IndexedDB read per file,
 // and orphans are never read anyway; an instance's first flush does.
 func (s *Store) collect() {
@@ -258,8 +259,8 @@ func (s *Store) collect() {
 	}
 	live := s.cur.files()
 	for _, n := range names {
-		if g, ok := fileGen(n); ok && g <= s.cur.gen && !live[n] || n == legacyManifest {
-			s.remove(n) // a format-1 MANIFEST is left if its removal failed
+		if g, ok := fileGen(n); (ok && g <= s.cur.gen && !live[n]) || n == legacyManifest {
+			s.remove(n)
 		}
 	}
 }
