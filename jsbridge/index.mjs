@@ -117,6 +117,7 @@ class Runtime {
   onExit(inst, why) {
     if (inst.dead) return;
     inst.dead = true;
+    for (const hook of this.exitHooks ?? []) hook(inst); // e.g. store.mjs releases the instance's Web Locks
     if (this.current === inst) this.current = null;
     // Timers the program had set would otherwise resume a dead instance.
     for (const t of inst.go._scheduledTimeouts.values()) clearTimeout(t);

@@ -13,21 +13,47 @@ const BACKENDS = ['memory', 'indexeddb', 'fs'];
 const utf8 = new TextEncoder();
 
 /**
- * navigator.locks as the store's Locker: resolves, once the lock is held,
- * to the function that releases it. Tabs and workers of one origin then
- * take turns on a store. Node has no Web Locks: there the Go side uses its
- * process-wide lock.
+ * navigator.locks as the stores' Locker: lock(name) resolves, once the lock
+ * is held, to the function that releases it. Tabs and workers of one origin
+ * then take turns on a store. Node has no Web Locks: there the Go side uses
+ * its process-wide lock.
+ *
+ * A Go program that exits while it holds a lock (or waits for one) never
+ * releases it, and the page would hold it until unloaded: the runtime's
+ * exit hook releases every lock of the instance that ended.
  */
-function webLock(name) {
-  return new Promise((held, failed) => {
-    globalThis.navigator.locks
-      .request(`mxcrypto-store:${name}`, () => new Promise((release) => held(release)))
-      .catch(failed);
+function webLocker(rt) {
+  const held = new Set();
+  rt.exitHooks ??= [];
+  rt.exitHooks.push((inst) => {
+    for (const h of held) {
+      if (h.inst === inst) {
+        held.delete(h);
+        h.release();
+      }
+    }
   });
+  return (name) => {
+    const inst = rt.current; // the instance calling: Go is running
+    return new Promise((granted, failed) => {
+      globalThis.navigator.locks
+        .request(`mxcrypto-store:${name}`, () => new Promise((release) => {
+          if (!inst || inst.dead) return release();
+          const h = { inst, release };
+          held.add(h);
+          granted(() => {
+            held.delete(h);
+            release();
+          });
+        }))
+        .catch(failed);
+    });
+  };
 }
 
 export function storeApi(rt) {
   const call = (name, args) => rt.call(`_store.${name}`, args);
+  const webLock = !isNode && globalThis.navigator?.locks ? webLocker(rt) : undefined;
 
   class Store {
     #args;
@@ -164,10 +190,9 @@ export function storeApi(rt) {
         if (typeof path !== 'string' || path === '') throw mxError('BAD_INPUT', 'store.open: the fs backend needs a path (a directory)');
         path = (await import('node:path')).resolve(path);
       }
-      const lock = !isNode && globalThis.navigator?.locks ? webLock : undefined;
       // A copy of the key: the caller may wipe theirs after open.
       const key = o.storeKey instanceof Uint8Array ? o.storeKey.slice() : o.storeKey;
-      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, lock];
+      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, webLock];
       return new Store(TOKEN, args, await call('open', args));
     },
   };

@@ -131,3 +131,31 @@ test('two tabs writing one store at once lose no write (Web Locks + generation c
   assert.deepEqual(result, { missing: [], counts: { total: 2 * N / 10, backedUp: 0, backupVersion: '' }, gen: 2 * (N + N / 10) });
   await context.close();
 });
+
+test('the Go program exiting while it holds the store\'s Web Lock does not leave the lock held', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  const [page, other] = [await context.newPage(), await context.newPage()];
+  await Promise.all([ready(page), ready(other)]);
+  const result = await page.evaluate(async () => {
+    const s = await mx.store.open({ name: 'exit', backend: 'indexeddb', storeKey: new Uint8Array(32).fill(8) });
+    const writes = Array.from({ length: 30 }, (_, i) => s.put('value', `w${i}`, new Uint8Array([i])));
+    const exit = writes[4].then(() => mx._debug.exit(3));
+    const settled = await Promise.allSettled(writes);
+    await exit.catch(() => {});
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timed out'), 10_000));
+    const after = await Promise.race([s.put('value', 'after', new Uint8Array([1])).then(() => 'ok'), timeout]);
+    await s.close();
+    return { done: settled.filter((r) => r.status === 'fulfilled').length, after };
+  });
+  assert.equal(result.after, 'ok');
+  assert.ok(result.done >= 5 && result.done < 30, `the exit cut in after ${result.done} writes`);
+  // Another tab gets the lock too.
+  const fromOther = await other.evaluate(async () => {
+    const s = await mx.store.open({ name: 'exit', backend: 'indexeddb', storeKey: new Uint8Array(32).fill(8) });
+    const v = await s.get('value', 'after');
+    await s.close();
+    return [...v];
+  });
+  assert.deepEqual(fromOther, [1]);
+  await context.close();
+});
