@@ -89,7 +89,8 @@ func storeClose(s *store.Store, a *Args) Work {
 }
 
 // storeOpen(options): options as store.mjs checked them; "lock" is a
-// function (name) → Promise<release function>, e.g. over navigator.locks.
+// function (name, onGranted(release), onFailed(error)), e.g. over
+// navigator.locks.
 func storeOpen(a *Args) Work {
 	name := a.String(0, "name")
 	backend := a.String(1, "backend")
@@ -151,7 +152,7 @@ func storeOpen(a *Args) Work {
 }
 
 // jsLocker takes a lock through a JS function. Lock runs on a store call's
-// goroutine, so waiting on the Promise lets the event loop run meanwhile.
+// goroutine, so waiting for the callback lets the event loop run meanwhile.
 type jsLocker struct{ fn js.Value }
 
 func (l jsLocker) Lock(name string) (func(), error) {
@@ -173,7 +174,7 @@ func (l jsLocker) Lock(name string) (func(), error) {
 		ch <- result{err: errcode.New(store.StoreFailure, "%s", msg)}
 		return nil
 	})
-	l.fn.Invoke(name).Call("then", onOK, onErr)
+	l.fn.Invoke(name, onOK, onErr)
 	r := <-ch
 	onOK.Release()
 	onErr.Release()

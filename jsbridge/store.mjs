@@ -13,16 +13,17 @@ const BACKENDS = ['memory', 'indexeddb', 'fs'];
 const utf8 = new TextEncoder();
 
 /**
- * navigator.locks as the stores' Locker: lock(name) resolves, once the lock
- * is held, to the function that releases it. Tabs and workers of one origin
- * then take turns on a store. Node has no Web Locks: there the Go side uses
- * its process-wide lock.
+ * The stores' Locker, over a lock manager with navigator.locks' request()
+ * shape: lock(name) resolves, once the lock is held, to the function that
+ * releases it (through Go's callbacks). In browsers, Web Locks: tabs and workers of one origin take
+ * turns on a store. In Node, processLocks below. The Go side's own lock
+ * is per wasm instance, so it is only the fallback (hosts with neither).
  *
  * A Go program that exits while it holds a lock (or waits for one) never
  * releases it, and the page would hold it until unloaded: the runtime's
  * exit hook releases every lock of the instance that ended.
  */
-function webLocker(rt) {
+function locker(rt, manager) {
   const held = new Set();
   rt.exitHooks ??= [];
   rt.exitHooks.push((inst) => {
@@ -33,27 +34,59 @@ function webLocker(rt) {
       }
     }
   });
-  return (name) => {
+  // Go passes its callbacks: calling one of an instance that has just
+  // exited throws, and the lock must then be released, not kept.
+  return (name, onGranted, onFailed) => {
     const inst = rt.current; // the instance calling: Go is running
-    return new Promise((granted, failed) => {
-      globalThis.navigator.locks
-        .request(`mxcrypto-store:${name}`, () => new Promise((release) => {
-          if (!inst || inst.dead) return release();
-          const h = { inst, release };
-          held.add(h);
-          granted(() => {
-            held.delete(h);
-            release();
-          });
-        }))
-        .catch(failed);
-    });
+    const gone = () => !inst || inst.dead || inst.go.exited;
+    manager
+      .request(`mxcrypto-store:${name}`, () => new Promise((release) => {
+        if (gone()) return release();
+        const h = { inst, release };
+        held.add(h);
+        const unlock = () => {
+          held.delete(h);
+          release();
+        };
+        try {
+          onGranted(unlock);
+        } catch {
+          unlock();
+        }
+      }))
+      .catch((e) => {
+        if (gone()) return;
+        try {
+          onFailed(e);
+        } catch {
+          // exited meanwhile
+        }
+      });
   };
 }
 
+/**
+ * One queue per lock name, shared by every runtime that loaded this module:
+ * Node's stand-in for Web Locks, so two runtimes in one process (two wasm
+ * instances) take turns on a store too. Not across processes or threads.
+ */
+const processLocks = {
+  tails: new Map(),
+  request(name, callback) {
+    const run = (this.tails.get(name) ?? Promise.resolve()).then(() => callback());
+    const tail = run.then(() => {}, () => {});
+    this.tails.set(name, tail);
+    tail.then(() => {
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    });
+    return run;
+  },
+};
+
 export function storeApi(rt) {
   const call = (name, args) => rt.call(`_store.${name}`, args);
-  const webLock = !isNode && globalThis.navigator?.locks ? webLocker(rt) : undefined;
+  const manager = isNode ? processLocks : globalThis.navigator?.locks;
+  const lock = manager ? locker(rt, manager) : undefined;
 
   class Store {
     #args;
@@ -192,7 +225,7 @@ export function storeApi(rt) {
       }
       // A copy of the key: the caller may wipe theirs after open.
       const key = o.storeKey instanceof Uint8Array ? o.storeKey.slice() : o.storeKey;
-      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, webLock];
+      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, lock];
       return new Store(TOKEN, args, await call('open', args));
     },
   };

@@ -153,11 +153,7 @@ func (s *Store) refresh() error {
 			}
 		}
 	}
-	err := s.readSlots()
-	if err == errNoSlot {
-		return damaged("no MANIFEST slot opens with the store key")
-	}
-	return err
+	return s.reload()
 }
 
 var errNoSlot = errors.New("no manifest slot opens")
@@ -206,7 +202,7 @@ func (s *Store) load() error {
 		if err := s.migrateV1(raw); err != nil {
 			return err
 		}
-		return s.readSlots()
+		return s.reload()
 	}
 	if err != errNotExist {
 		return err
@@ -230,7 +226,15 @@ func (s *Store) load() error {
 	if err := s.writeSlot(0, data); err != nil {
 		return err
 	}
-	return s.readSlots()
+	return s.reload()
+}
+
+// reload adopts the newest slot; there must be one that opens.
+func (s *Store) reload() error {
+	if err := s.readSlots(); err != errNoSlot {
+		return err
+	}
+	return damaged("no MANIFEST slot opens with the store key")
 }
 
 func (s *Store) hasSlots() (bool, error) {
