@@ -7,5 +7,6 @@ package jsbridge
 // is about 400 KiB (gzip) smaller, for clients that keep their own state.
 func withStateful(m map[string]any) map[string]any {
 	m["_device"] = deviceAPI()
+	m["_store"] = storeAPI()
 	return m
 }

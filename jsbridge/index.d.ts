@@ -20,7 +20,9 @@
  * - `NO_OLM_SESSION`: no Olm session with the device (claim a key, `createOutboundSessions`).
  * - `UNKNOWN_SESSION`: the room key of an event is not held (wait, request it, restore the backup).
  * - `BACKUP_NOT_ENABLED`: call `enableBackup` first.
- * - `CLOSED`, `STORE_FAILURE`, `STORE_VERSION`: the device was closed; the store's storage failed; the store is of a newer format.
+ * - `CLOSED`: the key store was closed.
+ * - `STORE_FAILURE`: the key store's storage failed (IndexedDB missing, quota exceeded, a transaction aborted, a file error); the message gives the cause.
+ * - `STORE_VERSION`: the key store was written by a newer mxcrypto (or an old format with no migration).
  */
 export type MxCryptoErrorCode =
   | 'BAD_INPUT'
@@ -260,6 +262,11 @@ export interface MxCrypto {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
   /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
   readonly nativeCrypto: boolean;
+  /** The encrypted key store. */
+  store: {
+    Store: typeof Store;
+    open(options: StoreOpenOptions): Promise<Store>;
+  };
   olm: {
     createAccount(options?: AccountOptions): Promise<OlmAccount>;
     unpickleAccount(pickle: string, pickleKey: Uint8Array, options?: AccountOptions): Promise<OlmAccount>;
@@ -467,5 +474,79 @@ export interface Device {
   receiveSecret(event: DecryptedToDeviceEvent, options: { senderIsVerified: boolean }): Promise<{ name: string; secret: string }>;
   exportRoomKeys(passphrase: string, options?: { iterations?: number }): Promise<string>;
   importRoomKeys(text: string, passphrase: string, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult>;
+// --- key store ---------------------------------------------------------------
+
+export interface StoreOpenOptions {
+  /** The store's name: a directory in the backend ("a/b" allowed, no "..", no leading "/"). */
+  name: string;
+  /** memory: lives in the wasm instance; indexeddb: browsers (or a polyfill); fs: Node, files under `path`. */
+  backend: 'memory' | 'indexeddb' | 'fs';
+  /** fs only: the directory holding the store (relative paths resolve against the working directory). */
+  path?: string;
+  /** indexeddb only: the database name. Default "mxcrypto". */
+  database?: string;
+  /** A 32-byte store key, or… */
+  storeKey?: Uint8Array;
+  /** …a passphrase (PBKDF2-SHA-512; the salt is kept in the store). */
+  passphrase?: string;
+  /** PBKDF2 iterations for a new passphrase store; default 500,000. */
+  iterations?: number;
+}
+
+/** Kinds of record, and the ids each takes: none, one or two. */
+export type StoreRecordKind =
+  | 'account' // no id
+  | 'backup' // no id
+  | 'olmSession' // [peer Curve25519 key, session id]
+  | 'outbound' // [room id]
+  | 'fallbackKey' // [key id]
+  | 'secret' // [name]
+  | 'value'; // [name]
+
+/** A record's ids: [], [id], [id, id2], or one id as a string. */
+export type StoreIds = string | [] | [string] | [string, string];
+
+export interface StoredInboundSession {
+  roomId: string;
+  sessionId: string;
+  /** Default 0. Kept beside the state, to pick the better of two copies without decoding. */
+  firstKnownIndex?: number;
+  state: Uint8Array;
+  /** In the active backup version already (e.g. restored from it). Default false: pending. */
+  backedUp?: boolean;
+}
+
+/**
+ * An open key store. Every method commits before it resolves; several Store
+ * objects (or tabs, through navigator.locks) may share one store. If the wasm
+ * instance restarts, the next call reopens the store. Rejections: CLOSED,
+ * STORE_FAILURE, STORE_VERSION, WRONG_KEY (open), BAD_PICKLE (damaged store),
+ * BAD_INPUT, INSTANCE_EXITED (the call may or may not have committed).
+ */
+export declare class Store {
+  private constructor();
+  readonly name: string;
+  readonly backend: 'memory' | 'indexeddb' | 'fs';
+  /** The value, or null when there is none. */
+  get(kind: StoreRecordKind, ids?: StoreIds): Promise<Uint8Array | null>;
+  put(kind: StoreRecordKind, ids: StoreIds, value: Uint8Array): Promise<void>;
+  delete(kind: StoreRecordKind, ids?: StoreIds): Promise<void>;
+  /** Several puts and deletes (value null or absent) in one commit: all or none happen. */
+  write(writes: { kind: StoreRecordKind; ids?: StoreIds; value?: Uint8Array | null }[]): Promise<void>;
+  /** Records whose first id is `firstId`, sorted by second id. */
+  list(kind: StoreRecordKind, firstId?: string): Promise<{ ids: string[]; value: Uint8Array }[]>;
+  /** Inbound Megolm sessions, any number in one commit. */
+  putInbound(sessions: StoredInboundSession[]): Promise<void>;
+  getInbound(roomId: string, sessionId: string): Promise<Required<StoredInboundSession> | null>;
+  /** Kept in the manifest: no scan. `backedUp` counts `backupVersion` (default: the active one). */
+  counts(backupVersion?: string): Promise<{ total: number; backedUp: number; backupVersion: string }>;
+  /** Up to `limit` (default 100) sessions not in the active backup; O(limit). */
+  pendingBackup(limit?: number): Promise<Required<StoredInboundSession>[]>;
+  /** A version that is no longer the active one changes nothing. */
+  markBackedUp(backupVersion: string, sessions: { roomId: string; sessionId: string }[]): Promise<void>;
+  /** A new version makes every session pending again. */
+  setBackupVersion(backupVersion: string): Promise<void>;
+  /** The number of commits the store has had. */
+  generation(): Promise<number>;
   close(): Promise<void>;
 }

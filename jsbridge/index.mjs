@@ -12,6 +12,7 @@ import { deviceApi } from './device.mjs';
 import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
+import { storeApi } from './store.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -35,6 +36,8 @@ const STATEFUL_APIS = ['_device', '_store'];
  *   node:crypto (for tests and benchmarks).
  */
 export async function init(options = {}) {
+  // Go's os package reaches files through globalThis.fs (the store's fs backend); without it wasm_exec.js installs a stub.
+  if (isNode && !globalThis.Go && !globalThis.fs) globalThis.fs = (await import('node:fs')).default;
   // Compile the module while the Go runtime glue loads.
   const native = options.webCrypto !== false;
   const [module, , host] = await Promise.all([
@@ -131,6 +134,7 @@ class Runtime {
   onExit(inst, why) {
     if (inst.dead) return;
     inst.dead = true;
+    for (const hook of this.exitHooks ?? []) hook(inst); // e.g. store.mjs releases the instance's Web Locks
     if (this.current === inst) this.current = null;
     // Timers the program had set would otherwise resume a dead instance.
     for (const t of inst.go._scheduledTimeouts.values()) clearTimeout(t);
@@ -238,6 +242,7 @@ function buildApi(rt) {
     olm: olmApi(rt),
     megolm: megolmApi(rt),
     openDevice: deviceApi(rt).openDevice,
+    store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),

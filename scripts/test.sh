@@ -22,5 +22,8 @@ PATH="$(go env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm go test ./...
 echo "== go test (js/wasm, the store over IndexedDB: fake-indexeddb in Node)"
 PATH="$(go env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm go test -exec "$PWD/store/testdata/wasm_exec_fake_indexeddb.sh" ./store/
 
+echo "== go test (js/wasm, the store over real IndexedDB: headless Chromium via wasmbrowsertest)"
+GOOS=js GOARCH=wasm go test -timeout 20m -exec "$PWD/store/testdata/wasm_exec_chromium.sh" ./store/
+
 echo "== node tests"
 node --test --test-concurrency=1 tests/

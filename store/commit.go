@@ -2,8 +2,8 @@ package store
 
 import "slices"
 
-// The journal holds recent writes inside MANIFEST, so a small write costs
-// one manifest rewrite. Past these limits it is merged into the segments.
+// The journal holds recent writes inside the manifest, so a small write
+// costs one manifest slot write. Past these limits it is merged into the segments.
 var (
 	journalMaxBytes   = 64 << 10
 	journalMaxEntries = 1024
@@ -56,20 +56,20 @@ func (s *Store) commit(tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	// Segments first, then the manifest that names them: until the rename,
-	// the old generation is intact and new files are orphans.
+	// Segments first, then the manifest that names them: until its slot is
+	// written, the old generation is intact and new files are orphans.
 	for _, f := range files {
 		if err := s.write(f.seg.name, f.data); err != nil {
 			s.forget()
 			return err
 		}
 	}
-	if err := s.replace(manifestFile, tmpName(next.gen), data); err != nil {
+	if err := s.writeSlot(next.gen, data); err != nil {
 		s.forget()
 		return err
 	}
 	old, live := base.files(), next.files()
-	s.cur, s.curTag, s.maxGen = next, manifestTag(data), next.gen
+	s.cur, s.maxGen = next, next.gen
 	for _, f := range files {
 		s.cache.put(f.seg)
 	}

@@ -6,28 +6,35 @@
 //
 // A store named N is the directory N:
 //
-//	N/KEY       key check: KDF parameters in clear, the store id sealed
-//	N/MANIFEST  the live generation: segment tables, counts, backup version,
-//	            and a journal of recent small writes
-//	N/s…        immutable segment files named by the manifest
-//	N/t…        a manifest being written (an orphan after a crash)
+//	N/KEY         key check: KDF parameters in clear, the store id sealed
+//	N/MANIFEST.0  the manifests of even and odd generations: segment
+//	N/MANIFEST.1  tables, counts, backup version, and a journal of recent
+//	              small writes
+//	N/s…          immutable segment files named by the manifest
+//	N/t…          KEY being written (an orphan after a crash)
 //
 // Every commit writes any new segment files first, then the new manifest
-// under a temporary name, and renames it over MANIFEST. The rename is the
-// commit point (one IndexedDB transaction, one rename(2)), so a reader sees
-// the old or the new generation, never a mix. Small writes only rewrite the
-// manifest (their records wait in its journal); when the journal grows past
-// a limit, or a bulk write overflows it, its records are merged into the
-// segments they hash to, each segment file rewritten once.
+// into the slot of its generation, overwriting in place the generation
+// before the one it replaces. Writing the slot is the commit point: one
+// IndexedDB transaction for a small commit, where a temporary file and a
+// rename took three. A crash that tears the slot leaves it unreadable (it
+// is sealed, its length in its header), and readers take the newest slot
+// that opens: the generation before, which the torn commit never returned.
+// Small writes only rewrite the manifest (their records wait in its
+// journal); when the journal grows past a limit, or a bulk write overflows
+// it, its records are merged into the segments they hash to, each segment
+// file rewritten once.
 //
 // Each operation takes a lock named after the store (process-wide by
-// default, navigator.locks through Options.Locker), re-reads MANIFEST, and
-// only then reads or writes, so several instances on one store never lose
-// each other's writes.
+// default, navigator.locks through Options.Locker) and looks for a newer
+// generation before it reads or writes, so several instances on one store
+// never lose each other's writes. That costs one slot read: another
+// instance's next commit can only be in the other slot, and the generation
+// is in the slot's clear header.
 //
 // Everything is sealed with crypto/sealed (XChaCha20-Poly1305) under the
-// store key; labels bind MANIFEST to the store id and each segment chunk to
-// its file name and position. Files start with a 4-byte magic and a
+// store key; labels bind the manifest (and its clear header) to the store
+// id and each segment chunk to its file name and position. Files start with a 4-byte magic and a
 // big-endian uint16 format version in clear, so a newer format is reported
 // (STORE_VERSION) before anything is decrypted. Integers are uvarints in
 // their shortest form, strings are length-prefixed; see keyfile.go,

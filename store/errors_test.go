@@ -2,10 +2,12 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 func TestWrongKey(t *testing.T) {
@@ -60,13 +62,15 @@ func TestClosed(t *testing.T) {
 	}
 }
 
-// writeManifestVersion rewrites MANIFEST's clear version field (the seal
-// then fails, but versions are checked first).
-func writeManifestVersion(t *testing.T, fsys hackpadfs.FS, v uint16) {
-	raw, err := hackpadfs.ReadFile(fsys, "s/MANIFEST")
-	must(t, err)
-	raw[4], raw[5] = byte(v>>8), byte(v)
-	must(t, hackpadfs.WriteFullFile(fsys, "s/MANIFEST", raw, 0o600))
+// writeSlotVersion rewrites the clear version field of both manifest
+// slots (the seal then fails, but versions are checked first).
+func writeSlotVersion(t *testing.T, fsys hackpadfs.FS, v uint16) {
+	for _, n := range slotNames {
+		raw, err := hackpadfs.ReadFile(fsys, "s/"+n)
+		must(t, err)
+		raw[4], raw[5] = byte(v>>8), byte(v)
+		must(t, hackpadfs.WriteFullFile(fsys, "s/"+n, raw, 0o600))
+	}
 }
 
 func TestFormatVersions(t *testing.T) {
@@ -75,39 +79,96 @@ func TestFormatVersions(t *testing.T) {
 	must(t, s.Put(ValueKey("a"), []byte("1")))
 	s.Close()
 
-	writeManifestVersion(t, fsys, formatVersion+1)
+	writeSlotVersion(t, fsys, manifestVersion+1)
 	_, err := Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, StoreVersion)
 	if !strings.Contains(err.Error(), "newer mxcrypto") {
 		t.Errorf("message does not say why: %v", err)
 	}
-
-	writeManifestVersion(t, fsys, formatVersion-1)
-	_, err = Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, StoreVersion)
-
-	// A registered migration runs at open, and the store reads after it.
-	ran := false
-	migrations[formatVersion-1] = func(s *Store) error {
-		ran = true
-		raw, err := s.read(manifestFile)
-		if err != nil {
-			return err
-		}
-		raw[4], raw[5] = 0, formatVersion
-		return s.replace(manifestFile, tmpName(0), raw)
-	}
-	defer delete(migrations, formatVersion-1)
-	s, err = Open(fsys, "s", Options{Key: testKey(1)})
-	must(t, err)
-	defer s.Close()
-	if v, _, _ := s.Get(ValueKey("a")); !ran || string(v) != "1" {
-		t.Fatalf("after migration: ran=%v value=%q", ran, v)
-	}
+	writeSlotVersion(t, fsys, manifestVersion)
 
 	// Another instance upgrading the store under us is reported, not misread.
-	writeManifestVersion(t, fsys, formatVersion+1)
+	s = mustOpen(t, fsys, "s")
+	if v, _, err := s.Get(ValueKey("a")); err != nil || string(v) != "1" {
+		t.Fatalf("value %q, %v", v, err)
+	}
+	writeSlotVersion(t, fsys, manifestVersion+1)
 	_, _, err = s.Get(ValueKey("a"))
+	wantCode(t, err, StoreVersion)
+}
+
+// writeFormat1 turns a closed store into what format 1 wrote: its newest
+// manifest sealed to the end of one MANIFEST file, and no slots.
+func writeFormat1(t *testing.T, fsys hackpadfs.FS, version uint16) (gen uint64) {
+	s := mustOpen(t, fsys, "s")
+	hdr := fileHeader(manifestMagic, version)
+	ct, err := sealed.Seal(s.key, manifestLabel(s.id, hdr), encodeManifest(s.cur))
+	must(t, err)
+	gen = s.cur.gen
+	s.Close()
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+legacyManifest, append(hdr, ct...), 0o600))
+	for _, n := range slotNames {
+		must(t, hackpadfs.Remove(fsys, "s/"+n))
+	}
+	return gen
+}
+
+// TestMigrateFormat1: a format-1 store opens with its data and goes on in
+// slots, also when the migration itself is cut short at any step.
+func TestMigrateFormat1(t *testing.T) {
+	smallJournal(t, 3) // so the store has segments too
+	base := newMemFS(t)
+	s := mustOpen(t, base, "s")
+	for i := 0; i < 10; i++ {
+		must(t, s.Put(ValueKey(fmt.Sprint(i)), []byte{byte(i)}))
+	}
+	want := dump(t, s)
+	s.Close()
+	gen := writeFormat1(t, base, 1)
+
+	for k := 1; ; k++ {
+		fsys := newMemFS(t)
+		must(t, hackpadfs.MkdirAll(fsys, "s", 0o700))
+		names, err := hackpadfs.ReadDir(base, "s")
+		must(t, err)
+		for _, n := range names {
+			raw, err := hackpadfs.ReadFile(base, "s/"+n.Name())
+			must(t, err)
+			must(t, hackpadfs.WriteFullFile(fsys, "s/"+n.Name(), raw, 0o600))
+		}
+		ff := newFaultFS(fsys)
+		ff.failAt = k
+		s, err := Open(ff, "s", Options{Key: testKey(1)})
+		if err == nil {
+			s.Close()
+		}
+		s = mustOpen(t, fsys, "s")
+		if got := dump(t, s); got != want {
+			t.Fatalf("crash at step %d of the migration: store differs:\n%s", k, got)
+		}
+		if g, _ := s.Generation(); g != gen {
+			t.Fatalf("generation %d, want %d", g, gen)
+		}
+		for i := 0; i < 4; i++ { // a flush: it removes a MANIFEST left behind
+			must(t, s.Put(ValueKey(fmt.Sprint("new", i)), []byte("x")))
+		}
+		if _, err := hackpadfs.Stat(fsys, "s/"+legacyManifest); err == nil {
+			t.Fatal("MANIFEST of format 1 is still there")
+		}
+		must(t, s.Verify())
+		s.Close()
+		if ff.hitOp == "" {
+			t.Logf("migration cut short at each of %d steps", k-1)
+			break
+		}
+	}
+
+	fsys := newMemFS(t)
+	s = mustOpen(t, fsys, "s")
+	must(t, s.Put(ValueKey("a"), []byte("1")))
+	s.Close()
+	writeFormat1(t, fsys, 0)
+	_, err := Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, StoreVersion)
 }
 
@@ -173,14 +234,26 @@ func TestDamage(t *testing.T) {
 	must(t, s.Put(ValueKey("b"), []byte("2")))
 	s.Close()
 
-	// A flipped bit in MANIFEST.
-	raw, _ := hackpadfs.ReadFile(fsys, "s/MANIFEST")
+	// A flipped bit in the newest slot looks like a torn write: the store
+	// opens at the generation before; in both slots, it is damaged.
+	newest := slotFile(3) // the store made generations 0 to 3
+	raw, _ := hackpadfs.ReadFile(fsys, "s/"+newest)
 	bad := append([]byte{}, raw...)
 	bad[len(bad)-1] ^= 1
-	must(t, hackpadfs.WriteFullFile(fsys, "s/MANIFEST", bad, 0o600))
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, bad, 0o600))
+	s = mustOpen(t, fsys, "s")
+	if g, _ := s.Generation(); g != 2 {
+		t.Fatalf("generation %d after the newest slot was damaged, want 2", g)
+	}
+	s.Close()
+	other, _ := hackpadfs.ReadFile(fsys, "s/"+slotFile(2))
+	other[len(other)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
 	_, err := Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, "BAD_PICKLE")
-	must(t, hackpadfs.WriteFullFile(fsys, "s/MANIFEST", raw, 0o600))
+	other[len(other)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, raw, 0o600))
 
 	// A missing segment fails the reads that need it, not the open.
 	names, _ := hackpadfs.ReadDir(fsys, "s")
@@ -203,7 +276,8 @@ func TestDamage(t *testing.T) {
 	must(t, hackpadfs.Remove(fsys, "s/KEY"))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, "BAD_PICKLE")
-	must(t, hackpadfs.Remove(fsys, "s/MANIFEST"))
+	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[0]))
+	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[1]))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, "BAD_PICKLE")
 }

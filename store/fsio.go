@@ -7,10 +7,7 @@ import (
 	"github.com/hack-pad/hackpadfs"
 )
 
-const (
-	keyFile      = "KEY"
-	manifestFile = "MANIFEST"
-)
+const keyFile = "KEY"
 
 // errNotExist is returned bare (not as STORE_FAILURE) so callers can tell a
 // missing file from a failing filesystem.
@@ -31,10 +28,26 @@ func (s *Store) read(name string) ([]byte, error) {
 
 // write creates name with data in one Write: a hackpadfs Write stores the
 // whole file (one IndexedDB transaction), so files are built in memory and
-// written once. Sync makes the os backend durable before the rename that
+// written once. Sync makes the os backend durable before the manifest that
 // publishes the file.
 func (s *Store) write(name string, data []byte) error {
-	f, err := hackpadfs.OpenFile(s.fsys, s.path(name), hackpadfs.FlagWriteOnly|hackpadfs.FlagCreate|hackpadfs.FlagTruncate, 0o600)
+	return s.writeFlags(name, data, hackpadfs.FlagTruncate)
+}
+
+// writeSlot writes the manifest of generation gen into its slot, in place:
+// no truncation (the slot header gives the length) and no rename, so one
+// IndexedDB write transaction. The slot it overwrites holds the generation
+// before the one being replaced, so a torn write loses nothing committed.
+func (s *Store) writeSlot(gen uint64, data []byte) error {
+	if err := s.writeFlags(slotFile(gen), data, 0); err != nil {
+		return err
+	}
+	s.syncDir() // the slot may be new
+	return nil
+}
+
+func (s *Store) writeFlags(name string, data []byte, flags int) error {
+	f, err := hackpadfs.OpenFile(s.fsys, s.path(name), hackpadfs.FlagWriteOnly|hackpadfs.FlagCreate|flags, 0o600)
 	if err != nil {
 		return fsFailure(err, "creating %s", name)
 	}

@@ -49,7 +49,7 @@ func FuzzSegmentFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		e := &enc{b: fileHeader(segmentMagic, formatVersion)}
+		e := &enc{b: fileHeader(segmentMagic, segmentVersion)}
 		e.uv(uint64(len(parts)))
 		for _, p := range parts {
 			e.uv(uint64(len(p)))

@@ -17,11 +17,13 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// backends are the filesystems every suite runs on.
-var backends = []struct {
+type backend struct {
 	name string
 	new  func(t testing.TB) hackpadfs.FS
-}{
+}
+
+// backends are the filesystems every suite runs on.
+var backends = []backend{
 	{"mem", newMemFS},
 	{"os", newOSFS},
 }

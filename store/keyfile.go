@@ -113,9 +113,9 @@ func (s *Store) openKeyFile(opts *Options) (key, id []byte, err error) {
 
 func (s *Store) createKeyFile(opts *Options) (key, id []byte, err error) {
 	// A MANIFEST without KEY is a damaged store, not a new one.
-	if _, err := s.read(manifestFile); !errors.Is(err, errNotExist) {
+	if found, err := s.hasSlots(); found || err != nil {
 		if err == nil {
-			return nil, nil, damaged("KEY is missing")
+			err = damaged("KEY is missing")
 		}
 		return nil, nil, err
 	}

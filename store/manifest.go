@@ -9,12 +9,22 @@ import (
 )
 
 const (
-	formatVersion = 1 // of MANIFEST and the segments it names
-	manifestMagic = "MXSM"
-	headerSize    = 6 // magic and big-endian uint16 version, in clear
-	maxShards     = 1 << 12
-	maxVersionLen = 1024
+	// manifestVersion 2 keeps the manifest in two slots written in place;
+	// version 1 had one MANIFEST replaced by rename (see migrate.go).
+	manifestVersion = 2
+	segmentVersion  = 1
+	manifestMagic   = "MXSM"
+	headerSize      = 6 // magic and big-endian uint16 version, in clear
+	slotHeaderSize  = headerSize + 8 + 4
+	maxShards       = 1 << 12
+	maxVersionLen   = 1024
 )
+
+// slotFile is the slot that holds generation gen: they alternate, so a
+// commit never overwrites the generation it replaces.
+func slotFile(gen uint64) string { return slotNames[gen%2] }
+
+var slotNames = [2]string{"MANIFEST.0", "MANIFEST.1"}
 
 // shardRef names the segment file holding one shard of a kind.
 type shardRef struct {
@@ -86,32 +96,67 @@ func manifestLabel(id []byte, header []byte) string {
 	return "mxstore.manifest\x00" + string(id) + string(header)
 }
 
+// sealManifest builds a slot: the header, the generation (uint64) and the
+// sealed length (uint32), big-endian and in clear, then the sealed
+// manifest. Slots are overwritten in place, so bytes after the sealed part
+// are an older, longer manifest's tail, and ignored. The generation in
+// clear lets a reader see that a slot holds nothing new without opening it;
+// the label binds it.
 func sealManifest(key, id []byte, m *manifest) ([]byte, error) {
-	hdr := fileHeader(manifestMagic, formatVersion)
-	ct, err := sealed.Seal(key, manifestLabel(id, hdr), encodeManifest(m))
+	pt := encodeManifest(m)
+	hdr := fileHeader(manifestMagic, manifestVersion)
+	hdr = binary.BigEndian.AppendUint64(hdr, m.gen)
+	hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(pt)+sealed.Overhead))
+	ct, err := sealed.Seal(key, manifestLabel(id, hdr), pt)
 	if err != nil {
 		return nil, err
+	}
+	if len(ct) != len(pt)+sealed.Overhead {
+		return nil, internal("sealed manifest of %d bytes, expected %d", len(ct), len(pt)+sealed.Overhead)
 	}
 	return append(hdr, ct...), nil
 }
 
-// manifestTag identifies one written manifest: sealed values carry a random
-// nonce, so equal tags mean the file was not replaced.
-func manifestTag(raw []byte) string {
-	n := headerSize + sealed.Overhead - 16 // header, sealed header, nonce
-	if len(raw) < n {
-		return ""
+// parseSlot splits a slot of the current version; ok is false for one a
+// crash cut short.
+func parseSlot(raw []byte) (gen uint64, hdr, body []byte, ok bool) {
+	if len(raw) < slotHeaderSize {
+		return 0, nil, nil, false
 	}
-	return string(raw[:n])
+	n := binary.BigEndian.Uint32(raw[headerSize+8:])
+	if uint64(len(raw)-slotHeaderSize) < uint64(n) {
+		return 0, nil, nil, false
+	}
+	return binary.BigEndian.Uint64(raw[headerSize:]), raw[:slotHeaderSize], raw[slotHeaderSize : slotHeaderSize+int(n)], true
 }
 
-func openManifest(key, id, raw []byte) (*manifest, error) {
-	pt, err := sealed.Open(key, manifestLabel(id, raw[:headerSize]), raw[headerSize:])
+// openSlot returns the manifest in slot i, or nil if the slot does not
+// open: a write the crash of its commit tore (that commit never returned,
+// and the other slot holds the generation before it).
+func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
+	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
 	if err != nil {
-		// The key was checked against KEY, so this is damage, not a wrong key.
-		return nil, damaged("MANIFEST does not open with the store key: %v", err)
+		return nil, nil
 	}
-	return decodeManifest(pt)
+	if v != manifestVersion {
+		return nil, versionError(v)
+	}
+	gen, hdr, body, ok := parseSlot(raw)
+	if !ok || gen%2 != i {
+		return nil, nil
+	}
+	pt, err := sealed.Open(key, manifestLabel(id, hdr), body)
+	if err != nil {
+		return nil, nil
+	}
+	m, err := decodeManifest(pt)
+	if err != nil {
+		return nil, err
+	}
+	if m.gen != gen {
+		return nil, damaged("%s says generation %d outside, %d inside", slotFile(i), gen, m.gen)
+	}
+	return m, nil
 }
 
 // encodeManifest: gen, backup version, then the non-empty kinds (kind,

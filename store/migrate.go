@@ -1,44 +1,50 @@
 package store
 
 import (
-	"fmt"
-
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
-// migrations[v] rewrites a store of format v as format v+1. It runs at
-// open, with the lock held and the key checked, and must replace MANIFEST
-// last (by rename), so a crash leaves either version. Format 1 is the
-// first, so the table is empty.
-var migrations = map[uint16]func(s *Store) error{}
+// Format 1 kept the manifest in one file, MANIFEST, replaced on every
+// commit by writing a temporary file and renaming it: three IndexedDB
+// write transactions for the smallest commit. Format 2 writes the same
+// manifest encoding into the slot of its generation in place, one
+// transaction. Segments did not change.
+const legacyManifest = "MANIFEST"
 
-func (s *Store) migrate(v uint16) error {
-	for v != formatVersion {
-		if v > formatVersion || migrations[v] == nil {
-			return versionError(v)
-		}
-		if err := migrations[v](s); err != nil {
-			return errcode.Context(err, fmt.Sprintf("migrating the store from format %d", v))
-		}
-		raw, err := s.read(manifestFile)
-		if err != nil {
-			return err
-		}
-		next, err := headerVersion(raw, manifestMagic, "MANIFEST")
-		if err != nil {
-			return err
-		}
-		if next != v+1 {
-			return internal("migration from format %d left format %d", v, next)
-		}
-		v = next
+// migrateV1 copies a format-1 MANIFEST into its slot, then removes it. A
+// crash before the slot is complete leaves no slot that opens, so the next
+// open migrates again; after it, the slot is used and MANIFEST ignored.
+func (s *Store) migrateV1(raw []byte) error {
+	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
+	if err != nil {
+		return err
 	}
+	if v != 1 {
+		return versionError(v)
+	}
+	pt, err := sealed.Open(s.key, manifestLabel(s.id, raw[:headerSize]), raw[headerSize:])
+	if err != nil {
+		return damaged("MANIFEST does not open with the store key: %v", err)
+	}
+	m, err := decodeManifest(pt)
+	if err != nil {
+		return errcode.Context(err, "migrating the store from format 1")
+	}
+	data, err := sealManifest(s.key, s.id, m)
+	if err != nil {
+		return err
+	}
+	if err := s.writeSlot(m.gen, data); err != nil {
+		return err
+	}
+	s.remove(legacyManifest) // if this fails, the first flush removes it
 	return nil
 }
 
 func versionError(v uint16) error {
-	if v > formatVersion {
-		return errcode.New(StoreVersion, "the store has format version %d, written by a newer mxcrypto; this one reads version %d", v, formatVersion)
+	if v > manifestVersion {
+		return errcode.New(StoreVersion, "the store has format version %d, written by a newer mxcrypto; this one reads version %d", v, manifestVersion)
 	}
-	return errcode.New(StoreVersion, "the store has format version %d, which this mxcrypto cannot migrate to version %d", v, formatVersion)
+	return errcode.New(StoreVersion, "the store has format version %d, which this mxcrypto cannot migrate to version %d", v, manifestVersion)
 }

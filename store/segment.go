@@ -162,8 +162,8 @@ func parseSegment(raw []byte, name string) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v != formatVersion {
-		return nil, damaged("segment %s has format version %d, its manifest %d", name, v, formatVersion)
+	if v != segmentVersion {
+		return nil, damaged("segment %s has format version %d, expected %d", name, v, segmentVersion)
 	}
 	d := &dec{b: raw[headerSize:], what: "segment " + name}
 	n := int(d.upTo(maxChunks, "chunk count"))
@@ -204,7 +204,7 @@ func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs 
 	}
 	seg := &segment{name: name, chunks: make([][]*record, nc), sealed: make([][]byte, nc)}
 	parts := make([][]byte, nc)
-	e := &enc{b: fileHeader(segmentMagic, formatVersion)}
+	e := &enc{b: fileHeader(segmentMagic, segmentVersion)}
 	e.uv(uint64(nc))
 	for c, b := range buckets {
 		sortRecords(b)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/hack-pad/hackpadfs"
@@ -37,7 +38,6 @@ type Store struct {
 	swept  bool // orphans were looked for since open
 
 	cur    *manifest // the generation last read or written; nil if unknown
-	curTag string    // manifestTag of the MANIFEST cur came from
 	maxGen uint64    // highest generation seen; the store never goes back
 	cache  segCache
 }
@@ -75,11 +75,7 @@ func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
 	if s.key, s.id, err = s.openKeyFile(&opts); err != nil {
 		return nil, err
 	}
-	if err := s.openManifest(); err != nil {
-		clear(s.key)
-		return nil, err
-	}
-	if err := s.refresh(); err != nil {
+	if err := s.load(); err != nil {
 		clear(s.key)
 		return nil, err
 	}
@@ -96,7 +92,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	clear(s.key)
-	s.key, s.id, s.cur, s.curTag = nil, nil, nil, ""
+	s.key, s.id, s.cur = nil, nil, nil
 	s.cache = segCache{}
 	return nil
 }
@@ -136,75 +132,128 @@ func (s *Store) do(write bool, fn func(tx *Tx) error) error {
 }
 
 // forget drops what this instance knows of the disk after a failed write
-// (the rename may or may not have happened), so the next call re-reads it.
-func (s *Store) forget() { s.cur, s.curTag = nil, "" }
+// (the slot may or may not have been written), so the next call re-reads it.
+func (s *Store) forget() { s.cur = nil }
 
-// refresh adopts the manifest on disk if another instance replaced it.
+// refresh adopts the newest generation on disk. Another instance's next
+// commit (cur.gen+1) can only be in the other slot, so when that still
+// holds an older generation nothing changed: one read, nothing decrypted.
 func (s *Store) refresh() error {
-	raw, err := s.read(manifestFile)
-	if err == errNotExist {
-		return damaged("MANIFEST is missing")
+	if s.cur != nil {
+		raw, err := s.read(slotFile(s.cur.gen + 1))
+		if err != nil && err != errNotExist {
+			return err
+		}
+		if err == nil {
+			if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && v != manifestVersion {
+				return versionError(v)
+			}
+			if gen, _, _, ok := parseSlot(raw); ok && gen < s.cur.gen {
+				return nil
+			}
+		}
 	}
-	if err != nil {
-		return err
+	return s.reload()
+}
+
+var errNoSlot = errors.New("no manifest slot opens")
+
+// readSlots adopts the newest manifest of the two slots.
+func (s *Store) readSlots() error {
+	var best *manifest
+	for i := uint64(0); i < 2; i++ {
+		raw, err := s.read(slotFile(i))
+		if err == errNotExist {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		m, err := openSlot(s.key, s.id, raw, i)
+		if err != nil {
+			return err
+		}
+		if m != nil && (best == nil || m.gen > best.gen) {
+			best = m
+		}
 	}
-	tag := manifestTag(raw)
-	if s.cur != nil && tag == s.curTag {
-		return nil
+	switch {
+	case best == nil:
+		return errNoSlot
+	case best.gen < s.maxGen:
+		return damaged("MANIFEST went back from generation %d to %d", s.maxGen, best.gen)
+	case s.cur != nil && best.gen == s.cur.gen:
+		return nil // generations are unique: the lock orders commits
 	}
-	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
-	if err != nil {
-		return err
-	}
-	if v != formatVersion {
-		return versionError(v)
-	}
-	m, err := openManifest(s.key, s.id, raw)
-	if err != nil {
-		return err
-	}
-	if m.gen < s.maxGen {
-		return damaged("MANIFEST went back from generation %d to %d", s.maxGen, m.gen)
-	}
-	s.cur, s.curTag, s.maxGen = m, tag, m.gen
-	s.cache.retain(m.files())
+	s.cur, s.maxGen = best, best.gen
+	s.cache.retain(best.files())
 	return nil
 }
 
-// openManifest creates the manifest of a new store, or migrates an old one.
-func (s *Store) openManifest() error {
-	raw, err := s.read(manifestFile)
-	if err == errNotExist {
-		// KEY is written first, so a crash can leave a store without a
-		// manifest; but a store with segments has lost its manifest.
-		names, err := s.list()
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			if _, _, _, ok := parseSegName(n); ok {
-				return damaged("MANIFEST is missing")
-			}
-		}
-		data, err := sealManifest(s.key, s.id, newManifest())
-		if err != nil {
-			return err
-		}
-		return s.replace(manifestFile, tmpName(0), data)
+// load reads the newest generation at open, after migrating a format-1
+// store or creating the manifest of a new one.
+func (s *Store) load() error {
+	err := s.readSlots()
+	if err != errNoSlot {
+		return err
 	}
+	raw, err := s.read(legacyManifest)
+	if err == nil {
+		if err := s.migrateV1(raw); err != nil {
+			return err
+		}
+		return s.reload()
+	}
+	if err != errNotExist {
+		return err
+	}
+	// KEY is written first, so a crash can leave a new store with no
+	// manifest, or with slot 0 torn by its first write; slot 1 comes with
+	// the first commit. A store with slot 1 or segments has lost it.
+	names, err := s.list()
 	if err != nil {
 		return err
 	}
-	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
+	for _, n := range names {
+		if _, _, _, ok := parseSegName(n); ok || n == slotNames[1] {
+			return damaged("MANIFEST is missing or does not open")
+		}
+	}
+	data, err := sealManifest(s.key, s.id, newManifest())
 	if err != nil {
 		return err
 	}
-	return s.migrate(v)
+	if err := s.writeSlot(0, data); err != nil {
+		return err
+	}
+	return s.reload()
 }
 
-// collect removes files left by crashed or failed commits: segments and
-// temporary manifests of a generation the manifest has reached but does
-// not name. Newer ones may belong to a commit in progress elsewhere. Open
+// reload adopts the newest slot; there must be one that opens.
+func (s *Store) reload() error {
+	if err := s.readSlots(); err != errNoSlot {
+		return err
+	}
+	return damaged("no MANIFEST slot opens with the store key")
+}
+
+func (s *Store) hasSlots() (bool, error) {
+	for _, n := range append(slotNames[:], legacyManifest) {
+		_, err := hackpadfs.Stat(s.fsys, s.path(n))
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, hackpadfs.ErrNotExist) {
+			return false, fsFailure(err, "looking for %s", n)
+		}
+	}
+	return false, nil
+}
+
+// collect removes files left by crashed or failed commits: segments (and
+// format 1's temporary manifests) of a generation the manifest has reached
+// but does not name, and a format-1 MANIFEST whose removal failed. Newer
+// ones may belong to a commit in progress elsewhere. Open
 // does not do it: listing a directory costs an IndexedDB read per file,
 // and orphans are never read anyway; an instance's first flush does.
 func (s *Store) collect() {
@@ -214,7 +263,7 @@ func (s *Store) collect() {
 	}
 	live := s.cur.files()
 	for _, n := range names {
-		if g, ok := fileGen(n); ok && g <= s.cur.gen && !live[n] {
+		if g, ok := fileGen(n); (ok && g <= s.cur.gen && !live[n]) || n == legacyManifest {
 			s.remove(n)
 		}
 	}

@@ -35,3 +35,17 @@ async function main(): Promise<void> {
   void [ok, secret, sessions, code, msg, plaintext, imported];
 }
 void main;
+
+async function storeUsage(mx: MxCrypto): Promise<void> {
+  const store = await mx.store.open({ name: 'keys', backend: 'indexeddb', storeKey: new Uint8Array(32) });
+  await store.put('olmSession', ['peerKey', 'sessionId'], new Uint8Array(1));
+  const v: Uint8Array | null = await store.get('secret', 'm.megolm_backup.v1');
+  await store.putInbound([{ roomId: '!r', sessionId: 's', state: new Uint8Array(1) }]);
+  const pending = await store.pendingBackup(100);
+  await store.markBackedUp('1', pending);
+  const { total, backedUp } = await store.counts();
+  const listed = await store.list('olmSession', 'peerKey');
+  void [v, total, backedUp, listed[0]?.ids, pending[0]?.state, await store.generation()];
+  await store.close();
+}
+void storeUsage;
