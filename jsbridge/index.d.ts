@@ -474,6 +474,9 @@ export interface Device {
   receiveSecret(event: DecryptedToDeviceEvent, options: { senderIsVerified: boolean }): Promise<{ name: string; secret: string }>;
   exportRoomKeys(passphrase: string, options?: { iterations?: number }): Promise<string>;
   importRoomKeys(text: string, passphrase: string, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult>;
+  close(): Promise<void>;
+}
+
 // --- key store ---------------------------------------------------------------
 
 export interface StoreOpenOptions {
