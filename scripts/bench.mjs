@@ -13,7 +13,8 @@ const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
-// BENCH_ONLY=backup,megolm,olm,pbkdf2,store,startup,size picks sections (default: all).
+// BENCH_ONLY=backup,megolm,olm,pbkdf2,store,restore,startup,size picks sections (default: all).
+// BENCH_RESTORE_KEYS (default 100000) sizes the restore section.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
 const PBKDF2_ITERATIONS = 500_000;
@@ -132,6 +133,10 @@ if (want('megolm')) await benchMegolm();
 if (want('olm')) await benchOlm();
 
 if (want('store')) benchStore();
+if (want('restore')) {
+  const { benchRestore } = await import('./bench/restore.mjs');
+  await benchRestore(row, Number(process.env.BENCH_RESTORE_KEYS ?? 100_000));
+}
 
 if (want('startup')) {
 // --- start-up -------------------------------------------------------------------

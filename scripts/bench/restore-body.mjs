@@ -1,0 +1,78 @@
+// A key-backup body of n Megolm sessions (m.megolm_backup.v1.curve25519-aes-sha2)
+// for the restore benchmark, made with node:crypto and cached under
+// node_modules/.cache (making 100,000 takes ~20 s). The encryption is
+// libolm's PkEncryption (HKDF-SHA-256 → AES-256-CBC, the MAC over the empty
+// string); the first few entries are checked with libolm's PkDecryption.
+import crypto from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const b64 = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '');
+const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/mxcrypto-bench/', import.meta.url));
+
+function x25519Pair() {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
+  return {
+    priv: Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'),
+    pub: Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url'),
+    key: privateKey,
+  };
+}
+
+function pkEncrypt(recipient, plaintext) {
+  const eph = x25519Pair();
+  const shared = crypto.diffieHellman({ privateKey: eph.key, publicKey: recipient });
+  const okm = Buffer.from(crypto.hkdfSync('sha256', shared, Buffer.alloc(32), Buffer.alloc(0), 80));
+  const cipher = crypto.createCipheriv('aes-256-cbc', okm.subarray(0, 32), okm.subarray(64, 80));
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const mac = crypto.createHmac('sha256', okm.subarray(32, 64)).digest().subarray(0, 8);
+  return { ciphertext: b64(ct), ephemeral: b64(eph.pub), mac: b64(mac) };
+}
+
+export async function restoreBody(n, rooms = 100) {
+  const file = `${cacheDir}restore-${n}.json`;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const backup = x25519Pair();
+  const backupPub = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: backup.pub.toString('base64url') }, format: 'jwk' });
+  const senderKey = b64(x25519Pair().pub);
+  const body = { rooms: {} };
+  for (let i = 0; i < n; i++) {
+    const { publicKey } = crypto.generateKeyPairSync('ed25519');
+    const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+    // Export format v1: version, index (BE), the 128-byte ratchet, the Ed25519 key.
+    const exp = Buffer.concat([Buffer.from([1, 0, 0, 0, 0]), crypto.randomBytes(128), pub]);
+    const sessionData = {
+      algorithm: 'm.megolm.v1.aes-sha2',
+      sender_key: senderKey,
+      session_key: b64(exp),
+      sender_claimed_keys: { ed25519: b64(pub) },
+      forwarding_curve25519_key_chain: [],
+    };
+    const roomId = `!room${i % rooms}:example.org`;
+    (body.rooms[roomId] ??= { sessions: {} }).sessions[b64(pub)] = {
+      first_message_index: 0, forwarded_count: 0, is_verified: false,
+      session_data: pkEncrypt(backupPub, JSON.stringify(sessionData)),
+    };
+  }
+  const out = { privateKey: b64(backup.priv), publicKey: b64(backup.pub), body };
+  // Check a few entries with an independent implementation.
+  const Olm = require('@matrix-org/olm');
+  await Olm.init();
+  const dec = new Olm.PkDecryption();
+  dec.init_with_private_key(backup.priv);
+  let checked = 0;
+  for (const room of Object.values(body.rooms)) {
+    for (const s of Object.values(room.sessions)) {
+      const d = s.session_data;
+      JSON.parse(dec.decrypt(d.ephemeral, d.mac, d.ciphertext));
+      if (++checked >= 5) break;
+    }
+    if (checked >= 5) break;
+  }
+  dec.free();
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(out));
+  return out;
+}
