@@ -21,8 +21,9 @@ function x25519Pair() {
   };
 }
 
-// HKDF-SHA-256 from HMACs: crypto.hkdfSync hung after ~20,000 calls mixed
-// with X25519 calls in Node 20.
+// HKDF-SHA-256 from HMACs. (Two generation runs hung in a futex wait inside
+// node:crypto, one of them in a loop with crypto.hkdfSync; the cause was not
+// found. A rerun completes.)
 function hkdf(ikm, salt, n) {
   const prk = crypto.createHmac('sha256', salt).update(ikm).digest();
   const out = [];
