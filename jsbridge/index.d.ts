@@ -262,6 +262,8 @@ export interface MxCrypto {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
   /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
   readonly nativeCrypto: boolean;
+  /** Size of the running instance's wasm memory in bytes (it grows, never shrinks). */
+  readonly wasmMemoryBytes: number;
   /** The encrypted key store. */
   store: {
     Store: typeof Store;

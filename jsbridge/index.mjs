@@ -215,6 +215,10 @@ function buildApi(rt) {
     get nativeCrypto() {
       return rt.current?.native ?? false;
     },
+    /** Size of the running instance's wasm memory in bytes (it grows, never shrinks). */
+    get wasmMemoryBytes() {
+      return rt.current?.exports?.mem?.buffer.byteLength ?? 0;
+    },
     recoveryKey: {
       encode: call('recoveryKey.encode'),
       decode: call('recoveryKey.decode'),

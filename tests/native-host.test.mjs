@@ -12,6 +12,7 @@ const key = new Uint8Array(32).fill(7);
 test('node:crypto is lent to Go in Node, and not with webCrypto: false', () => {
   assert.equal(native.nativeCrypto, true);
   assert.equal(goOnly.nativeCrypto, false);
+  assert.ok(native.wasmMemoryBytes >= 1 << 20 && native.wasmMemoryBytes % 65536 === 0, 'wasm memory is whole 64 KiB pages');
 });
 
 test('Megolm: the same session state encrypts to the same bytes with and without the host', async () => {

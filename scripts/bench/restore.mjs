@@ -46,7 +46,7 @@ export async function benchRestore(row, n) {
   const { result, peak } = await withPeakRss(() => device.restoreBackup(new Uint8Array(key), body, { onProgress: () => { events++; } }));
   const ms = performance.now() - t0;
   if (result.imported !== total) throw new Error(`restore imported ${result.imported} of ${total}: ${JSON.stringify(result)}`);
-  row(G, 'mxcrypto restoreBackup, Node (fake-indexeddb)', ms, 'ms', `${events} progress events; RSS peak ${MiB(peak)} (+${MiB(peak - before)})`);
+  row(G, 'mxcrypto restoreBackup, Node (fake-indexeddb)', ms, 'ms', `${events} progress events; RSS peak ${MiB(peak)} (+${MiB(peak - before)}), wasm memory ${MiB(mx.wasmMemoryBytes)}`);
   const counts = await device.roomKeyCounts();
   if (counts.total !== total) throw new Error(`store holds ${counts.total} sessions, want ${total}`);
   await device.close();
@@ -85,7 +85,7 @@ export async function benchRestore(row, n) {
   // mxcrypto in Chromium.
   if (process.env.BENCH_RESTORE_CHROMIUM === '0' || !existsSync(CHROMIUM)) return;
   const chromium = await inChromium(n, { privateKey, publicKey, body });
-  row(G, 'mxcrypto restoreBackup, Chromium (IndexedDB)', chromium.ms, 'ms', `(target ≤ 30 s) ${chromium.events} progress events; JS heap after ${MiB(chromium.jsHeap)}`);
+  row(G, 'mxcrypto restoreBackup, Chromium (IndexedDB)', chromium.ms, 'ms', `(target ≤ 30 s) ${chromium.events} progress events; wasm memory ${MiB(chromium.wasm)}, JS heap after ${MiB(chromium.jsHeap)}`);
 }
 
 const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
