@@ -68,15 +68,9 @@ func toURL(c byte) byte {
 // Decode accepts standard base64 with or without '=' padding. Padding, when
 // present, must be complete and only at the end.
 func Decode(s string) ([]byte, error) {
-	n := len(s)
-	if n%4 == 0 && n > 0 && s[n-1] == '=' {
-		n--
-		if s[n-1] == '=' {
-			n--
-		}
-	}
-	if n%4 == 1 {
-		return nil, errcode.New(errcode.BadBase64, "not base64: length %d is impossible", len(s))
+	n, err := dataLen(s)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]byte, 0, n*6/8)
 	var acc uint
@@ -108,6 +102,22 @@ func DecodeLen(s string, want int, field string) ([]byte, error) {
 		return nil, errcode.New(errcode.BadInput, "%s: must decode to %d bytes, got %d", field, want, len(b))
 	}
 	return b, nil
+}
+
+// dataLen is the number of base64 characters in s once complete padding
+// is removed; a length no encoding has is an error.
+func dataLen(s string) (int, error) {
+	n := len(s)
+	if n%4 == 0 && n > 0 && s[n-1] == '=' {
+		n--
+		if s[n-1] == '=' {
+			n--
+		}
+	}
+	if n%4 == 1 {
+		return 0, errcode.New(errcode.BadBase64, "not base64: length %d is impossible", len(s))
+	}
+	return n, nil
 }
 
 // encodeSextet maps 0..63 to its character without a table or branch.

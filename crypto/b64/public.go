@@ -47,15 +47,9 @@ func EncodePublic(src []byte) string {
 
 // DecodePublic decodes public base64, padded or not, as Decode does.
 func DecodePublic(s string) ([]byte, error) {
-	n := len(s)
-	if n%4 == 0 && n > 0 && s[n-1] == '=' {
-		n--
-		if s[n-1] == '=' {
-			n--
-		}
-	}
-	if n%4 == 1 {
-		return nil, errcode.New(errcode.BadBase64, "not base64: length %d is impossible", len(s))
+	n, err := dataLen(s)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]byte, n*6/8)
 	var bad int8
