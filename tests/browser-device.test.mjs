@@ -4,16 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { readFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, extname } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { serveRepo } from './helpers/static-server.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 /** Loads url in a headless Chromium with this profile; resolves to the page's CHECK lines. */
 function runPage(url, profile) {
@@ -42,20 +39,7 @@ function runPage(url, profile) {
 
 test('the device API in Chromium on IndexedDB: set up, back up, reload, restore', { timeout: 240_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs Debian's chromium (scripts/setup.mjs)`);
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    const file = path === '/' ? join(root, 'tests/browser/device.html') : join(root, path);
-    if (!file.startsWith(root)) return res.writeHead(403).end();
-    let body;
-    try {
-      body = await readFile(file);
-    } catch {
-      return res.writeHead(404).end();
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}/`;
+  const { url: base, server } = await serveRepo('tests/browser/device.html');
   const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-chromium-device-'));
   try {
     assert.deepEqual(await runPage(`${base}?phase=1`, profile), ['upload 50 fallback 1', 'backed up 20/20', 'DONE']);

@@ -4,16 +4,14 @@
 // matrix-sdk-crypto-wasm (decryptV1 per key, importBackedUpRoomKeys in
 // chunks of 200). Prints rows through the given row function.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { init } from '../../jsbridge/index.mjs';
 import { restoreBody } from './restore-body.mjs';
+import { serveRepo } from '../../tests/helpers/static-server.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** Peak RSS while fn runs, sampled every 50 ms. */
@@ -88,27 +86,11 @@ export async function benchRestore(row, n) {
   row(G, 'mxcrypto restoreBackup, Chromium (IndexedDB)', chromium.ms, 'ms', `(target ≤ 30 s) ${chromium.events} progress events; wasm memory ${MiB(chromium.wasm)}, JS heap after ${MiB(chromium.jsHeap)}`);
 }
 
-const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-
 async function inChromium(n, data) {
-  const json = JSON.stringify(data);
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    if (path === '/restore.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(json);
-    const file = path === '/' ? join(root, 'scripts/bench/restore.html') : join(root, path);
-    if (!file.startsWith(root)) return res.writeHead(403).end();
-    let content;
-    try {
-      content = await readFile(file);
-    } catch {
-      return res.writeHead(404).end();
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(content);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { url, server } = await serveRepo('scripts/bench/restore.html', { '/restore.json': JSON.stringify(data) });
   const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-restore-'));
   const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--remote-debugging-port=0', `http://127.0.0.1:${server.address().port}/`]);
+    '--disable-sync', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--remote-debugging-port=0', url]);
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('restore in Chromium: no result in 10 minutes')), 600_000);
