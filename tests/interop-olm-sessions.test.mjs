@@ -755,3 +755,30 @@ describe('decryption errors', () => {
     alice.free();
   });
 });
+
+describe('export with messages in flight', () => {
+  // Exported mid-conversation while messages of both sides are still held in
+  // transit (some dropped, some out of order): libolm, loading our pickle,
+  // decrypts the held ones and carries on.
+  test('a session exported with messages in flight carries on in libolm (20 rounds)', { timeout: 120_000 }, async () => {
+    for (let round = 0; round < 20; round++) {
+      const alice = libolmAccount();
+      const bob = await mx.olm.createAccount();
+      await bob.generateOneTimeKeys(1);
+      const ls = new Olm.Session();
+      ls.create_outbound(alice, bob.identityKeys.curve25519, Object.values(await bob.unpublishedOneTimeKeys())[0]);
+      const { session } = await bob.createInboundSession(JSON.parse(alice.identity_keys()).curve25519, ls.encrypt('hi'));
+      const conv = new Conversation(libolmPeer(ls), mxPeer(session), { label: `libolm→mx round ${round}`, forceDropAfter: 10, maxDrops: 4 });
+      await conv.run(20);
+      const copy = new Olm.Session();
+      copy.unpickle(PICKLE_KEY, await session.exportLibolmPickle(PICKLE_KEY));
+      assert.equal(copy.session_id(), session.sessionId);
+      conv.replace(1, libolmPeer(copy, 'libolm(from mx)'));
+      await conv.run(20);
+      await conv.flush();
+      ls.free();
+      copy.free();
+      alice.free();
+    }
+  });
+});
