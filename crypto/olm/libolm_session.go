@@ -90,7 +90,18 @@ func decodeLibolmSession(raw []byte) (*Session, error) {
 	return s, nil
 }
 
-// ExportLibolm writes the session as a libolm version-1 session pickle.
+// ExportLibolm writes the session as a libolm version-1 session pickle,
+// byte for byte what libolm writes for the same state.
+//
+// Known limitation on the reader's side: vodozemac (0.10.0, and its main
+// branch at cfc4eee) loads the receiver chains in pickle order into a list it
+// keeps oldest first, so after the import its first evictions hit the newest
+// pickled chains. With five chains pickled, the peer's next chain pushes out
+// the chain it was using, and late messages on that chain fail with "invalid
+// MAC"; the same happens to pickles libolm wrote. No order suits both: libolm
+// drops the last chain, and both answer the first when there is no sender
+// chain, so oldest first would break libolm and vodozemac's reply. We keep
+// libolm's order (TestLibolmFiveReceiverChains, interop-vodozemac.test.mjs).
 func (s *Session) ExportLibolm(key []byte) (string, error) {
 	return libolmpickle.Encrypt(key, s.encodeLibolm())
 }
