@@ -203,6 +203,11 @@ export interface OlmSession {
   decrypt(message: OlmMessage): Promise<string>;
   matchesInbound(message: OlmMessage, theirIdentityKey?: Base64): Promise<boolean>;
   pickle(pickleKey: Uint8Array): Promise<string>;
+  /**
+   * The bytes libolm would write. vodozemac (0.10.0) reads a pickle holding five receiver chains
+   * so that the peer's next chain replaces the newest one: late messages on it then fail there
+   * (as with libolm's own pickles).
+   */
   exportLibolmPickle(pickleKey: LibolmPickleKey): Promise<string>;
 }
 

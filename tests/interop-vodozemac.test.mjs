@@ -5,10 +5,13 @@
 // and our libolm pickles read by vodozemac's libolm import.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 import { loadMx } from './helpers/peers.mjs';
 import { Conversation, messageText, mxPeer } from './helpers/olm-conversation.mjs';
-import { VodozemacProcess, vodozemacPeer } from './helpers/vodozemac.mjs';
+import { decodeLibolmSessionPickle, encodeLibolmSessionPickle } from './helpers/olm-state.mjs';
+import { VodozemacProcess, vodozemacLibolmImportPeer, vodozemacPeer } from './helpers/vodozemac.mjs';
 import { b64, randomString } from './helpers/random.mjs';
 import { escapeText, referenceCanonicalJSON, rejectsWithCode, signingPayload } from './helpers/util.mjs';
 
@@ -164,14 +167,94 @@ describe('Olm with vodozemac', () => {
     const msg = randomString(40);
     assert.equal(await vz.call('account_sign', { account: loaded.account, message: msg }), await acct.sign(msg), 'same Ed25519 signatures');
 
-    // A session mid-conversation: exported, loaded by vodozemac, conversation goes on.
+    // A session mid-conversation: exported, loaded by vodozemac, conversation
+    // goes on. Every message must decrypt, except where vodozemac's import
+    // is known to lose a chain (see vodozemacLibolmImportPeer and the next
+    // test): those must be refused, exactly those.
     const { conv, session } = await vodozemacToMx('otk');
     await conv.run(20);
-    const copy = await vz.call('session_from_libolm_pickle', { pickle: await session.exportLibolmPickle(PICKLE_KEY), key: PICKLE_KEY });
+    const pickle = await session.exportLibolmPickle(PICKLE_KEY);
+    const chains = decodeLibolmSessionPickle(pickle, PICKLE_KEY).receiverChains.map((c) => c.ratchetKey);
+    const copy = await vz.call('session_from_libolm_pickle', { pickle, key: PICKLE_KEY });
     assert.equal(copy.session_id, session.sessionId);
-    conv.replace(1, vodozemacPeer(vz, copy.session, 'vodozemac(from mx)'));
+    conv.replace(1, vodozemacLibolmImportPeer(vz, copy.session, chains, 'vodozemac(from mx)'));
     await conv.run(20);
     await conv.flush();
+    if (conv.refusals.length) {
+      assert.equal(chains.length, 5, 'vodozemac only loses a chain it should keep when the pickle holds five');
+    }
+  });
+
+  // A libolm 3.2.15 conversation (crypto/olm/testdata/libolm_chains.json): Bob
+  // holds five receiver chains and a sender chain; h2 and h0 on his newest
+  // chain are still in flight when Alice's next chain (N1) reaches him.
+  test('libolm\'s own five-chain session pickle: vodozemac drops the newest chain on the next one (known vodozemac limitation), libolm and mxcrypto keep it', async () => {
+    const fx = JSON.parse(readFileSync(new URL('../crypto/olm/testdata/libolm_chains.json', import.meta.url), 'utf8'));
+    const key = fx.pickleKey;
+    const step = (label) => fx.steps.find((s) => s.label === label);
+    const msg = (s) => ({ type: s.type, body: s.body });
+    const pickle = step('N1').before;
+    const state = decodeLibolmSessionPickle(pickle, key);
+    assert.equal(state.senderChains.length, 1);
+    assert.equal(state.receiverChains.length, 5);
+    const arrivals = ['N1', 'late h2', 'late h0'].map(step);
+    const lateFirst = ['late h2', 'late h0', 'N1'].map(step);
+    const Olm = createRequire(import.meta.url)('@matrix-org/olm');
+    await Olm.init();
+    const libolmDecrypts = (p, steps) => {
+      const s = new Olm.Session();
+      s.unpickle(key, p);
+      return steps.map((st) => {
+        try {
+          return s.decrypt(st.type, st.body);
+        } catch (e) {
+          return e.message;
+        }
+      });
+    };
+    const vodozemacDecrypts = async (p, steps) => {
+      const { session } = await vz.call('session_from_libolm_pickle', { pickle: p, key });
+      const out = [];
+      for (const st of steps) out.push(await vz.call('session_decrypt', { session, message: msg(st) }).catch((e) => e.message));
+      return out;
+    };
+    const plaintexts = (steps) => steps.map((st) => st.plaintext);
+    const badMac = /^vodozemac session_decrypt: OlmDecryptionException: Failed decrypting Olm message, invalid MAC/;
+
+    // Our export of this state is libolm's bytes; we and libolm decrypt all three.
+    const mine = await mx.olm.importLibolmSession(pickle, key);
+    assert.equal(await mine.exportLibolmPickle(key), pickle, 'our libolm export is byte-identical to libolm\'s');
+    for (const st of arrivals) assert.equal(await mine.decrypt(msg(st)), st.plaintext);
+    assert.deepEqual(libolmDecrypts(pickle, arrivals), plaintexts(arrivals));
+
+    // vodozemac has the right keys (late messages first: all decrypt), but
+    // once N1 starts a sixth chain it drops the newest imported chain, so
+    // both late messages fail.
+    assert.deepEqual(await vodozemacDecrypts(pickle, lateFirst), plaintexts(lateFirst));
+    const [n1, h2, h0] = await vodozemacDecrypts(pickle, arrivals);
+    assert.equal(n1, step('N1').plaintext);
+    assert.match(h2, badMac);
+    assert.match(h0, badMac);
+
+    // No other order serves both. Oldest first suits vodozemac here, but
+    // libolm then drops the newest chain itself ...
+    const reversed = encodeLibolmSessionPickle({ ...state, receiverChains: state.receiverChains.toReversed() }, key);
+    assert.deepEqual(await vodozemacDecrypts(reversed, arrivals), plaintexts(arrivals));
+    assert.deepEqual(libolmDecrypts(reversed, arrivals), [step('N1').plaintext, 'OLM.BAD_MESSAGE_MAC', 'OLM.BAD_MESSAGE_MAC']);
+    // ... and with no sender chain vodozemac answers the first pickled chain,
+    // which must then be the newest: with the oldest there, Alice cannot
+    // decrypt its reply.
+    const inactive = decodeLibolmSessionPickle(step('reply').before, key);
+    assert.equal(inactive.senderChains.length, 0);
+    for (const [order, chains, expect] of [
+      ['newest first', inactive.receiverChains, 'ok'],
+      ['oldest first', inactive.receiverChains.toReversed(), 'OLM.BAD_MESSAGE_MAC'],
+    ]) {
+      const { session } = await vz.call('session_from_libolm_pickle', { pickle: encodeLibolmSessionPickle({ ...inactive, receiverChains: chains }, key), key });
+      const reply = await vz.call('session_encrypt', { session, plaintext: 'reply' });
+      const got = libolmDecrypts(step('alice gets reply').before, [reply]).map((r) => (r === 'reply' ? 'ok' : r));
+      assert.deepEqual(got, [expect], `vodozemac's reply from a pickle with its chains ${order}`);
+    }
   });
 });
 

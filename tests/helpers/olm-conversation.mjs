@@ -3,6 +3,9 @@
 //
 // A "peer" is a small adapter around one side's established session:
 //   { name, encrypt(text) -> Promise<{type, body}>, decrypt({type, body}) -> Promise<string> }
+// and optionally expectRefusal({type, body}) -> null | { error, why }: a
+// known limitation of that peer, under which the message must be refused
+// with an error matching `error` (and counts as lost).
 // The adapters for mxcrypto and libolm are below; the vodozemac one lives in
 // vodozemac.mjs.
 import assert from 'node:assert/strict';
@@ -78,8 +81,9 @@ export class Conversation {
     this.label = label;
     this.next = 1; // message numbers; 0 was the initial pre-key message
     this.sender = 1; // the responder speaks next
-    this.stats = { sent: 0, delivered: 0, dropped: 0, late: 0, outOfOrder: 0 };
+    this.stats = { sent: 0, delivered: 0, dropped: 0, late: 0, outOfOrder: 0, refused: 0 };
     this.maxSeen = [-1, -1];
+    this.refusals = []; // { n, why } for each message refused as expected
   }
 
   /** Replace one side's adapter (e.g. by one restored from a pickle). */
@@ -132,6 +136,13 @@ export class Conversation {
 
   async receive(to, item) {
     const who = `${this.label} #${item.n} (type ${item.msg.type}) ${this.peers[item.from].name} → ${this.peers[to].name}`;
+    const refusal = this.peers[to].expectRefusal?.(item.msg) ?? null;
+    if (refusal) {
+      await assert.rejects(this.peers[to].decrypt(item.msg), refusal.error, `${who}: must be refused: ${refusal.why}`);
+      this.stats.refused++;
+      this.refusals.push({ n: item.n, why: refusal.why });
+      return;
+    }
     let plaintext;
     try {
       plaintext = await this.peers[to].decrypt(item.msg);

@@ -13,6 +13,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+import { messageRatchetKey } from './olm-state.mjs';
+
 export const VODOZEMAC_VERSION = '0.10.0';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -143,5 +145,56 @@ export function vodozemacPeer(vz, session, name = 'vodozemac') {
     session,
     encrypt: (plaintext) => vz.call('session_encrypt', { session, plaintext }),
     decrypt: (message) => vz.call('session_decrypt', { session, message: { type: message.type, body: message.body } }),
+  };
+}
+
+const MAX_RECEIVER_CHAINS = 5; // libolm's, ours and vodozemac's
+
+/**
+ * Conversation adapter for a vodozemac session made by
+ * Session.from_libolm_pickle, given the pickle's receiver chains (their
+ * ratchet keys, in pickle order), which knows what vodozemac gets wrong after
+ * such an import.
+ *
+ * libolm pickles receiver chains newest first and, on a new chain, drops the
+ * last (oldest). vodozemac 0.10.0 (and its main branch at cfc4eee, August 2026)
+ * keeps its chains oldest first and drops the first when a sixth arrives, but
+ * loads the pickled list without reversing it. So once it holds five chains,
+ * each new chain pushes out the newest imported chain still held instead of
+ * the oldest, and a late message on that chain is refused as a bad MAC (taken
+ * for a new chain), where libolm would decrypt it.
+ *
+ * The adapter tracks both implementations' chains by ratchet key:
+ * expectRefusal(msg) describes the refusal when the message is on a chain
+ * libolm would hold and vodozemac no longer does, and is null otherwise;
+ * then the message must decrypt.
+ */
+export function vodozemacLibolmImportPeer(vz, session, receiverChainKeys, name = 'vodozemac(libolm import)') {
+  const base = vodozemacPeer(vz, session, name);
+  const vzChains = [...receiverChainKeys]; // as vodozemac holds them: [0] is dropped first
+  const libolmChains = [...receiverChainKeys]; // newest first: the last is dropped first
+  return {
+    ...base,
+    expectRefusal(message) {
+      const key = messageRatchetKey(message);
+      if (vzChains.includes(key) || !libolmChains.includes(key)) return null;
+      return {
+        error: /OlmDecryptionException: .*invalid MAC/,
+        why: `vodozemac has dropped chain ${key}, which libolm would still hold (${libolmChains.indexOf(key) + 1} of ${libolmChains.length}, newest first)`,
+      };
+    },
+    async decrypt(message) {
+      const plaintext = await base.decrypt(message);
+      const key = messageRatchetKey(message);
+      if (!vzChains.includes(key)) {
+        if (vzChains.length === MAX_RECEIVER_CHAINS) vzChains.shift();
+        vzChains.push(key);
+      }
+      if (!libolmChains.includes(key)) {
+        libolmChains.unshift(key);
+        libolmChains.length = Math.min(libolmChains.length, MAX_RECEIVER_CHAINS);
+      }
+      return plaintext;
+    },
   };
 }
