@@ -39,7 +39,8 @@ func (s *Store) GetInbound(roomID, sessionID string) (ss InboundSession, found b
 	return ss, found, err
 }
 
-// PutInbound stores inbound Megolm sessions in one commit.
+// PutInbound stores inbound Megolm sessions in one commit; like
+// Tx.PutInbound, it keeps their States without a copy.
 func (s *Store) PutInbound(sessions ...InboundSession) error {
 	return s.Update(func(tx *Tx) error { return tx.PutInbound(sessions...) })
 }

@@ -9,12 +9,6 @@ var (
 	journalMaxEntries = 1024
 )
 
-// built is a segment file made by a flush, not yet written.
-type built struct {
-	data []byte
-	seg  *segment
-}
-
 // commit writes tx's changes as the next generation.
 func (s *Store) commit(tx *Tx) error {
 	base := tx.base
@@ -45,10 +39,14 @@ func (s *Store) commit(tx *Tx) error {
 			next.journal[r.ek] = r
 		}
 	}
-	var files []built
+	// Segments first, each written as soon as it is built, then the
+	// manifest that names them: until its slot is written, the old
+	// generation is intact and new files are orphans.
+	var segs []*segment
 	if len(next.journal) > journalMaxEntries || next.journalSize() > journalMaxBytes {
 		var err error
-		if files, err = s.flush(next); err != nil {
+		if segs, err = s.flush(next); err != nil {
+			s.forget() // some files may be written: look again before the next write
 			return err
 		}
 	}
@@ -56,22 +54,14 @@ func (s *Store) commit(tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	// Segments first, then the manifest that names them: until its slot is
-	// written, the old generation is intact and new files are orphans.
-	for _, f := range files {
-		if err := s.write(f.seg.name, f.data); err != nil {
-			s.forget()
-			return err
-		}
-	}
 	if err := s.writeSlot(next.gen, data); err != nil {
 		s.forget()
 		return err
 	}
 	old, live := base.files(), next.files()
 	s.cur, s.maxGen = next, next.gen
-	for _, f := range files {
-		s.cache.put(f.seg)
+	for _, seg := range segs {
+		s.cache.put(seg)
 	}
 	s.cache.retain(live)
 	for name := range old {
@@ -79,7 +69,7 @@ func (s *Store) commit(tx *Tx) error {
 			s.remove(name)
 		}
 	}
-	if len(files) != 0 && !s.swept {
+	if len(segs) != 0 && !s.swept {
 		s.swept = true
 		s.collect()
 	}
@@ -87,14 +77,14 @@ func (s *Store) commit(tx *Tx) error {
 }
 
 // flush merges next's journal into new segment files, one per shard it
-// touches, and empties the journal. A kind that outgrew its shard count is
-// split: all its shards are rewritten.
-func (s *Store) flush(next *manifest) ([]built, error) {
+// touches, writes them, and empties the journal. A kind that outgrew its
+// shard count is split: all its shards are rewritten.
+func (s *Store) flush(next *manifest) ([]*segment, error) {
 	var byKind [numKinds][]*record
 	for _, r := range next.journal {
 		byKind[r.key.Kind] = append(byKind[r.key.Kind], r)
 	}
-	var out []built
+	var out []*segment
 	for k := Kind(1); k < numKinds; k++ {
 		if len(byKind[k]) == 0 {
 			continue
@@ -107,7 +97,7 @@ func (s *Store) flush(next *manifest) ([]built, error) {
 	return out, nil
 }
 
-func (s *Store) flushKind(next *manifest, k Kind, entries []*record, out *[]built) error {
+func (s *Store) flushKind(next *manifest, k Kind, entries []*record, out *[]*segment) error {
 	ks := &next.kinds[k]
 	n := len(ks.shards)
 	want := max(wantShards(k, ks.count), n)
@@ -180,6 +170,7 @@ func (s *Store) flushKind(next *manifest, k Kind, entries []*record, out *[]buil
 		order = append(order, sh)
 	}
 	slices.Sort(order)
+	var scratch []byte
 	for _, sh := range order {
 		c := touched[sh]
 		recs := c.adds
@@ -191,12 +182,15 @@ func (s *Store) flushKind(next *manifest, k Kind, entries []*record, out *[]buil
 			continue
 		}
 		name := segName(next.gen, k, sh)
-		data, seg, err := buildSegment(s.key, s.id, name, k, sh, want, recs)
+		data, seg, err := buildSegment(s.key, s.id, name, k, sh, want, recs, &scratch)
 		if err != nil {
 			return err
 		}
+		if err := s.write(name, data); err != nil {
+			return err
+		}
 		ks.shards[sh] = shardRef{file: name, count: uint64(len(recs))}
-		*out = append(*out, built{data: data, seg: seg})
+		*out = append(*out, seg)
 	}
 	total := uint64(0)
 	for _, ref := range ks.shards {

@@ -46,7 +46,21 @@ func (s *Store) writeSlot(gen uint64, data []byte) error {
 	return nil
 }
 
+// wholeFileWriter is a backend that creates or replaces a whole file in
+// one atomic step (IndexedDB: one transaction). Such a write needs neither
+// truncation nor a sync.
+type wholeFileWriter interface {
+	writeWholeFile(name string, data []byte) error
+}
+
 func (s *Store) writeFlags(name string, data []byte, flags int) error {
+	if w, ok := s.fsys.(wholeFileWriter); ok {
+		if err := w.writeWholeFile(s.path(name), data); err != nil {
+			return fsFailure(err, "writing %s", name)
+		}
+		s.noSync = true // nor does a rename need one
+		return nil
+	}
 	f, err := hackpadfs.OpenFile(s.fsys, s.path(name), hackpadfs.FlagWriteOnly|hackpadfs.FlagCreate|flags, 0o600)
 	if err != nil {
 		return fsFailure(err, "creating %s", name)

@@ -34,8 +34,9 @@ func FuzzChunk(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if again := encodeChunk(h, recs); !bytes.Equal(again, b) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", b, again)
+		again := &enc{}
+		if encodeChunk(again, h, recs); !bytes.Equal(again.b, b) {
+			t.Fatalf("re-encoding differs:\n%x\n%x", b, again.b)
 		}
 	})
 }
@@ -112,7 +113,9 @@ func seedChunks(t testing.TB) [][]byte {
 			for c := range seg.chunks {
 				recs, err := s.chunk(seg, Kind(k), sh, len(ks.shards), c)
 				must(t, err)
-				out = append(out, encodeChunk(chunkHeader{Kind(k), sh, len(ks.shards), c, len(seg.chunks)}, recs))
+				e := &enc{}
+				encodeChunk(e, chunkHeader{Kind(k), sh, len(ks.shards), c, len(seg.chunks)}, recs)
+				out = append(out, e.b)
 			}
 		}
 	}

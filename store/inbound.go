@@ -21,6 +21,9 @@ type InboundCounts struct {
 // PutInbound stores sessions, marking them as in the active backup or
 // waiting for it (a better copy replacing a backed-up one must be uploaded
 // again: pass BackedUp false). A large batch is written a segment at a time.
+//
+// The store keeps each State as given, without a copy (a restore hands it
+// 100,000 of them): the caller must not change them afterwards.
 func (tx *Tx) PutInbound(sessions ...InboundSession) error {
 	if err := tx.usable(true); err != nil {
 		return err
@@ -36,7 +39,7 @@ func (tx *Tx) PutInbound(sessions ...InboundSession) error {
 	}
 	for _, ss := range sessions {
 		k := InboundKey(ss.RoomID, ss.SessionID)
-		tx.stage(newRecord(k, clone(ss.State), ss.FirstKnownIndex))
+		tx.stage(newRecord(k, ss.State, ss.FirstKnownIndex))
 		if ss.BackedUp {
 			tx.unpend(k)
 		} else {

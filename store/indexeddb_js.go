@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"sync"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -14,10 +15,11 @@ import (
 // dbName (created if missing), through hackpadfs's IndexedDB backend. A
 // host without IndexedDB is STORE_FAILURE, not a panic.
 //
-// hackpadfs keeps the database connection for the life of the page: Close
-// releases the store, not the connection.
+// The database connections are kept for the life of the page (hackpadfs
+// has no way to close its own) and shared by every store opened in dbName:
+// Close releases the store, not the connections.
 func OpenIndexedDB(ctx context.Context, dbName, name string, opts Options) (*Store, error) {
-	fsys, err := openIndexedDBFS(ctx, dbName)
+	fsys, err := sharedIndexedDBFS(ctx, dbName)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +30,30 @@ func OpenIndexedDB(ctx context.Context, dbName, name string, opts Options) (*Sto
 // browser's window.indexedDB cannot be removed).
 var indexedDB = func() js.Value { return js.Global().Get("indexedDB") }
 
-func openIndexedDBFS(ctx context.Context, dbName string) (*indexeddb.FS, error) {
+var opened struct {
+	sync.Mutex
+	fss []*idbFS
+}
+
+// sharedIndexedDBFS returns the filesystem of dbName in the host's current
+// IndexedDB factory, opening it the first time.
+func sharedIndexedDBFS(ctx context.Context, dbName string) (*idbFS, error) {
+	opened.Lock()
+	defer opened.Unlock()
+	g := indexedDB()
+	for _, f := range opened.fss {
+		if f.dbName == dbName && f.factory.Equal(g) {
+			return f, nil
+		}
+	}
+	f, err := openIndexedDBFS(ctx, dbName)
+	if err == nil {
+		opened.fss = append(opened.fss, f)
+	}
+	return f, err
+}
+
+func openIndexedDBFS(ctx context.Context, dbName string) (*idbFS, error) {
 	// idb.Global panics without indexedDB and remembers the failure, so a
 	// polyfill installed later would never be seen: look it up each time.
 	g := indexedDB()
@@ -43,5 +68,5 @@ func openIndexedDBFS(ctx context.Context, dbName string) (*indexeddb.FS, error) 
 	if err != nil {
 		return nil, fsFailure(err, "opening IndexedDB database %q", dbName)
 	}
-	return fsys, nil
+	return &idbFS{FS: fsys, factory: g, dbName: dbName}, nil
 }

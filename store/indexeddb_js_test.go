@@ -3,7 +3,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -50,8 +52,10 @@ func TestIndexedDBOpenAndReload(t *testing.T) {
 	must(t, s.PutInbound(bulkSessions(3000, false)...))
 	s.Close()
 
-	// A new connection, as after a page reload.
-	s, err = OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
+	// New connections, as after a page reload (OpenIndexedDB would reuse them).
+	fresh, err := openIndexedDBFS(ctx, db)
+	must(t, err)
+	s, err = Open(fresh, "keys", Options{Key: testKey(1)})
 	must(t, err)
 	defer s.Close()
 	if v, _, err := s.Get(AccountKey()); err != nil || string(v) != "account" {
@@ -71,4 +75,76 @@ func TestIndexedDBMissing(t *testing.T) {
 	defer func() { indexedDB = saved }()
 	_, err := OpenIndexedDB(context.Background(), "mxstore-missing", "keys", Options{Key: testKey(1)})
 	wantCode(t, err, StoreFailure)
+}
+
+// The direct reads and writes keep hackpadfs's layout: each side reads
+// what the other wrote, and hackpadfs lists and removes our files.
+func TestIndexedDBDirectFilesMatchHackpadfs(t *testing.T) {
+	if !hasIndexedDB() {
+		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
+	}
+	fsys, err := openIndexedDBFS(context.Background(), fmt.Sprint("mxstore-direct-", idbSeq.Add(1)))
+	must(t, err)
+	must(t, hackpadfs.MkdirAll(fsys, "d", 0o700))
+	data := bytes.Repeat([]byte("0123456789abcdef"), 5000)
+
+	must(t, fsys.writeWholeFile("d/ours", data))
+	must(t, hackpadfs.WriteFullFile(fsys.FS, "d/theirs", data[:100], 0o600))
+	if b, err := hackpadfs.ReadFile(fsys.FS, "d/ours"); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("hackpadfs reads our file: %d bytes, %v", len(b), err)
+	}
+	if fi, err := hackpadfs.Stat(fsys.FS, "d/ours"); err != nil || fi.Size() != int64(len(data)) || !fi.Mode().IsRegular() {
+		t.Fatalf("hackpadfs stats our file: %v %v", fi, err)
+	}
+	if b, err := fsys.ReadFile("d/theirs"); err != nil || !bytes.Equal(b, data[:100]) {
+		t.Fatalf("we read hackpadfs's file: %q, %v", b, err)
+	}
+	// Replacing a longer file leaves nothing of it behind.
+	must(t, fsys.writeWholeFile("d/ours", data[:10]))
+	if b, err := fsys.ReadFile("d/ours"); err != nil || !bytes.Equal(b, data[:10]) {
+		t.Fatalf("after replacing: %q, %v", b, err)
+	}
+	entries, err := hackpadfs.ReadDir(fsys.FS, "d")
+	must(t, err)
+	if len(entries) != 2 || entries[0].Name() != "ours" || entries[1].Name() != "theirs" {
+		t.Fatalf("hackpadfs lists %v", entries)
+	}
+	must(t, hackpadfs.Remove(fsys.FS, "d/ours"))
+	if _, err := fsys.ReadFile("d/ours"); !errors.Is(err, hackpadfs.ErrNotExist) {
+		t.Fatalf("reading a removed file: %v", err)
+	}
+	if err := fsys.writeWholeFile("nodir/x", data); !errors.Is(err, hackpadfs.ErrNotDir) {
+		t.Fatalf("writing where no directory is: %v", err)
+	}
+	if err := fsys.writeWholeFile("d/theirs/x", data); !errors.Is(err, hackpadfs.ErrNotDir) {
+		t.Fatalf("writing under a file: %v", err)
+	}
+	if _, err := hackpadfs.Stat(fsys.FS, "nodir/x"); !errors.Is(err, hackpadfs.ErrNotExist) {
+		t.Fatalf("the refused write left %v", err)
+	}
+
+	// When the host closes our connection (another page upgrading or
+	// deleting the database), the next call opens a new one.
+	c, err := fsys.conn()
+	must(t, err)
+	c.closed.Store(true)
+	c.db.Call("close")
+	if b, err := fsys.ReadFile("d/theirs"); err != nil || len(b) != 100 {
+		t.Fatalf("after the connection closed: %d bytes, %v", len(b), err)
+	}
+}
+
+// Stores opened by name share one filesystem per database.
+func TestIndexedDBSharedConnection(t *testing.T) {
+	if !hasIndexedDB() {
+		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
+	}
+	db := fmt.Sprint("mxstore-shared-", idbSeq.Add(1))
+	a, err := sharedIndexedDBFS(context.Background(), db)
+	must(t, err)
+	b, err := sharedIndexedDBFS(context.Background(), db)
+	must(t, err)
+	if a != b {
+		t.Fatal("a second open made a second filesystem")
+	}
 }

@@ -34,7 +34,7 @@ type kindInfo struct {
 var kinds = [numKinds]kindInfo{
 	KindAccount:     {name: "account", target: 1},
 	KindOlmSession:  {name: "olm session", hasA: true, hasB: true, byA: true, target: 512},
-	KindInbound:     {name: "inbound group session", hasA: true, hasB: true, target: 2048},
+	KindInbound:     {name: "inbound group session", hasA: true, hasB: true, target: 512},
 	KindOutbound:    {name: "outbound group session", hasA: true, byA: true, target: 512},
 	KindFallbackKey: {name: "fallback key", hasA: true, target: 1024},
 	KindBackup:      {name: "backup state", target: 1},

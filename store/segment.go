@@ -2,6 +2,7 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -21,7 +22,7 @@ import (
 const (
 	segmentMagic  = "MXSS"
 	maxChunks     = 1 << 10
-	chunkTarget   = 128 // records per chunk
+	chunkTarget   = 32 // records per chunk
 	segNameLen    = 34
 	maxSegmentLen = 1 << 30
 )
@@ -95,12 +96,8 @@ type chunkHeader struct {
 	shard, nShards, chunk, nChunks int
 }
 
-func encodeChunk(h chunkHeader, recs []*record) []byte {
-	size := 16
-	for _, r := range recs {
-		size += r.size()
-	}
-	e := &enc{b: make([]byte, 0, size)}
+// encodeChunk appends a chunk's plaintext to e.
+func encodeChunk(e *enc, h chunkHeader, recs []*record) {
 	e.u8(byte(h.kind))
 	e.uv(uint64(h.shard))
 	e.uv(uint64(h.nShards))
@@ -110,7 +107,6 @@ func encodeChunk(h chunkHeader, recs []*record) []byte {
 	for _, r := range recs {
 		r.encodeBody(e)
 	}
-	return e.b
 }
 
 // decodeChunk checks that every record is in key order and routes to the
@@ -194,8 +190,12 @@ func parseSegment(raw []byte, name string) ([][]byte, error) {
 }
 
 // buildSegment encodes and seals the records of one shard. It returns the
-// file and the segment already decoded, for the cache.
-func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs []*record) ([]byte, *segment, error) {
+// file and the segment already decoded, for the cache. The chunks'
+// plaintexts go to scratch (reused across calls) and are sealed straight
+// into a file buffer of the exact size: under wasm, every large allocation
+// also pays for garbage collection, so a bulk write of 100,000 sessions
+// allocates little more than its files.
+func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs []*record, scratch *[]byte) ([]byte, *segment, error) {
 	nc := chunksFor(len(recs))
 	buckets := make([][]*record, nc)
 	for _, r := range recs {
@@ -203,24 +203,37 @@ func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs 
 		buckets[c] = append(buckets[c], r)
 	}
 	seg := &segment{name: name, chunks: make([][]*record, nc), sealed: make([][]byte, nc)}
-	parts := make([][]byte, nc)
-	e := &enc{b: fileHeader(segmentMagic, segmentVersion)}
-	e.uv(uint64(nc))
+	plain := &enc{b: (*scratch)[:0]}
+	ends := make([]int, nc)
 	for c, b := range buckets {
 		sortRecords(b)
-		ct, err := sealed.Seal(key, chunkLabel(id, name, c), encodeChunk(chunkHeader{k, shard, nShards, c, nc}, b))
-		if err != nil {
-			return nil, nil, err
-		}
-		parts[c] = ct
-		e.uv(uint64(len(ct)))
+		encodeChunk(plain, chunkHeader{k, shard, nShards, c, nc}, b)
+		ends[c] = len(plain.b)
 		for _, r := range b {
 			seg.size += r.memSize()
 		}
-		seg.chunks[c] = append(make([]*record, 0, len(b)), b...) // non-nil: decoded
+		if b == nil {
+			b = []*record{} // non-nil: decoded
+		}
+		seg.chunks[c] = b[:len(b):len(b)]
 	}
-	for _, p := range parts {
-		e.b = append(e.b, p...)
+	*scratch = plain.b
+
+	size := headerSize + binary.MaxVarintLen64*(nc+1) + nc*sealed.Overhead + len(plain.b)
+	e := &enc{b: append(make([]byte, 0, size), fileHeader(segmentMagic, segmentVersion)...)}
+	e.uv(uint64(nc))
+	from := 0
+	for _, end := range ends {
+		e.uv(uint64(sealed.Overhead + end - from))
+		from = end
+	}
+	from = 0
+	for c, end := range ends {
+		var err error
+		if e.b, err = sealed.AppendSeal(e.b, key, chunkLabel(id, name, c), plain.b[from:end]); err != nil {
+			return nil, nil, err
+		}
+		from = end
 	}
 	return e.b, seg, nil
 }

@@ -28,14 +28,23 @@ const (
 // Seal encrypts and authenticates plaintext under key, bound to label
 // (e.g. "olm.account").
 func Seal(key []byte, label string, plaintext []byte) ([]byte, error) {
+	return AppendSeal(make([]byte, 0, Overhead+len(plaintext)), key, label, plaintext)
+}
+
+// AppendSeal is Seal appending to dst, so many values can be sealed into
+// one buffer without a copy each. plaintext must not overlap dst's spare
+// capacity.
+func AppendSeal(dst, key []byte, label string, plaintext []byte) ([]byte, error) {
 	aead, err := newAEAD(key)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, headerSize+nonceSize, Overhead+len(plaintext))
-	out[0], out[1], out[2] = 'm', 'x', version
-	rand.Read(out[headerSize:])
-	return aead.Seal(out, out[headerSize:], plaintext, additionalData(out[:headerSize], label)), nil
+	start := len(dst)
+	out := append(dst, 'm', 'x', version)
+	out = append(out, make([]byte, nonceSize)...)
+	rand.Read(out[start+headerSize:])
+	nonce := out[start+headerSize:]
+	return aead.Seal(out, nonce, plaintext, additionalData(out[start:start+headerSize], label)), nil
 }
 
 // Open reverses Seal. A value that fails authentication is WrongKey (the

@@ -2,6 +2,7 @@ package sealed
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -39,5 +40,36 @@ func TestSealOpen(t *testing.T) {
 	}
 	if _, err := Seal(key[:5], "x", msg); errcode.Of(err) != errcode.BadInput {
 		t.Fatal("short key:", err)
+	}
+}
+
+// AppendSeal keeps what dst held and seals each value where Open finds it.
+func TestAppendSeal(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	texts := [][]byte{[]byte("first"), {}, bytes.Repeat([]byte("x"), 1000)}
+	buf := make([]byte, 0, 64) // too small: AppendSeal grows it
+	buf = append(buf, "prefix"...)
+	var ends []int
+	for i, pt := range texts {
+		var err error
+		if buf, err = AppendSeal(buf, key, fmt.Sprint("label ", i), pt); err != nil {
+			t.Fatal(err)
+		}
+		ends = append(ends, len(buf))
+	}
+	if string(buf[:6]) != "prefix" {
+		t.Fatalf("prefix lost: %q", buf[:6])
+	}
+	start := 6
+	for i, pt := range texts {
+		part := buf[start:ends[i]]
+		if len(part) != Overhead+len(pt) {
+			t.Fatalf("value %d takes %d bytes, want %d", i, len(part), Overhead+len(pt))
+		}
+		got, err := Open(key, fmt.Sprint("label ", i), part)
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("value %d: %q, %v", i, got, err)
+		}
+		start = ends[i]
 	}
 }

@@ -1,0 +1,216 @@
+//go:build js && wasm
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sync"
+	"sync/atomic"
+	"syscall/js"
+	"time"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/indexeddb"
+)
+
+// idbFS is hackpadfs's IndexedDB filesystem with whole-file reads and
+// writes done directly, in hackpadfs's own layout (object store "contents":
+// path → Uint8Array; "info": path → {ModTime, Mode, Size, Parent}), so
+// hackpadfs still lists, removes and renames the same files.
+//
+// Through hackpadfs a read costs two IndexedDB transactions and a write
+// three or four; here each is one. In Chromium that is 0.7 ms instead of
+// 3.6 ms for a read and 1.4 ms instead of 9–16 ms for a write, which is
+// most of a lookup's or a small commit's time.
+type idbFS struct {
+	*indexeddb.FS
+	factory js.Value
+	dbName  string
+
+	mu sync.Mutex
+	c  *idbConn // our own connection; hackpadfs does not share its own
+}
+
+const (
+	idbContents = "contents"
+	idbInfo     = "info"
+)
+
+var _ interface {
+	hackpadfs.ReadFileFS
+	wholeFileWriter
+} = (*idbFS)(nil)
+
+// ReadFile reads a file in one read-only transaction.
+func (f *idbFS) ReadFile(name string) (data []byte, err error) {
+	if !hackpadfs.ValidPath(name) {
+		return nil, &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrInvalid}
+	}
+	err = f.transact("readonly", []any{idbContents}, func(t *idbTx) {
+		req := t.Call("objectStore", idbContents).Call("get", name)
+		t.on(req, "onsuccess", func() {
+			defer t.finish(nil) // the data is here: no need to wait for the transaction's end
+			v := req.Get("result")
+			switch {
+			case v.IsUndefined():
+			case !v.InstanceOf(js.Global().Get("Uint8Array")):
+				err = fmt.Errorf("%s: stored contents are not a Uint8Array", name)
+			default:
+				data = make([]byte, v.Length())
+				js.CopyBytesToGo(data, v)
+			}
+		})
+	})
+	if err == nil && data == nil {
+		err = &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrNotExist}
+	}
+	return data, err
+}
+
+// writeWholeFile creates or replaces a file in one read-write transaction,
+// which IndexedDB commits atomically. Like hackpadfs, it refuses to write
+// where the parent directory is missing.
+func (f *idbFS) writeWholeFile(name string, data []byte) error {
+	if !hackpadfs.ValidPath(name) || name == "." {
+		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrInvalid}
+	}
+	parent := path.Dir(name)
+	noParent := false
+	err := f.transact("readwrite", []any{idbContents, idbInfo}, func(t *idbTx) {
+		infos := t.Call("objectStore", idbInfo)
+		if parent != "." {
+			req := infos.Call("get", parent)
+			t.on(req, "onsuccess", func() {
+				mode := req.Get("result")
+				if mode.Type() == js.TypeObject {
+					mode = mode.Get("Mode")
+				}
+				if mode.Type() != js.TypeNumber || !hackpadfs.FileMode(uint32(mode.Float())).IsDir() {
+					noParent = true
+					t.Call("abort")
+				}
+			})
+		}
+		buf := js.Global().Get("Uint8Array").New(len(data))
+		js.CopyBytesToJS(buf, data)
+		t.Call("objectStore", idbContents).Call("put", buf, name)
+		infos.Call("put", map[string]any{
+			"ModTime": float64(time.Now().UnixNano()),
+			"Mode":    0o600, // a regular file, as hackpadfs stores it
+			"Size":    len(data),
+			"Parent":  parent,
+		}, name)
+	})
+	if noParent {
+		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrNotDir}
+	}
+	return err
+}
+
+// idbTx is a transaction and the event handlers set for it. They are unset
+// and released when transact returns: a read returns before its
+// transaction's complete event, and a request's handler may never run.
+type idbTx struct {
+	js.Value
+	set  []jsHandler
+	done chan error
+}
+
+type jsHandler struct {
+	target js.Value
+	event  string
+	fn     js.Func
+}
+
+// on sets target's event handler. It runs in a JavaScript event, so it
+// must neither block nor panic (nothing would recover it).
+func (t *idbTx) on(target js.Value, event string, fn func()) {
+	jf := js.FuncOf(func(js.Value, []js.Value) any { fn(); return nil })
+	target.Set(event, jf)
+	t.set = append(t.set, jsHandler{target, event, jf})
+}
+
+// finish ends the wait; the first call wins.
+func (t *idbTx) finish(err error) {
+	select {
+	case t.done <- err:
+	default:
+	}
+}
+
+func (t *idbTx) release() {
+	for _, h := range t.set {
+		h.target.Set(h.event, js.Null())
+		h.fn.Release()
+	}
+	t.set = nil
+}
+
+// transact runs fill in a new transaction on our connection and waits for
+// the transaction to complete, or for fill's requests to call finish.
+// Anything the host throws becomes an error.
+func (f *idbFS) transact(mode string, stores []any, fill func(t *idbTx)) (err error) {
+	t := &idbTx{done: make(chan error, 1)}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("IndexedDB: %v", r)
+		}
+		t.release()
+	}()
+	c, err := f.conn()
+	if err != nil {
+		return err
+	}
+	t.Value = c.db.Call("transaction", stores, mode)
+	t.on(t.Value, "oncomplete", func() { t.finish(nil) })
+	t.on(t.Value, "onabort", func() { t.finish(domError(t.Get("error"))) })
+	fill(t)
+	return <-t.done
+}
+
+// idbConn is one connection to the database.
+type idbConn struct {
+	db     js.Value
+	closed atomic.Bool
+}
+
+// conn returns our connection, opening it on first use or after the host
+// closed it (another page asked to delete or upgrade the database).
+func (f *idbFS) conn() (*idbConn, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.c != nil && !f.c.closed.Load() {
+		return f.c, nil
+	}
+	t := &idbTx{done: make(chan error, 1)}
+	defer t.release()
+	req := f.factory.Call("open", f.dbName)
+	t.on(req, "onsuccess", func() { t.finish(nil) })
+	t.on(req, "onerror", func() { t.finish(domError(req.Get("error"))) })
+	if err := <-t.done; err != nil {
+		return nil, err
+	}
+	c := &idbConn{db: req.Get("result")}
+	var onChange js.Func
+	onChange = js.FuncOf(func(js.Value, []js.Value) any {
+		// Called once: the connection is closed and never used again.
+		c.closed.Store(true)
+		c.db.Call("close")
+		onChange.Release()
+		return nil
+	})
+	c.db.Set("onversionchange", onChange)
+	f.c = c
+	return c, nil
+}
+
+// domError turns a DOMException (QuotaExceededError, AbortError, ...) into
+// an error that keeps its name.
+func domError(v js.Value) error {
+	if v.Type() != js.TypeObject {
+		return errors.New("IndexedDB transaction aborted")
+	}
+	return fmt.Errorf("IndexedDB %s: %s", v.Get("name").String(), v.Get("message").String())
+}
