@@ -13,6 +13,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/store"
 )
 
 // sentEvent is a room event made outside the device and what it decrypts to.
@@ -404,6 +405,89 @@ func TestRestoreDecryptedElsewhere(t *testing.T) {
 		t.Fatal("a second commit must be refused")
 	}
 	if total, backed, _ := fresh.RoomKeyCounts(); total != 30 || backed != 30 {
+		t.Fatalf("%d/%d", total, backed)
+	}
+	for _, e := range events {
+		re, err := fresh.DecryptRoomEvent(e.room, e.event)
+		if err != nil || string(re.Content) != e.want {
+			t.Fatalf("%s: %v", e.eventID, err)
+		}
+	}
+}
+
+// Keys prepared in another instance (a worker thread's) and added with
+// AddPrepared restore like any others; records that do not decode or do not
+// match their ids are counted, not stored.
+func TestRestorePreparedElsewhere(t *testing.T) {
+	c := newClock()
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	var events []sentEvent
+	for i := range 12 {
+		room := fmt.Sprintf("!r%d:example.org", i%3)
+		if err := alice.DiscardRoomSession(room); err != nil {
+			t.Fatal(err)
+		}
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, sentEvent{room: room, eventID: fmt.Sprint("$", i), event: roomEvent(t, fmt.Sprint("$", i), out.Content), want: string(mustJSON(t, map[string]any{"i": i}))})
+	}
+	nb, err := alice.CreateBackupVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.EnableBackup("v", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := alice.NextBackupBatch(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := backup.DecryptMany(nb.PrivateKey, batch.Body, nil)
+	if err != nil || len(dec.Sessions) != 12 {
+		t.Fatalf("%v %v", dec, err)
+	}
+	fresh := newDevice(t, "@alice:example.org", "FRESH", c)
+	if err := fresh.EnableBackup("v", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	r, err := fresh.BeginRestore(nb.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var good store.InboundSession
+	for _, s := range dec.Sessions {
+		rec, err := PrepareRestored(s.RoomID, s.SessionID, s.SessionData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.AddPrepared(rec)
+		good = rec
+	}
+	if _, err := PrepareRestored("!r0:example.org", "x", []byte("not json")); errcode.Of(err) != errcode.BadMessage {
+		t.Fatalf("not JSON: %v", err)
+	}
+	other := good
+	other.SessionID = "AAAA"
+	r.AddPrepared(other)
+	moved := good
+	moved.FirstKnownIndex++
+	r.AddPrepared(moved)
+	badRoom := good
+	badRoom.RoomID = "no bang"
+	r.AddPrepared(badRoom)
+	junk := good
+	junk.State = []byte("junk")
+	r.AddPrepared(junk)
+	res, err := r.Commit(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 16 || res.Imported != 12 || res.Failures[errcode.BadInput] != 3 || res.Failures[errcode.BadPickle] != 1 {
+		t.Fatalf("%+v", res)
+	}
+	if total, backed, _ := fresh.RoomKeyCounts(); total != 12 || backed != 12 {
 		t.Fatalf("%d/%d", total, backed)
 	}
 	for _, e := range events {

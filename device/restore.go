@@ -63,8 +63,9 @@ func (d *Device) RestoreBackup(privateKey []byte, roomKeysBody []byte, onProgres
 }
 
 // Restore is a backup restore whose entries are decrypted elsewhere (the JS
-// loader decrypts with the host's native X25519, in workers) and handed
-// over with Add; Commit stores them in one transaction.
+// loader uses the host's native X25519, in workers) and handed over with
+// Add, or with AddPrepared when the other instance also checked them;
+// Commit stores them in one transaction.
 type Restore struct {
 	d       *Device
 	version string
@@ -95,27 +96,46 @@ func (d *Device) BeginRestore(privateKey []byte) (*Restore, error) {
 // Add takes one decrypted entry: its place in the body and its plaintext
 // session data (a JSON object). A malformed one is counted as a failure.
 func (r *Restore) Add(roomID, sessionID string, sessionData []byte) {
-	o, err := parseObject(sessionData, "session data")
-	r.add(roomID, sessionID, o, err)
-}
-
-// AddParsed is Add for session data already parsed (by jsonvalue).
-func (r *Restore) AddParsed(roomID, sessionID string, sessionData any) {
-	o, err := jsonvalue.AsObject(sessionData, "session data")
-	r.add(roomID, sessionID, o, err)
-}
-
-func (r *Restore) add(roomID, sessionID string, o jsonvalue.Object, err error) {
 	r.res.Total++
-	var in *inbound
-	if err == nil {
-		in, err = parseSessionData(o, roomID, sessionID)
+	rec, err := PrepareRestored(roomID, sessionID, sessionData)
+	if err != nil {
+		r.res.Failures[errcode.Of(err)]++
+		return
+	}
+	r.keys = append(r.keys, rec)
+}
+
+// PrepareRestored parses and checks one decrypted backup entry's session
+// data into the record a restore stores. It needs no device, so worker
+// threads' instances run it (and the point check on the session's signing
+// key, most of its cost) in parallel for the main thread's restore.
+func PrepareRestored(roomID, sessionID string, sessionData []byte) (store.InboundSession, error) {
+	in, err := parseDecrypted(sessionData, roomID, sessionID)
+	if err != nil {
+		return store.InboundSession{}, err
+	}
+	return in.record(false), nil
+}
+
+// AddPrepared takes a record made by PrepareRestored, perhaps in another
+// instance. It is checked to decode and to match its ids, cheaply: the
+// signing key was checked when it was prepared.
+func (r *Restore) AddPrepared(rec store.InboundSession) {
+	r.res.Total++
+	in, err := decodeInbound(rec)
+	switch {
+	case err != nil:
+	case checkRoomID(rec.RoomID) != nil:
+		err = checkRoomID(rec.RoomID)
+	case in.s.SessionID() != rec.SessionID || in.s.FirstKnownIndex() != rec.FirstKnownIndex:
+		err = badInput("prepared room key %.64q does not match its session", rec.SessionID)
 	}
 	if err != nil {
 		r.res.Failures[errcode.Of(err)]++
 		return
 	}
-	r.keys = append(r.keys, in.record(false))
+	rec.BackedUp = false
+	r.keys = append(r.keys, rec)
 }
 
 // AddFailure counts an entry that could not be decrypted.
@@ -176,6 +196,12 @@ func decryptEntry(priv []byte, e backup.Pending) (*inbound, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseDecrypted(plain, e.RoomID, e.SessionID)
+}
+
+// parseDecrypted reads decrypted session data: BAD_MESSAGE if it is not
+// JSON, BAD_INPUT (or another code) if it is not a usable room key.
+func parseDecrypted(plain []byte, roomID, sessionID string) (*inbound, error) {
 	v, err := jsonvalue.Parse(plain)
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BadMessage, err, "decrypted session data is not JSON")
@@ -184,7 +210,7 @@ func decryptEntry(priv []byte, e backup.Pending) (*inbound, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseSessionData(o, e.RoomID, e.SessionID)
+	return parseSessionData(o, roomID, sessionID)
 }
 
 // storeKeys writes imported keys in one transaction. backupVersion, when

@@ -103,6 +103,13 @@ func (in *inbound) sessionData(export bool) (map[string]any, error) {
 // maxID bounds room ids (Matrix allows 255 bytes; the store 1024).
 const maxID = 1024
 
+func checkRoomID(roomID string) error {
+	if len(roomID) < 2 || roomID[0] != '!' || len(roomID) > maxID {
+		return badInput("room id %.64q must start with '!' and be at most %d bytes", roomID, maxID)
+	}
+	return nil
+}
+
 var sharedHistoryNames = []string{"shared_history", "m.shared_history", "org.matrix.msc3061.shared_history"}
 
 // parseSessionData reads backup or export session data. roomID and
@@ -125,8 +132,8 @@ func parseSessionData(o jsonvalue.Object, roomID, sessionID string) (*inbound, e
 	if alg != megolm.Algorithm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "room key algorithm %q is not supported (only %s)", alg, megolm.Algorithm)
 	}
-	if len(roomID) < 2 || roomID[0] != '!' || len(roomID) > maxID {
-		return nil, badInput("room id %.64q must start with '!' and be at most %d bytes", roomID, maxID)
+	if err := checkRoomID(roomID); err != nil {
+		return nil, err
 	}
 	in := &inbound{roomID: roomID, imported: true}
 	var err error

@@ -258,8 +258,22 @@ func deviceAPI() js.Value {
 				return restoreJS(r, err)
 			}
 		}),
-		"_restoreBegin":  Async("Device.restoreBackup", deviceRestoreBegin),
-		"_restoreAdd":    Async("Device.restoreBackup", deviceRestoreAdd),
+		"_restoreBegin": Async("Device.restoreBackup", deviceRestoreBegin),
+		"_restorePrepare": Async("Device.restoreBackup", func(a *Args) Work {
+			in, count := a.Bytes(0, "batch", -1), a.Int(1, "count")
+			return func() (any, error) {
+				defer clear(in)
+				return prepareBatch(in, count)
+			}
+		}),
+		"_restoreAddPrepared": Async("Device.restoreBackup", deviceRestoreAddPrepared),
+		"_restoreAbort": Async("Device.restoreBackup", func(a *Args) Work {
+			h, id := a.Int(0, "device"), a.Int(1, "restore")
+			return func() (any, error) {
+				_, err := lookupRestore(h, id, true)
+				return nil, err
+			}
+		}),
 		"_restoreCommit": Async("Device.restoreBackup", deviceRestoreCommit),
 		"storeSecret": onDevice("Device.storeSecret", func(a *Args) func(*device.Device) (any, error) {
 			name, secret, keyID := a.String(1, "name"), a.String(2, "secret"), a.String(3, "keyId")
@@ -542,39 +556,26 @@ func deviceRestoreBegin(a *Args) Work {
 	}
 }
 
-// deviceRestoreAdd: (device, restoreId, JSON text of [[roomId, sessionId,
-// sessionData], ...], JSON text of [code, ...]).
-func deviceRestoreAdd(a *Args) Work {
+// deviceRestoreAddPrepared: (device, restoreId, prepared batch from
+// _restorePrepare, JSON text of [code, ...] for entries that failed before).
+func deviceRestoreAddPrepared(a *Args) Work {
 	h, id := a.Int(0, "device"), a.Int(1, "restore")
-	sessions, failures := a.String(2, "sessions"), a.String(3, "failures")
+	batch, failures := a.Bytes(2, "prepared", -1), a.String(3, "failures")
 	return func() (any, error) {
 		r, err := lookupRestore(h, id, false)
 		if err != nil {
 			return nil, err
 		}
-		list, err := jsonArray(sessions, "sessions")
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range list {
-			t, ok := e.([]any)
-			if !ok || len(t) != 3 {
-				return nil, errcode.New(errcode.BadInput, "restore: each session must be [roomId, sessionId, sessionData]")
-			}
-			room, _ := t[0].(string)
-			session, _ := t[1].(string)
-			r.AddParsed(room, session, t[2])
-		}
 		codes, err := jsonArray(failures, "failures")
 		if err != nil {
 			return nil, err
 		}
+		if err := readPrepared(batch, r.AddPrepared, r.AddFailure); err != nil {
+			return nil, err
+		}
 		for _, c := range codes {
 			code, _ := c.(string)
-			if code == "" {
-				code = string(errcode.Internal)
-			}
-			r.AddFailure(errcode.Code(code))
+			r.AddFailure(preparedCode([]byte(code)))
 		}
 		return nil, nil
 	}

@@ -163,22 +163,32 @@ async function defaultWorkers() {
 
 // Each worker loads its own instance from the already compiled module and
 // decrypts a contiguous slice, so concatenating the slices keeps the order.
-async function decryptInWorkers(rt, privateKey, entries, count, onProgress) {
+// With onBatch (a restore), workers prepare room keys instead and send each
+// prepared batch as soon as it is ready; onBatch takes them one at a time.
+async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBatch) {
   const url = new URL('./restore-worker.mjs', import.meta.url);
   let WorkerCtor = globalThis.Worker;
   if (isNode) WorkerCtor = (await import('node:worker_threads')).Worker;
   const size = Math.ceil(entries.length / count);
   const done = new Array(count).fill(0);
   const workers = [];
+  let batches = Promise.resolve();
+  let batchError;
   try {
     const results = await Promise.all(Array.from({ length: count }, (_, i) => new Promise((resolve, reject) => {
       const w = isNode ? new WorkerCtor(url) : new WorkerCtor(url, { type: 'module' });
       workers.push(w);
       const onMessage = (m) => {
         const msg = isNode ? m : m.data;
-        if (msg.progress !== undefined) {
+        if (msg.batch) {
+          batches = batches.then(() => batchError ?? onBatch(msg.batch, msg.codes)).catch((e) => { batchError ??= e; });
+        } else if (msg.progress !== undefined) {
           done[i] = msg.progress;
-          if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), entries.length);
+          try {
+            if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), entries.length);
+          } catch (e) {
+            reject(e); // the caller's handler failed: so does the call
+          }
         } else if (msg.error) {
           reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, name: 'MxCryptoError' }));
         } else {
@@ -193,14 +203,123 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress) {
         w.onmessage = onMessage;
         w.onerror = onError;
       }
-      w.postMessage({ module: rt.module, webCrypto: !!rt.subtle, privateKey, entries: entries.slice(i * size, (i + 1) * size) });
+      w.postMessage({ module: rt.module, webCrypto: !!rt.subtle, privateKey, entries: entries.slice(i * size, (i + 1) * size), restore: !!onBatch });
     })));
+    await batches;
+    if (batchError) throw batchError;
+    if (onBatch) return null;
     return {
       sessions: results.flatMap((r) => r.sessions),
       failures: results.flatMap((r) => r.failures),
     };
   } finally {
     for (const w of workers) w.terminate();
+    await batches; // none is left running when this returns or throws
+  }
+}
+
+// --- restore -------------------------------------------------------------------
+
+/**
+ * The decrypting half of Device.restoreBackup: X25519 by the host, the rest
+ * in Go (workers' instances for big bodies), which also parses and checks
+ * each room key and returns it as a prepared batch, so the decrypted keys
+ * never become JS strings and the main thread does little per key. Each
+ * batch goes to onBatch(prepared, failureCodes) when ready, one at a time.
+ * Returns false, having done nothing, when the host has no native X25519.
+ */
+export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatch, onProgress } = {}) {
+  if (roomKeys === null || typeof roomKeys !== 'object' || roomKeys.rooms === null || typeof roomKeys.rooms !== 'object') {
+    throw mxError('BAD_INPUT', 'Device.restoreBackup: roomKeys must be the body of GET /room_keys/keys ({ rooms: { ... } })');
+  }
+  const derive = rt.subtle ? await makeDeriver(rt, privateKey) : null;
+  if (!derive) return false;
+  const entries = flatten(roomKeys.rooms);
+  const count = workers ?? (entries.length >= WORKER_THRESHOLD ? await defaultWorkers() : 0);
+  let delivered = 0;
+  const counted = async (prepared, codes) => {
+    delivered++;
+    await onBatch(prepared, codes);
+  };
+  if (count >= 2 && entries.length >= 2 * CHUNK) {
+    try {
+      await decryptInWorkers(rt, privateKey, entries, count, onProgress, counted);
+      return true;
+    } catch (e) {
+      // No workers here after all: do it on this thread, unless some keys
+      // were already handed over.
+      if (e?.code || delivered) throw e;
+    }
+  }
+  await prepareEntries(rt, derive, entries, counted, onProgress);
+  return true;
+}
+
+/** The per-thread part of prepareRestore. */
+export async function prepareEntries(rt, derive, entries, onBatch, onProgress) {
+  const total = entries.length;
+  const started = [];
+  let nextStart = 0;
+  const fill = () => {
+    while (started.length < PIPELINE_DEPTH && nextStart < total) {
+      started.push(startChunk(derive, entries.slice(nextStart, nextStart + CHUNK)));
+      nextStart += CHUNK;
+    }
+  };
+  fill();
+  let done = 0;
+  while (started.length) {
+    const chunk = await started.shift();
+    fill();
+    const { prepared, codes } = await prepareChunk(rt, chunk);
+    await onBatch(prepared, codes);
+    done += chunk.length;
+    if (onProgress) onProgress(done, total);
+  }
+}
+
+/** Makes the deriver for a worker's prepareEntries. */
+export const restoreDeriver = makeDeriver;
+
+const utf8 = new TextEncoder();
+
+async function prepareChunk(rt, chunk) {
+  const ready = [];
+  for (const e of chunk) {
+    if (e.code) continue;
+    e.room = utf8.encode(e.roomId);
+    e.session = utf8.encode(e.sessionId);
+    if (e.room.length > 0xffff || e.session.length > 0xffff) {
+      e.code = 'BAD_INPUT';
+      e.shared.fill(0);
+      continue;
+    }
+    ready.push(e);
+  }
+  let size = 0;
+  for (const e of ready) size += 48 + e.ct.length + e.room.length + e.session.length;
+  const buf = new Uint8Array(size);
+  const view = new DataView(buf.buffer);
+  let off = 0;
+  for (const e of ready) {
+    buf.set(e.shared, off);
+    buf.set(e.mac, off + 32);
+    view.setUint32(off + 40, e.ct.length, true);
+    buf.set(e.ct, off + 44);
+    off += 44 + e.ct.length;
+    view.setUint16(off, e.room.length, true);
+    buf.set(e.room, off + 2);
+    off += 2 + e.room.length;
+    view.setUint16(off, e.session.length, true);
+    buf.set(e.session, off + 2);
+    off += 2 + e.session.length;
+    e.shared.fill(0);
+  }
+  try {
+    const prepared = ready.length ? await rt.call('_device._restorePrepare', [buf, ready.length]) : new Uint8Array(0);
+    return { prepared, codes: chunk.filter((e) => e.code).map((e) => e.code) };
+  } finally {
+    buf.fill(0);
   }
 }
 

@@ -6,10 +6,7 @@
 // opens it again and retries the call once. A memory store does not survive
 // a restart: calls then fail with INSTANCE_EXITED.
 import { mxError } from './common.mjs';
-import { decryptMany } from './backup.mjs';
-
-// Decrypted entries go to Go in chunks of this many.
-const RESTORE_CHUNK = 5000;
+import { prepareRestore, restoreDeriver } from './backup.mjs';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -143,21 +140,36 @@ export function deviceApi(rt) {
     }
 
     /**
-     * key: the 32-byte backup private key or its recovery key text. Keys are
-     * decrypted as backup.decryptMany does (native X25519, workers for big
-     * bodies), then stored in one transaction.
+     * key: the 32-byte backup private key or its recovery key text. With a
+     * native X25519 here, keys are decrypted and checked in batches (in
+     * workers for big bodies) and handed to the store as they come; without
+     * one, Go does it all. Either way they are stored in one transaction.
      */
     async restoreBackup(key, roomKeys, { onProgress, workers } = {}) {
       if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
-      const priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
-      if (!rt.subtle) return this.#call('restoreBackup', [priv, roomKeys, onProgress]);
+      let priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
+      if (!rt.subtle || !(priv instanceof Uint8Array) || priv.length !== 32 || !(await restoreDeriver(rt, priv))) {
+        return this.#call('restoreBackup', [priv, roomKeys, onProgress]); // Go checks the arguments too
+      }
+      priv = priv.slice(); // read now: the caller may reuse the buffer
       const restore = await this.#call('_restoreBegin', [priv]); // WRONG_KEY before any work
-      const progress = onProgress && ((done, total) => onProgress('decrypt', done, total));
-      const { sessions, failures } = await decryptMany(rt, priv, roomKeys, { onProgress: progress, workers });
-      for (let i = 0; i < Math.max(sessions.length, failures.length); i += RESTORE_CHUNK) {
-        const chunk = sessions.slice(i, i + RESTORE_CHUNK).map((s) => [s.roomId, s.sessionId, s.sessionData]);
-        const codes = failures.slice(i, i + RESTORE_CHUNK).map((f) => f.code);
-        await this.#call('_restoreAdd', [restore, JSON.stringify(chunk), JSON.stringify(codes)]);
+      try {
+        await prepareRestore(rt, priv, roomKeys, {
+          workers,
+          onProgress: onProgress && ((done, total) => onProgress('decrypt', done, total)),
+          onBatch: async (prepared, codes) => {
+            try {
+              await this.#call('_restoreAddPrepared', [restore, prepared, JSON.stringify(codes)]);
+            } finally {
+              prepared.fill(0);
+            }
+          },
+        });
+      } catch (e) {
+        await this.#call('_restoreAbort', [restore]).catch(() => {});
+        throw e;
+      } finally {
+        priv.fill(0);
       }
       return this.#call('_restoreCommit', [restore, onProgress]);
     }

@@ -9,7 +9,7 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
-import { decryptEntries, decryptMany, encryptForBackup } from './backup.mjs';
+import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
@@ -242,6 +242,12 @@ function buildApi(rt) {
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
       /** @internal the per-thread part of decryptMany (restore-worker.mjs). */
       _decryptEntries: (privateKey, entries, onProgress) => decryptEntries(rt, privateKey, entries, onProgress),
+      /** @internal the per-thread part of Device.restoreBackup (restore-worker.mjs). */
+      _prepareEntries: async (privateKey, entries, onBatch, onProgress) => {
+        const derive = await restoreDeriver(rt, privateKey);
+        if (!derive) throw mxError('INTERNAL', 'restore worker: no native X25519 in this thread');
+        return prepareEntries(rt, derive, entries, onBatch, onProgress);
+      },
     },
     olm: olmApi(rt),
     megolm: megolmApi(rt),

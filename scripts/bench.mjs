@@ -14,7 +14,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 // BENCH_ONLY=backup,megolm,olm,pbkdf2,store,restore,startup,size picks sections (default: all).
-// BENCH_RESTORE_KEYS (default 100000) sizes the restore section.
+// BENCH_RESTORE_KEYS (default 100000) sizes the restore section; BENCH_RESTORE_RUNS and
+// BENCH_RESTORE_WORKERS are described in scripts/bench/restore.mjs.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
 const PBKDF2_ITERATIONS = 500_000;

@@ -1,0 +1,174 @@
+//go:build !mxcrypto_core
+
+package jsbridge
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/store"
+)
+
+type preparedEntry struct {
+	rec  store.InboundSession
+	code errcode.Code
+}
+
+func readAll(t testing.TB, b []byte) ([]preparedEntry, error) {
+	var out []preparedEntry
+	err := readPrepared(b,
+		func(r store.InboundSession) { out = append(out, preparedEntry{rec: r}) },
+		func(c errcode.Code) { out = append(out, preparedEntry{code: c}) })
+	return out, err
+}
+
+func TestPreparedRoundTrip(t *testing.T) {
+	want := []preparedEntry{
+		{rec: store.InboundSession{RoomID: "!a:x", SessionID: "s1", FirstKnownIndex: 7, State: []byte("state one")}},
+		{code: errcode.BadMessage},
+		{code: errcode.Code("BAD_BASE64")},
+		{rec: store.InboundSession{RoomID: "!b:x", SessionID: "s2", State: []byte{}}},
+	}
+	var b []byte
+	boundary := map[int]bool{}
+	for _, e := range want {
+		if e.code != "" {
+			b = appendPreparedFailure(b, e.code)
+		} else {
+			b = appendPrepared(b, e.rec)
+		}
+		boundary[len(b)] = true
+	}
+	got, err := readAll(t, b)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	// Every truncation is refused before anything is passed on.
+	for n := 1; n < len(b); n++ {
+		if entries, err := readAll(t, b[:n]); err == nil {
+			if boundary[n] {
+				continue
+			}
+			t.Fatalf("truncated at %d: accepted %+v", n, entries)
+		} else if entries != nil {
+			t.Fatalf("truncated at %d: passed on %d entries before failing", n, len(entries))
+		}
+	}
+	// A code that does not look like one becomes INTERNAL.
+	got, err = readAll(t, []byte{preparedFailure, 3, 'a', '\n', 0})
+	if err != nil || got[0].code != errcode.Internal {
+		t.Fatalf("odd code: %+v %v", got, err)
+	}
+}
+
+// prepareBatch decrypts what backup encryption made and prepares each key;
+// the entries that fail say why, in order.
+func TestPrepareBatch(t *testing.T) {
+	priv := pk.GenerateKey()
+	pub, err := pk.PublicKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := megolm.NewOutboundGroupSession()
+	key, err := out.InboundSession().Export(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(map[string]any{
+		"algorithm": megolm.Algorithm, "session_key": key,
+		"sender_key":          "cZ2U7Xv8jhzMgyDHPA9KXeLwbxW5EfgWVqPwwFr2m00",
+		"sender_claimed_keys": map[string]string{"ed25519": "8gXqnKvRYwX+dq0L0Y5VmB3WBQv8bNDt6Wp1p3jVVZY"},
+	})
+	var in []byte
+	add := func(plain []byte, room, session string, spoilMAC bool) {
+		shared, mac, ct := encryptShared(t, priv, pub, plain)
+		if spoilMAC {
+			mac[0] ^= 1
+		}
+		in = append(append(in, shared...), mac...)
+		in = binary.LittleEndian.AppendUint32(in, uint32(len(ct)))
+		in = append(in, ct...)
+		in = binary.LittleEndian.AppendUint16(in, uint16(len(room)))
+		in = append(in, room...)
+		in = binary.LittleEndian.AppendUint16(in, uint16(len(session)))
+		in = append(in, session...)
+	}
+	add(data, "!room:x", out.SessionID(), false)
+	add(data, "!room:x", out.SessionID(), true)
+	add(data, "!room:x", "another id", false)
+	add([]byte("not json"), "!room:x", out.SessionID(), false)
+	got, err := prepareBatch(bytes.Clone(in), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := readAll(t, got)
+	if err != nil || len(entries) != 4 {
+		t.Fatalf("%+v %v", entries, err)
+	}
+	if r := entries[0].rec; r.RoomID != "!room:x" || r.SessionID != out.SessionID() || r.FirstKnownIndex != 0 || len(r.State) == 0 {
+		t.Fatalf("prepared %+v", r)
+	}
+	if codes := []errcode.Code{entries[1].code, entries[2].code, entries[3].code}; !reflect.DeepEqual(codes, []errcode.Code{errcode.WrongKey, errcode.BadInput, errcode.BadMessage}) {
+		t.Fatalf("codes %v", codes)
+	}
+	for _, c := range []int{3, 5} {
+		if _, err := prepareBatch(bytes.Clone(in), c); errcode.Of(err) != errcode.BadInput {
+			t.Fatalf("count %d: %v", c, err)
+		}
+	}
+	if _, err := prepareBatch(in[:len(in)-1], 4); errcode.Of(err) != errcode.BadInput {
+		t.Fatalf("truncated: %v", err)
+	}
+}
+
+func FuzzPrepared(f *testing.F) {
+	f.Add(appendPreparedFailure(appendPrepared(nil, store.InboundSession{RoomID: "!a:x", SessionID: "s", State: []byte("x")}), errcode.WrongKey))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		entries, err := readAll(t, b)
+		if err != nil {
+			return
+		}
+		var again []byte
+		for _, e := range entries {
+			if e.code != "" {
+				again = appendPreparedFailure(again, e.code)
+			} else {
+				again = appendPrepared(again, e.rec)
+			}
+		}
+		if got, err := readAll(t, again); err != nil || !reflect.DeepEqual(got, entries) {
+			t.Fatalf("re-encoded batch reads as %+v, %v; want %+v", got, err, entries)
+		}
+	})
+}
+
+// encryptShared encrypts for the backup key pub and returns what the JS side
+// hands Go for it: the X25519 result, the MAC and the ciphertext.
+func encryptShared(t testing.TB, priv, pub, plain []byte) (shared, mac, ct []byte) {
+	m, err := pk.Encrypt(pub, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eph, err := b64.Decode(m.Ephemeral)
+	if err == nil {
+		shared, err = x25519.SharedSecret(priv, eph)
+	}
+	if err == nil {
+		mac, err = b64.Decode(m.MAC)
+	}
+	if err == nil {
+		ct, err = b64.Decode(m.Ciphertext)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shared, mac, ct
+}
