@@ -45,6 +45,8 @@ const PIPELINE_DEPTH = 2;
 // Below this many entries, starting workers costs more than it saves.
 const WORKER_THRESHOLD = 3000;
 const MAX_WORKERS = 4;
+// Entries sent to a worker at a time.
+const WORKER_SLICE = 2048;
 // Must match batchCodes in jsbridge/batch.go.
 const BATCH_CODES = ['', 'WRONG_KEY', 'BAD_MESSAGE', 'BAD_INPUT', 'INTERNAL'];
 // PKCS#8 wrapping of a raw X25519 private key (RFC 8410).
@@ -110,7 +112,7 @@ export async function decryptMany(rt, privateKey, roomKeys, opts) {
   const workers = opts?.workers ?? (entries.length >= WORKER_THRESHOLD ? await defaultWorkers() : 0);
   if (workers >= 2 && entries.length >= 2 * CHUNK) {
     try {
-      return await decryptInWorkers(rt, privateKey, entries, workers, onProgress);
+      return await decryptInWorkers(rt, privateKey, entries, workers, onProgress, null, opts?._workerSlice);
     } catch (e) {
       if (e?.code) throw e;
       // No workers here after all: do it on this thread.
@@ -162,10 +164,12 @@ async function defaultWorkers() {
 }
 
 // Each worker loads its own instance from the already compiled module and
-// decrypts a contiguous slice, so concatenating the slices keeps the order.
+// decrypts a contiguous share, so concatenating the shares keeps the order.
+// A share goes in slices, one ahead of the one being worked on, so the
+// entries are not all copied into the workers at once.
 // With onBatch (a restore), workers prepare room keys instead and send each
 // prepared batch as soon as it is ready; onBatch takes them one at a time.
-async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBatch) {
+async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBatch, slice = WORKER_SLICE) {
   const url = new URL('./restore-worker.mjs', import.meta.url);
   let WorkerCtor = globalThis.Worker;
   if (isNode) WorkerCtor = (await import('node:worker_threads')).Worker;
@@ -178,9 +182,23 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBa
     const results = await Promise.all(Array.from({ length: count }, (_, i) => new Promise((resolve, reject) => {
       const w = isNode ? new WorkerCtor(url) : new WorkerCtor(url, { type: 'module' });
       workers.push(w);
+      const end = Math.min((i + 1) * size, entries.length);
+      let next = i * size;
+      let ended = false;
+      const send = () => {
+        if (next < end) {
+          w.postMessage({ entries: entries.slice(next, Math.min(next + slice, end)) });
+          next += slice;
+        } else if (!ended) {
+          w.postMessage({ end: true });
+          ended = true;
+        }
+      };
       const onMessage = (m) => {
         const msg = isNode ? m : m.data;
-        if (msg.batch) {
+        if (msg.need) {
+          send();
+        } else if (msg.batch) {
           batches = batches.then(() => batchError ?? onBatch(msg.batch, msg.codes)).catch((e) => { batchError ??= e; });
         } else if (msg.progress !== undefined) {
           done[i] = msg.progress;
@@ -203,7 +221,9 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBa
         w.onmessage = onMessage;
         w.onerror = onError;
       }
-      w.postMessage({ module: rt.module, webCrypto: !!rt.subtle, privateKey, entries: entries.slice(i * size, (i + 1) * size), restore: !!onBatch });
+      w.postMessage({ module: rt.module, webCrypto: !!rt.subtle, privateKey, restore: !!onBatch });
+      send();
+      send();
     })));
     await batches;
     if (batchError) throw batchError;
@@ -228,7 +248,7 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBa
  * batch goes to onBatch(prepared, failureCodes) when ready, one at a time.
  * Returns false, having done nothing, when the host has no native X25519.
  */
-export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatch, onProgress } = {}) {
+export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatch, onProgress, _workerSlice } = {}) {
   if (roomKeys === null || typeof roomKeys !== 'object' || roomKeys.rooms === null || typeof roomKeys.rooms !== 'object') {
     throw mxError('BAD_INPUT', 'Device.restoreBackup: roomKeys must be the body of GET /room_keys/keys ({ rooms: { ... } })');
   }
@@ -243,7 +263,7 @@ export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatc
   };
   if (count >= 2 && entries.length >= 2 * CHUNK) {
     try {
-      await decryptInWorkers(rt, privateKey, entries, count, onProgress, counted);
+      await decryptInWorkers(rt, privateKey, entries, count, onProgress, counted, _workerSlice);
       return true;
     } catch (e) {
       // No workers here after all: do it on this thread, unless some keys

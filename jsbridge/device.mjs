@@ -145,7 +145,7 @@ export function deviceApi(rt) {
      * workers for big bodies) and handed to the store as they come; without
      * one, Go does it all. Either way they are stored in one transaction.
      */
-    async restoreBackup(key, roomKeys, { onProgress, workers } = {}) {
+    async restoreBackup(key, roomKeys, { onProgress, workers, _workerSlice } = {}) {
       if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
       let priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
       if (!rt.subtle || !(priv instanceof Uint8Array) || priv.length !== 32 || !(await restoreDeriver(rt, priv))) {
@@ -156,6 +156,7 @@ export function deviceApi(rt) {
       try {
         await prepareRestore(rt, priv, roomKeys, {
           workers,
+          _workerSlice, // tests: several slices per worker
           onProgress: onProgress && ((done, total) => onProgress('decrypt', done, total)),
           onBatch: async (prepared, codes) => {
             try {

@@ -77,4 +77,6 @@ test('worker threads give the same result as one thread, with progress', async (
   assert.deepEqual(multi, single);
   assert.deepEqual(multi.failures, [{ roomId: '!y', sessionId: 's5', code: 'WRONG_KEY' }]);
   assert.deepEqual(seen.at(-1), [2400, 2400]);
+  // Each worker's share sent in several slices: still in order.
+  assert.deepEqual(await fast.backup.decryptMany(key.privateKey, b, { workers: 3, _workerSlice: 300 }), single);
 });

@@ -45,7 +45,7 @@ async function backupBody() {
 test('workers, this thread and Go alone restore the same keys and count the same failures', async () => {
   const { privateKey, publicKey, body, probes } = await backupBody();
   const want = { total: N, imported: N - 5, skipped: 0, failures: { WRONG_KEY: 1, BAD_BASE64: 1, UNSUPPORTED_ALGORITHM: 1, BAD_INPUT: 2 } };
-  for (const [name, lib, opts] of [['go only', goOnly, {}], ['this thread', mx, { workers: 0 }], ['workers', mx, { workers: 2 }]]) {
+  for (const [name, lib, opts] of [['go only', goOnly, {}], ['this thread', mx, { workers: 0 }], ['workers', mx, { workers: 2 }], ['workers, slices of 100', mx, { workers: 2, _workerSlice: 100 }]]) {
     const device = await lib.openDevice({ userId: '@a:example.org', deviceId: 'D', store: `restore-${name}`, backend: 'memory', storeKey });
     await device.enableBackup({ version: '1', publicKey });
     const stages = new Map();
