@@ -154,7 +154,7 @@ func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, erro
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "room event algorithm %q is not supported (only %s)", alg, megolm.Algorithm)
 	}
 	var out *RoomEvent
-	err = d.st.Update(func(tx *store.Tx) error {
+	err = d.st.UpdateFor([]store.Key{store.InboundKey(roomID, sessionID)}, func(tx *store.Tx) error {
 		ss, found, err := tx.GetInbound(roomID, sessionID)
 		if err != nil {
 			return err

@@ -32,7 +32,7 @@ func (s *Store) List(k Kind, a string) (out []Entry, err error) {
 
 // GetInbound returns one inbound Megolm session.
 func (s *Store) GetInbound(roomID, sessionID string) (ss InboundSession, found bool, err error) {
-	err = s.View(func(tx *Tx) error {
+	err = s.ViewFor([]Key{InboundKey(roomID, sessionID)}, func(tx *Tx) error {
 		ss, found, err = tx.GetInbound(roomID, sessionID)
 		return err
 	})

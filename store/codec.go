@@ -78,6 +78,20 @@ func (d *dec) raw(max int, field string) []byte {
 
 func (d *dec) str(max int, field string) string { return string(d.raw(max, field)) }
 
+// fixed reads n bytes with no length prefix.
+func (d *dec) fixed(n int, field string) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b) < n {
+		d.fail("%s truncated", field)
+		return nil
+	}
+	p := d.b[:n:n]
+	d.b = d.b[n:]
+	return p
+}
+
 // bytes copies, so decoded records do not pin the whole decrypted buffer.
 func (d *dec) bytes(max int, field string) []byte {
 	p := d.raw(max, field)

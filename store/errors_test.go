@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,7 +104,7 @@ func TestFormatVersions(t *testing.T) {
 func writeFormat1(t *testing.T, fsys hackpadfs.FS, version uint16) (gen uint64) {
 	s := mustOpen(t, fsys, "s")
 	hdr := fileHeader(manifestMagic, version)
-	ct, err := sealed.Seal(s.key, manifestLabel(s.id, hdr), encodeManifest(s.cur))
+	ct, err := sealed.Seal(s.key, manifestLabel(s.id, hdr), encodeManifest(s.cur, 2))
 	must(t, err)
 	gen = s.cur.gen
 	s.Close()
@@ -312,5 +314,63 @@ func TestOrphans(t *testing.T) {
 		if _, err := hackpadfs.Stat(fsys, "s/"+n); err != nil {
 			t.Errorf("%s removed", n)
 		}
+	}
+}
+
+// A store written with format 2 (whole segment names in the manifest) is
+// read as it is; its next commit writes format 3, and the other slot, still
+// format 2, is read as the older generation until it is overwritten.
+func TestFormat2Upgrade(t *testing.T) {
+	smallShards(t, 4)
+	fsys := newMemFS(t)
+	writeVersion = 2
+	defer func() { writeVersion = manifestVersion }()
+	s := mustOpen(t, fsys, "s")
+	must(t, s.SetBackupVersion("1"))
+	must(t, s.PutInbound(bulkSessions(300, true)...))
+	must(t, s.Put(ValueKey("a"), []byte("1")))
+	s.Close()
+	slotVersions := func() (vs []uint16) {
+		for _, n := range slotNames {
+			raw, err := hackpadfs.ReadFile(fsys, "s/"+n)
+			must(t, err)
+			v, err := headerVersion(raw, manifestMagic, n)
+			must(t, err)
+			vs = append(vs, v)
+		}
+		return vs
+	}
+	if vs := slotVersions(); vs[0] != 2 || vs[1] != 2 {
+		t.Fatalf("slots %v, want format 2", vs)
+	}
+
+	writeVersion = manifestVersion
+	s = mustOpen(t, fsys, "s")
+	if c, err := s.InboundCounts("1"); err != nil || c.Total != 300 || c.BackedUp != 300 {
+		t.Fatalf("counts %+v %v", c, err)
+	}
+	must(t, s.Put(ValueKey("b"), []byte("2")))
+	if vs := slotVersions(); !slices.Contains(vs, 2) || !slices.Contains(vs, 3) {
+		t.Fatalf("slots %v, want one of each format", vs)
+	}
+	s.Close()
+	s = mustOpen(t, fsys, "s")
+	defer s.Close()
+	want := bulkSessions(300, true)
+	for i := 0; i < len(want); i += 37 {
+		got, found, err := s.GetInbound(want[i].RoomID, want[i].SessionID)
+		if err != nil || !found || !bytes.Equal(got.State, want[i].State) {
+			t.Fatalf("session %d after the upgrade: %v %v", i, found, err)
+		}
+	}
+	for k, v := range map[string]string{"a": "1", "b": "2"} {
+		if got, _, err := s.Get(ValueKey(k)); err != nil || string(got) != v {
+			t.Fatalf("%s = %q, %v", k, got, err)
+		}
+	}
+	// A flush rewrites segments under format 3 names as well.
+	must(t, s.PutInbound(bulkSessions(600, true)[300:]...))
+	if c, _ := s.InboundCounts("1"); c.Total != 600 {
+		t.Fatalf("counts %+v", c)
 	}
 }

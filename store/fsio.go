@@ -16,6 +16,13 @@ var errNotExist = hackpadfs.ErrNotExist
 func (s *Store) path(name string) string { return path.Join(s.name, name) }
 
 func (s *Store) read(name string) ([]byte, error) {
+	if b, ok := s.prefetched[name]; ok {
+		delete(s.prefetched, name)
+		if b == nil {
+			return nil, errNotExist
+		}
+		return b, nil
+	}
 	b, err := hackpadfs.ReadFile(s.fsys, s.path(name))
 	if errors.Is(err, hackpadfs.ErrNotExist) {
 		return nil, errNotExist
@@ -43,6 +50,35 @@ func (s *Store) writeSlot(gen uint64, data []byte) error {
 		return err
 	}
 	s.syncDir() // the slot may be new
+	return nil
+}
+
+// multiReader is a backend that reads several files at the cost of one
+// (IndexedDB: one transaction). Missing files are absent from the result.
+type multiReader interface {
+	readFiles(names []string) (map[string][]byte, error)
+}
+
+// prefetch reads the named files together when the backend can, so opening
+// a store costs one IndexedDB transaction instead of three; each is then
+// served once by read.
+func (s *Store) prefetch(names ...string) error {
+	mr, ok := s.fsys.(multiReader)
+	if !ok {
+		return nil
+	}
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = s.path(n)
+	}
+	got, err := mr.readFiles(paths)
+	if err != nil {
+		return fsFailure(err, "reading the store's key and manifests")
+	}
+	s.prefetched = map[string][]byte{}
+	for i, n := range names {
+		s.prefetched[n] = got[paths[i]]
+	}
 	return nil
 }
 

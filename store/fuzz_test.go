@@ -15,12 +15,14 @@ func FuzzManifest(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeManifest(b)
-		if err != nil {
-			return
-		}
-		if again := encodeManifest(m); !bytes.Equal(again, b) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", b, again)
+		for _, v := range []uint16{2, 3} {
+			m, err := decodeManifest(b, v)
+			if err != nil {
+				continue
+			}
+			if again := encodeManifest(m, v); !bytes.Equal(again, b) {
+				t.Fatalf("version %d: re-encoding differs:\n%x\n%x", v, b, again)
+			}
 		}
 	})
 }
@@ -95,9 +97,9 @@ func seedStore(t testing.TB) *Store {
 func seedManifests(t testing.TB) [][]byte {
 	s := seedStore(t)
 	m := s.cur.clone()
-	out := [][]byte{encodeManifest(m), encodeManifest(newManifest())}
+	out := [][]byte{encodeManifest(m, 3), encodeManifest(newManifest(), 3), encodeManifest(m, 2)}
 	m.journal[ValueKey("x").enc()] = tombstone(ValueKey("x"))
-	return append(out, encodeManifest(m))
+	return append(out, encodeManifest(m, 3), encodeManifest(m, 2))
 }
 
 func seedChunks(t testing.TB) [][]byte {

@@ -40,33 +40,62 @@ const (
 
 var _ interface {
 	hackpadfs.ReadFileFS
+	multiReader
 	wholeFileWriter
 } = (*idbFS)(nil)
 
 // ReadFile reads a file in one read-only transaction.
-func (f *idbFS) ReadFile(name string) (data []byte, err error) {
-	if !hackpadfs.ValidPath(name) {
-		return nil, &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrInvalid}
+func (f *idbFS) ReadFile(name string) ([]byte, error) {
+	got, err := f.readFiles([]string{name})
+	if err != nil {
+		return nil, err
 	}
-	err = f.transact("readonly", []any{idbContents}, func(t *idbTx) {
-		req := t.Call("objectStore", idbContents).Call("get", name)
-		t.on(req, "onsuccess", func() {
-			defer t.finish(nil) // the data is here: no need to wait for the transaction's end
-			v := req.Get("result")
-			switch {
-			case v.IsUndefined():
-			case !v.InstanceOf(js.Global().Get("Uint8Array")):
-				err = fmt.Errorf("%s: stored contents are not a Uint8Array", name)
-			default:
-				data = make([]byte, v.Length())
-				js.CopyBytesToGo(data, v)
-			}
-		})
+	data, ok := got[name]
+	if !ok {
+		return nil, &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrNotExist}
+	}
+	return data, nil
+}
+
+// readFiles reads files in one read-only transaction; missing ones are
+// absent from the result.
+func (f *idbFS) readFiles(names []string) (map[string][]byte, error) {
+	for _, name := range names {
+		if !hackpadfs.ValidPath(name) {
+			return nil, &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrInvalid}
+		}
+	}
+	got := make(map[string][]byte, len(names))
+	var bad error
+	err := f.transact("readonly", []any{idbContents}, func(t *idbTx) {
+		contents := t.Call("objectStore", idbContents)
+		left := len(names)
+		for _, name := range names {
+			req := contents.Call("get", name)
+			t.on(req, "onsuccess", func() {
+				v := req.Get("result")
+				switch {
+				case v.IsUndefined():
+				case !v.InstanceOf(js.Global().Get("Uint8Array")):
+					bad = fmt.Errorf("%s: stored contents are not a Uint8Array", name)
+				default:
+					data := make([]byte, v.Length())
+					js.CopyBytesToGo(data, v)
+					got[name] = data
+				}
+				if left--; left == 0 {
+					t.finish(nil) // the data is here: no need to wait for the transaction's end
+				}
+			})
+		}
 	})
-	if err == nil && data == nil {
-		err = &hackpadfs.PathError{Op: "readfile", Path: name, Err: hackpadfs.ErrNotExist}
+	if err == nil {
+		err = bad
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
 // writeWholeFile creates or replaces a file in one read-write transaction,

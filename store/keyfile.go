@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 
+	"github.com/hack-pad/hackpadfs"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
@@ -88,6 +89,9 @@ func storeKey(h keyHeader, opts *Options) ([]byte, error) {
 func (s *Store) openKeyFile(opts *Options) (key, id []byte, err error) {
 	raw, err := s.read(keyFile)
 	if errors.Is(err, errNotExist) {
+		if err := hackpadfs.MkdirAll(s.fsys, s.name, 0o700); err != nil {
+			return nil, nil, fsFailure(err, "creating the store directory")
+		}
 		return s.createKeyFile(opts)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"slices"
 	"strings"
 
@@ -9,9 +10,13 @@ import (
 )
 
 const (
-	// manifestVersion 2 keeps the manifest in two slots written in place;
-	// version 1 had one MANIFEST replaced by rename (see migrate.go).
-	manifestVersion = 2
+	// manifestVersion 3 names each segment by its generation and random
+	// part only (kind and shard are its place), so the manifest of 100,000
+	// sessions in 1,024 segments stays small: IndexedDB in Chromium stores
+	// values above 64 KiB as blobs, slower to read. Version 2 wrote whole
+	// names; it is read, and a commit writes version 3. Version 1 had one
+	// MANIFEST replaced by rename (see migrate.go).
+	manifestVersion = 3
 	segmentVersion  = 1
 	manifestMagic   = "MXSM"
 	headerSize      = 6 // magic and big-endian uint16 version, in clear
@@ -103,8 +108,8 @@ func manifestLabel(id []byte, header []byte) string {
 // clear lets a reader see that a slot holds nothing new without opening it;
 // the label binds it.
 func sealManifest(key, id []byte, m *manifest) ([]byte, error) {
-	pt := encodeManifest(m)
-	hdr := fileHeader(manifestMagic, manifestVersion)
+	pt := encodeManifest(m, writeVersion)
+	hdr := fileHeader(manifestMagic, writeVersion)
 	hdr = binary.BigEndian.AppendUint64(hdr, m.gen)
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(pt)+sealed.Overhead))
 	ct, err := sealed.Seal(key, manifestLabel(id, hdr), pt)
@@ -138,7 +143,7 @@ func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if v != manifestVersion {
+	if !readableVersion(v) {
 		return nil, versionError(v)
 	}
 	gen, hdr, body, ok := parseSlot(raw)
@@ -149,7 +154,7 @@ func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
 	if err != nil {
 		return nil, nil
 	}
-	m, err := decodeManifest(pt)
+	m, err := decodeManifest(pt, v)
 	if err != nil {
 		return nil, err
 	}
@@ -159,10 +164,20 @@ func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
 	return m, nil
 }
 
+// writeVersion is the manifest version commits write (a variable for the
+// tests of reading version 2).
+var writeVersion uint16 = manifestVersion
+
+// readableVersion: slots of versions 2 and 3 differ only in how shards are
+// named, and both are read.
+func readableVersion(v uint16) bool { return v == 2 || v == 3 }
+
 // encodeManifest: gen, backup version, then the non-empty kinds (kind,
-// count, shard count, shards as file name and record count), then the
-// journal (kind, op, record) in key order.
-func encodeManifest(m *manifest) []byte {
+// count, shard count, shards), then the journal (kind, op, record) in key
+// order. A shard is its record count and, when it has records, its
+// segment's generation and random part (version 3) or its whole file name
+// and then the count (version 2).
+func encodeManifest(m *manifest, version uint16) []byte {
 	e := &enc{b: make([]byte, 0, 256+m.journalSize())}
 	e.uv(m.gen)
 	e.str(m.backupVersion)
@@ -181,8 +196,17 @@ func encodeManifest(m *manifest) []byte {
 		e.uv(ks.count)
 		e.uv(uint64(len(ks.shards)))
 		for _, r := range ks.shards {
-			e.str(r.file)
+			if version < 3 {
+				e.str(r.file)
+				e.uv(r.count)
+				continue
+			}
 			e.uv(r.count)
+			if r.count != 0 {
+				g, _, _, _ := parseSegName(r.file)
+				e.uv(g)
+				e.b, _ = hex.AppendDecode(e.b, []byte(r.file[26:])) // checked hex: segNameFits
+			}
 		}
 	}
 	e.uv(uint64(len(m.journal)))
@@ -198,7 +222,7 @@ func encodeManifest(m *manifest) []byte {
 	return e.b
 }
 
-func decodeManifest(b []byte) (*manifest, error) {
+func decodeManifest(b []byte, version uint16) (*manifest, error) {
 	d := &dec{b: b, what: "MANIFEST"}
 	m := newManifest()
 	m.gen = d.uv()
@@ -223,9 +247,23 @@ func decodeManifest(b []byte) (*manifest, error) {
 			d.fail("%s: empty entry", k)
 		}
 		for sh := 0; sh < ns && d.err == nil; sh++ {
-			r := shardRef{file: d.str(segNameLen, "segment name"), count: d.uv()}
+			var r shardRef
+			if version < 3 {
+				r = shardRef{file: d.str(segNameLen, "segment name"), count: d.uv()}
+			} else if r.count = d.uv(); r.count != 0 {
+				// The name is built from its place: only its generation can be wrong.
+				g := d.uv()
+				rnd := d.fixed(4, "segment name")
+				if d.err == nil && g > m.gen {
+					d.fail("%s shard %d: segment of generation %d in generation %d", k, sh, g, m.gen)
+				}
+				if d.err == nil {
+					r.file = segNameOf(g, k, sh, rnd)
+				}
+			}
 			switch {
 			case d.err != nil:
+			case version >= 3:
 			case (r.file == "") != (r.count == 0):
 				d.fail("%s shard %d: file and count disagree", k, sh)
 			case r.file != "" && !segNameFits(r.file, m.gen, k, sh):
@@ -233,7 +271,7 @@ func decodeManifest(b []byte) (*manifest, error) {
 			case files[r.file]:
 				d.fail("segment %q named twice", r.file)
 			}
-			if r.file != "" {
+			if r.file != "" && version < 3 {
 				files[r.file] = true
 			}
 			ks.shards = append(ks.shards, r)

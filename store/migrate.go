@@ -27,7 +27,7 @@ func (s *Store) migrateV1(raw []byte) error {
 	if err != nil {
 		return damaged("MANIFEST does not open with the store key: %v", err)
 	}
-	m, err := decodeManifest(pt)
+	m, err := decodeManifest(pt, 2) // format 1's manifest encoding is version 2's
 	if err != nil {
 		return errcode.Context(err, "migrating the store from format 1")
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/hack-pad/hackpadfs"
@@ -40,6 +41,8 @@ type Store struct {
 	cur    *manifest // the generation last read or written; nil if unknown
 	maxGen uint64    // highest generation seen; the store never goes back
 	cache  segCache
+
+	prefetched map[string][]byte // files read ahead while opening; nil: absent
 }
 
 // Open opens the store called name in fsys, creating it if it does not
@@ -69,9 +72,10 @@ func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
 		return nil, fsFailure(err, "taking the store lock")
 	}
 	defer unlock()
-	if err := hackpadfs.MkdirAll(fsys, name, 0o700); err != nil {
-		return nil, fsFailure(err, "creating the store directory")
+	if err := s.prefetch(keyFile, slotNames[0], slotNames[1]); err != nil {
+		return nil, err
 	}
+	defer func() { s.prefetched = nil }()
 	if s.key, s.id, err = s.openKeyFile(&opts); err != nil {
 		return nil, err
 	}
@@ -98,15 +102,24 @@ func (s *Store) Close() error {
 }
 
 // View runs fn in a read-only transaction on the latest generation.
-func (s *Store) View(fn func(tx *Tx) error) error { return s.do(false, fn) }
+func (s *Store) View(fn func(tx *Tx) error) error { return s.do(false, nil, fn) }
 
 // Update runs fn in a transaction and commits its writes when fn returns
 // nil; if fn fails nothing is written. Reads inside fn see the latest
 // generation, so read-modify-write in one Update never loses another
 // instance's write, and ratchets never go back. fn must not call the store.
-func (s *Store) Update(fn func(tx *Tx) error) error { return s.do(true, fn) }
+func (s *Store) Update(fn func(tx *Tx) error) error { return s.do(true, nil, fn) }
 
-func (s *Store) do(write bool, fn func(tx *Tx) error) error {
+// ViewFor is View for an fn that reads the records under keys: where the
+// backend reads several files at the cost of one (IndexedDB), the segments
+// holding them are read together with the check for a newer generation, so
+// a lookup costs one IndexedDB transaction, not two.
+func (s *Store) ViewFor(keys []Key, fn func(tx *Tx) error) error { return s.do(false, keys, fn) }
+
+// UpdateFor is Update with ViewFor's read-ahead.
+func (s *Store) UpdateFor(keys []Key, fn func(tx *Tx) error) error { return s.do(true, keys, fn) }
+
+func (s *Store) do(write bool, keys []Key, fn func(tx *Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -118,6 +131,8 @@ func (s *Store) do(write bool, fn func(tx *Tx) error) error {
 	}
 	defer unlock()
 	defer s.cache.trim()
+	s.readAhead(keys)
+	defer func() { s.prefetched = nil }()
 	if err := s.refresh(); err != nil {
 		s.forget()
 		return err
@@ -129,6 +144,40 @@ func (s *Store) do(write bool, fn func(tx *Tx) error) error {
 		return err
 	}
 	return s.commit(tx)
+}
+
+// readAhead reads, in one go, the slot refresh will read and the segments
+// (not cached) holding keys in the current generation. Segment files never
+// change, so one read ahead is right even if refresh finds a newer
+// generation; unused, it is dropped when the operation ends. A failure here
+// only means the files are read one by one.
+func (s *Store) readAhead(keys []Key) {
+	if s.cur == nil || len(keys) == 0 {
+		return
+	}
+	names := []string{slotFile(s.cur.gen + 1)}
+	add := func(k Key) {
+		shards := s.cur.kinds[k.Kind].shards
+		if len(shards) == 0 {
+			return
+		}
+		ref := shards[shardOf(k.hash(), len(shards))]
+		if ref.file != "" && s.cache.m[ref.file] == nil && !slices.Contains(names, ref.file) {
+			names = append(names, ref.file)
+		}
+	}
+	for _, k := range keys {
+		if k.check() != nil {
+			continue
+		}
+		add(k)
+		if k.Kind == KindInbound {
+			add(pendingKey(k)) // read with it: GetInbound says whether it is backed up
+		}
+	}
+	if len(names) > 1 && s.prefetch(names...) != nil {
+		s.prefetched = nil
+	}
 }
 
 // forget drops what this instance knows of the disk after a failed write
@@ -145,7 +194,7 @@ func (s *Store) refresh() error {
 			return err
 		}
 		if err == nil {
-			if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && v != manifestVersion {
+			if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && !readableVersion(v) {
 				return versionError(v)
 			}
 			if gen, _, _, ok := parseSlot(raw); ok && gen < s.cur.gen {
@@ -160,7 +209,8 @@ var errNoSlot = errors.New("no manifest slot opens")
 
 // readSlots adopts the newest manifest of the two slots.
 func (s *Store) readSlots() error {
-	var best *manifest
+	var raws [2][]byte
+	var gens [2]uint64
 	for i := uint64(0); i < 2; i++ {
 		raw, err := s.read(slotFile(i))
 		if err == errNotExist {
@@ -169,12 +219,30 @@ func (s *Store) readSlots() error {
 		if err != nil {
 			return err
 		}
-		m, err := openSlot(s.key, s.id, raw, i)
+		if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && !readableVersion(v) {
+			return versionError(v)
+		}
+		raws[i] = raw
+		gens[i], _, _, _ = parseSlot(raw)
+	}
+	// Only the newest slot that opens is decrypted: at 100,000 sessions a
+	// manifest is tens of kilobytes, and the other slot is usually fine.
+	order := []uint64{0, 1}
+	if gens[1] > gens[0] {
+		order = []uint64{1, 0}
+	}
+	var best *manifest
+	for _, i := range order {
+		if raws[i] == nil {
+			continue
+		}
+		m, err := openSlot(s.key, s.id, raws[i], i)
 		if err != nil {
 			return err
 		}
-		if m != nil && (best == nil || m.gen > best.gen) {
+		if m != nil {
 			best = m
+			break
 		}
 	}
 	switch {
