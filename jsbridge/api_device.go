@@ -254,8 +254,7 @@ func deviceAPI() js.Value {
 						return nil, err
 					}
 				}
-				r, err := d.RestoreBackup(key, body, progress)
-				return restoreJS(r, err)
+				return restoreJS(withBulkGC(func() (*device.RestoreResult, error) { return d.RestoreBackup(key, body, progress) }))
 			}
 		}),
 		"_restoreBegin": Async("Device.restoreBackup", deviceRestoreBegin),
@@ -589,7 +588,7 @@ func deviceRestoreCommit(a *Args) Work {
 		if err != nil {
 			return nil, err
 		}
-		return restoreJS(r.Commit(progress))
+		return restoreJS(withBulkGC(func() (*device.RestoreResult, error) { return r.Commit(progress) }))
 	}
 }
 

@@ -131,7 +131,7 @@ async function inChromium(n, data) {
   const url = process.env.BENCH_RESTORE_WORKERS ? `${page}?workers=${process.env.BENCH_RESTORE_WORKERS}` : page;
   const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-restore-'));
   const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--remote-debugging-port=0', url]);
+    '--disable-sync', ...(process.env.BENCH_CHROMIUM_FLAGS ? process.env.BENCH_CHROMIUM_FLAGS.split(' ') : []), `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', '--remote-debugging-port=0', url]);
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('restore in Chromium: no result in 10 minutes')), 600_000);
