@@ -14,7 +14,9 @@ import { serveRepo } from '../../tests/helpers/static-server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // BENCH_RESTORE_RUNS=node,rust,chromium picks the runs (default: all);
-// BENCH_RESTORE_WORKERS sets restoreBackup's workers option (default: its own choice).
+// BENCH_RESTORE_WORKERS sets restoreBackup's workers option (default: its own choice);
+// BENCH_CHROMIUM_FLAGS adds Chromium flags, e.g. "--js-flags=--max-old-space-size=224" to see
+// the renderer's memory when V8 cannot leave garbage uncollected.
 const workers = process.env.BENCH_RESTORE_WORKERS ? Number(process.env.BENCH_RESTORE_WORKERS) : undefined;
 
 /** Peak RSS while fn runs, sampled every 50 ms. */
