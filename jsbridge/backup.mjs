@@ -82,7 +82,9 @@ async function makeDeriver(rt, privateKey) {
     return (ephemeralB64) => {
       const x = ephemeralB64.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
       const pub = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
-      return new Uint8Array(crypto.diffieHellman({ privateKey: priv, publicKey: pub }));
+      // A view, not a copy: callers wipe the shared secret through it.
+      const shared = crypto.diffieHellman({ privateKey: priv, publicKey: pub });
+      return new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength);
     };
   }
   if (rt.subtle && (await hasX25519(rt.subtle))) {
@@ -114,6 +116,7 @@ export async function decryptMany(rt, privateKey, roomKeys, opts) {
     try {
       return await decryptInWorkers(rt, privateKey, entries, workers, onProgress, null, opts?._workerSlice);
     } catch (e) {
+      if (e instanceof CallerError) throw e.error;
       if (e?.code) throw e;
       // No workers here after all: do it on this thread.
     }
@@ -199,13 +202,19 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBa
         if (msg.need) {
           send();
         } else if (msg.batch) {
-          batches = batches.then(() => batchError ?? onBatch(msg.batch, msg.codes)).catch((e) => { batchError ??= e; });
+          batches = batches.then(() => {
+            if (batchError) {
+              msg.batch.fill(0); // not handed over after a failure: its keys go no further
+              return;
+            }
+            return onBatch(msg.batch, msg.codes);
+          }).catch((e) => { batchError ??= e; });
         } else if (msg.progress !== undefined) {
           done[i] = msg.progress;
           try {
             if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), entries.length);
           } catch (e) {
-            reject(e); // the caller's handler failed: so does the call
+            reject(new CallerError(e)); // the caller's handler failed: so does the call (not retried on this thread)
           }
         } else if (msg.error) {
           reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, name: 'MxCryptoError' }));
@@ -238,6 +247,14 @@ async function decryptInWorkers(rt, privateKey, entries, count, onProgress, onBa
   }
 }
 
+// What the caller's onProgress threw inside decryptInWorkers: the call
+// fails with it, instead of doing the work again on this thread.
+class CallerError {
+  constructor(error) {
+    this.error = error;
+  }
+}
+
 // --- restore -------------------------------------------------------------------
 
 /**
@@ -266,6 +283,7 @@ export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatc
       await decryptInWorkers(rt, privateKey, entries, count, onProgress, counted, _workerSlice);
       return true;
     } catch (e) {
+      if (e instanceof CallerError) throw e.error;
       // No workers here after all: do it on this thread, unless some keys
       // were already handed over.
       if (e?.code || delivered) throw e;
