@@ -1,6 +1,7 @@
 package device
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -385,6 +386,18 @@ func TestRestoreDecryptedElsewhere(t *testing.T) {
 	}
 	_, err = fresh.BeginRestore(make([]byte, 32))
 	wantCode(t, err, errcode.WrongKey)
+	aborted, err := fresh.BeginRestore(nb.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abortedKey := aborted.key
+	aborted.Abort()
+	if !bytes.Equal(abortedKey, make([]byte, 32)) {
+		t.Fatal("an aborted restore keeps its copy of the private key")
+	}
+	if _, err := aborted.Commit(nil); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("an aborted restore must not commit")
+	}
 	r, err := fresh.BeginRestore(nb.PrivateKey)
 	if err != nil {
 		t.Fatal(err)

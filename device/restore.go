@@ -144,6 +144,13 @@ func (r *Restore) AddFailure(code errcode.Code) {
 	r.res.Failures[code]++
 }
 
+// Abort ends a restore without storing anything and wipes its copy of
+// the private key, as Commit does.
+func (r *Restore) Abort() {
+	clear(r.key)
+	r.keys, r.res = nil, nil
+}
+
 // Commit stores the entries in one transaction.
 func (r *Restore) Commit(onProgress Progress) (*RestoreResult, error) {
 	if r.keys == nil && r.res == nil {

@@ -248,6 +248,7 @@ func deviceAPI() js.Value {
 			body := a.JSON(2, "roomKeys")
 			progress := progressArg(a, 3)
 			return func(d *device.Device) (any, error) {
+				defer func() { clear(key) }() // the restore keeps its own copy
 				if key == nil {
 					var err error
 					if key, err = recoverykey.Decode(text); err != nil {
@@ -269,7 +270,10 @@ func deviceAPI() js.Value {
 		"_restoreAbort": Async("Device.restoreBackup", func(a *Args) Work {
 			h, id := a.Int(0, "device"), a.Int(1, "restore")
 			return func() (any, error) {
-				_, err := lookupRestore(h, id, true)
+				r, err := lookupRestore(h, id, true)
+				if r != nil {
+					r.Abort()
+				}
 				return nil, err
 			}
 		}),
@@ -538,6 +542,7 @@ func deviceRestoreBegin(a *Args) Work {
 	h := a.Int(0, "device")
 	key := a.Bytes(1, "privateKey", 32)
 	return func() (any, error) {
+		defer clear(key) // BeginRestore keeps its own copy
 		dh, err := lookupDevice(h)
 		if err != nil {
 			return nil, err
