@@ -31,6 +31,11 @@ type idbFS struct {
 
 	mu sync.Mutex
 	c  *idbConn // our own connection; hackpadfs does not share its own
+
+	// gone: another connection deleted or upgraded the database. hackpadfs
+	// closed its own connection then and never opens another, so stores
+	// opened from now on need a new idbFS.
+	gone atomic.Bool
 }
 
 const (
@@ -218,6 +223,14 @@ func (f *idbFS) conn() (*idbConn, error) {
 	req := f.factory.Call("open", f.dbName)
 	t.on(req, "onsuccess", func() { t.finish(nil) })
 	t.on(req, "onerror", func() { t.finish(domError(req.Get("error"))) })
+	// The database was deleted: do not create it again without its object
+	// stores, which would break every later open (hackpadfs would find it
+	// at its version and not create them). The open fails instead.
+	t.on(req, "onupgradeneeded", func() {
+		if tr := req.Get("transaction"); tr.Truthy() {
+			tr.Call("abort")
+		}
+	})
 	if err := <-t.done; err != nil {
 		return nil, err
 	}
@@ -226,6 +239,7 @@ func (f *idbFS) conn() (*idbConn, error) {
 	onChange = js.FuncOf(func(js.Value, []js.Value) any {
 		// Called once: the connection is closed and never used again.
 		c.closed.Store(true)
+		f.gone.Store(true)
 		c.db.Call("close")
 		onChange.Release()
 		return nil

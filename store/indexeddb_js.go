@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"syscall/js"
 
@@ -41,9 +42,14 @@ func sharedIndexedDBFS(ctx context.Context, dbName string) (*idbFS, error) {
 	opened.Lock()
 	defer opened.Unlock()
 	g := indexedDB()
-	for _, f := range opened.fss {
+	for i, f := range opened.fss {
 		if f.dbName == dbName && f.factory.Equal(g) {
-			return f, nil
+			if !f.gone.Load() {
+				return f, nil
+			}
+			// Deleted or upgraded elsewhere: open it afresh.
+			opened.fss = slices.Delete(opened.fss, i, i+1)
+			break
 		}
 	}
 	f, err := openIndexedDBFS(ctx, dbName)

@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"os"
 	"slices"
 	"sync/atomic"
 	"syscall/js"
@@ -147,4 +150,90 @@ func TestIndexedDBSharedConnection(t *testing.T) {
 	if a != b {
 		t.Fatal("a second open made a second filesystem")
 	}
+}
+
+// deleteIndexedDB deletes a database, as a page logging out does, and
+// waits until it is gone.
+func deleteIndexedDB(t *testing.T, name string) {
+	t.Helper()
+	// hackpadfs logs the version change from inside the event, and in Node
+	// (an asynchronous fs.write) that log would wait forever.
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(os.Stderr)
+	done := make(chan string, 1)
+	req := js.Global().Get("indexedDB").Call("deleteDatabase", name)
+	for ev, msg := range map[string]string{"onsuccess": "", "onerror": "failed", "onblocked": "blocked"} {
+		f := js.FuncOf(func(js.Value, []js.Value) any {
+			select {
+			case done <- msg:
+			default:
+			}
+			return nil
+		})
+		defer f.Release()
+		req.Set(ev, f)
+	}
+	if msg := <-done; msg != "" {
+		t.Fatalf("deleting database %s: %s", name, msg)
+	}
+}
+
+// After the page deletes the database (logging out) while its connections
+// are shared and open, a store opened again in this page works, and so
+// does one opened after a reload: no empty database is left behind.
+func TestIndexedDBDeletedUnderneath(t *testing.T) {
+	if !hasIndexedDB() {
+		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
+	}
+	ctx := context.Background()
+	db := fmt.Sprint("mxstore-deleted-", idbSeq.Add(1))
+	s, err := OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
+	must(t, err)
+	must(t, s.Put(AccountKey(), []byte("account")))
+	s.Close()
+
+	deleteIndexedDB(t, db)
+	s, err = OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
+	must(t, err)
+	if _, found, err := s.Get(AccountKey()); err != nil || found {
+		t.Fatalf("a new store in the deleted database: %v %v", found, err)
+	}
+	must(t, s.Put(AccountKey(), []byte("again")))
+	s.Close()
+
+	// New connections, as after a page reload.
+	fresh, err := openIndexedDBFS(ctx, db)
+	must(t, err)
+	s, err = Open(fresh, "keys", Options{Key: testKey(1)})
+	must(t, err)
+	defer s.Close()
+	if v, _, err := s.Get(AccountKey()); err != nil || string(v) != "again" {
+		t.Fatalf("after reload: %q %v", v, err)
+	}
+}
+
+// A store still open when the database is deleted fails its calls with
+// STORE_FAILURE, and does not create an empty database that would break
+// every later open.
+func TestIndexedDBDeletedUnderOpenStore(t *testing.T) {
+	if !hasIndexedDB() {
+		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
+	}
+	ctx := context.Background()
+	db := fmt.Sprint("mxstore-deleted-open-", idbSeq.Add(1))
+	s, err := OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
+	must(t, err)
+	must(t, s.Put(AccountKey(), []byte("account")))
+
+	deleteIndexedDB(t, db)
+	_, _, err = s.Get(AccountKey())
+	wantCode(t, err, StoreFailure)
+	s.Close()
+
+	fresh, err := openIndexedDBFS(ctx, db)
+	must(t, err)
+	s, err = Open(fresh, "keys", Options{Key: testKey(1)})
+	must(t, err)
+	defer s.Close()
+	must(t, s.Put(AccountKey(), []byte("again")))
 }
