@@ -344,7 +344,7 @@ func deviceAPI() js.Value {
 }
 
 // deviceOpen: (userId, deviceId, {backend, dbName, storeName, storeKey,
-// passphrase, fallbackRetentionMs}).
+// passphrase, fallbackRetentionMs}, lock), lock as for store.open.
 func deviceOpen(a *Args) Work {
 	user, dev := a.String(0, "userId"), a.String(1, "deviceId")
 	backend := optString(a, 2, "backend")
@@ -361,11 +361,15 @@ func deviceOpen(a *Args) Work {
 		}
 	}
 	retention := optUint(a, 2, "fallbackRetentionMs")
+	var locker store.Locker
+	if lock := a.Func(3, "lock"); !lock.IsUndefined() {
+		locker = jsLocker{lock} // tabs and instances take turns, not just this instance's calls
+	}
 	return func() (any, error) {
 		if storeName == "" {
 			return nil, errcode.New(errcode.BadInput, "openDevice: store name is required")
 		}
-		opts := store.Options{Key: key, Passphrase: pass}
+		opts := store.Options{Key: key, Passphrase: pass, Locker: locker}
 		var st *store.Store
 		var err error
 		switch backend {

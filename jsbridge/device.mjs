@@ -7,6 +7,7 @@
 // a restart: calls then fail with INSTANCE_EXITED.
 import { mxError } from './common.mjs';
 import { prepareRestore, restoreDeriver } from './backup.mjs';
+import { storeLocker } from './store.mjs';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -222,7 +223,9 @@ export function deviceApi(rt) {
     const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs } = options;
     if (typeof store !== 'string' || store === '') throw mxError('BAD_INPUT', 'openDevice: store must be the store\'s name');
     if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
-    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }];
+    // The stores' lock (Web Locks, or Node's shared queue): tabs, workers
+    // and runtimes take turns on the store, as with store.open.
+    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }, storeLocker(rt)];
     const r = await call('open', open);
     return new Device(TOKEN, r, open);
   }

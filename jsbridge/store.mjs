@@ -83,10 +83,16 @@ const processLocks = {
   },
 };
 
+/** The lock function of rt's stores, shared by store.open and openDevice (undefined: Go's own lock). */
+export function storeLocker(rt) {
+  const manager = isNode ? processLocks : globalThis.navigator?.locks;
+  if (manager && !rt.storeLocker) rt.storeLocker = locker(rt, manager);
+  return rt.storeLocker;
+}
+
 export function storeApi(rt) {
   const call = (name, args) => rt.call(`_store.${name}`, args);
-  const manager = isNode ? processLocks : globalThis.navigator?.locks;
-  const lock = manager ? locker(rt, manager) : undefined;
+  const lock = storeLocker(rt);
 
   class Store {
     #args;
