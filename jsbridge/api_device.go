@@ -393,6 +393,7 @@ func deviceOpen(a *Args) Work {
 		default:
 			return nil, errcode.New(errcode.BadInput, "openDevice: backend must be \"indexeddb\" or \"memory\", not %q", backend)
 		}
+		clear(key) // Open keeps its own copy
 		if err != nil {
 			return nil, errcode.Context(err, "openDevice")
 		}
