@@ -324,6 +324,11 @@ func storePutInbound(s *store.Store, a *Args) Work {
 	buf := a.Bytes(0, "sessions", -1)
 	n := a.Int(1, "count")
 	return func() (any, error) {
+		// Each session takes at least 17 bytes: a count from JS that the
+		// buffer cannot hold is refused before anything is allocated for it.
+		if n < 0 || n > len(buf)/17 {
+			return nil, errcode.New(errcode.BadInput, "Store.putInbound: %d sessions cannot fit in %d bytes", n, len(buf))
+		}
 		sessions := make([]store.InboundSession, 0, n)
 		field := func() ([]byte, bool) {
 			if len(buf) < 4 || uint64(len(buf)-4) < uint64(binary.LittleEndian.Uint32(buf)) {

@@ -59,6 +59,21 @@ export function deviceApi(rt) {
       }
     }
 
+    // A restore lives in one wasm instance. After a restart its handle is
+    // gone, so its later steps fail (nothing was stored) instead of being
+    // retried on the new instance, where the restore id means nothing, or
+    // another restore.
+    async #restoreStep(handle, name, args) {
+      try {
+        return await call(name, [handle, ...args]);
+      } catch (e) {
+        if (e?.code === 'CLOSED' && !this.#closed) {
+          throw mxError('INSTANCE_EXITED', 'Device.restoreBackup: mxcrypto restarted during the restore; nothing was stored: run it again');
+        }
+        throw e;
+      }
+    }
+
     /** The POST /keys/upload body when the server needs keys, else null. Pass /sync's counts; unusedFallbackKeyTypes null when /sync lacks it. */
     keysForUpload({ oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = {}) {
       return this.#call('keysForUpload', [oneTimeKeyCounts, unusedFallbackKeyTypes]);
@@ -154,6 +169,7 @@ export function deviceApi(rt) {
       }
       priv = priv.slice(); // read now: the caller may reuse the buffer
       const restore = await this.#call('_restoreBegin', [priv]); // WRONG_KEY before any work
+      const handle = this.#handle;
       try {
         await prepareRestore(rt, priv, roomKeys, {
           workers,
@@ -161,19 +177,19 @@ export function deviceApi(rt) {
           onProgress: onProgress && ((done, total) => onProgress('decrypt', done, total)),
           onBatch: async (prepared, codes) => {
             try {
-              await this.#call('_restoreAddPrepared', [restore, prepared, JSON.stringify(codes)]);
+              await this.#restoreStep(handle, '_restoreAddPrepared', [restore, prepared, JSON.stringify(codes)]);
             } finally {
               prepared.fill(0);
             }
           },
         });
       } catch (e) {
-        await this.#call('_restoreAbort', [restore]).catch(() => {});
+        await this.#restoreStep(handle, '_restoreAbort', [restore]).catch(() => {});
         throw e;
       } finally {
         priv.fill(0);
       }
-      return this.#call('_restoreCommit', [restore, onProgress]);
+      return this.#restoreStep(handle, '_restoreCommit', [restore, onProgress]);
     }
 
     storeSecret(name, secret, keyId, key) {

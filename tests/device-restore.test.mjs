@@ -4,6 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import 'fake-indexeddb/auto'; // the exit test's store must outlive the instance
 import { init } from '../jsbridge/index.mjs';
 
 const N = 700; // above two worker chunks
@@ -71,6 +72,24 @@ test('a restore that fails part way stores nothing and leaves the device usable'
   const boom = new Error('progress handler failed');
   await assert.rejects(device.restoreBackup(privateKey, body, { workers: 2, onProgress: (stage, done) => { if (stage === 'decrypt' && done > 300) throw boom; } }), (e) => e === boom);
   await assert.rejects(device.restoreBackup(privateKey, { rooms: null }), (e) => e.code === 'BAD_INPUT');
+  assert.deepEqual(await device.roomKeyCounts(), { total: 0, backedUp: 0 });
+  assert.equal((await device.restoreBackup(privateKey, body, { workers: 0 })).imported, N - 5);
+  await device.close();
+});
+
+test('an instance exit during a restore fails it with INSTANCE_EXITED; the device carries on', async () => {
+  const { privateKey, publicKey, body } = await backupBody();
+  const lib = await init();
+  const device = await lib.openDevice({ userId: '@a:example.org', deviceId: 'D', store: 'restore-exit', backend: 'indexeddb', dbName: 'restore-exit-test', storeKey });
+  await device.enableBackup({ version: '1', publicKey });
+  let exited = false;
+  const onProgress = (stage) => {
+    if (stage === 'decrypt' && !exited) {
+      exited = true;
+      lib._debug.exit(3).catch(() => {});
+    }
+  };
+  await assert.rejects(device.restoreBackup(privateKey, body, { workers: 0, onProgress }), (e) => e.code === 'INSTANCE_EXITED');
   assert.deepEqual(await device.roomKeyCounts(), { total: 0, backedUp: 0 });
   assert.equal((await device.restoreBackup(privateKey, body, { workers: 0 })).imported, N - 5);
   await device.close();
