@@ -237,14 +237,20 @@ func (f *idbFS) conn() (*idbConn, error) {
 	c := &idbConn{db: req.Get("result")}
 	var onChange js.Func
 	onChange = js.FuncOf(func(js.Value, []js.Value) any {
-		// Called once: the connection is closed and never used again.
+		// Called once (both events are unset first): the connection is
+		// closed and never used again.
+		c.db.Set("onversionchange", js.Null())
+		c.db.Set("onclose", js.Null())
 		c.closed.Store(true)
 		f.gone.Store(true)
 		c.db.Call("close")
 		onChange.Release()
 		return nil
 	})
+	// versionchange: another page deletes or upgrades the database; close:
+	// the browser closed the connection itself (storage cleared, say).
 	c.db.Set("onversionchange", onChange)
+	c.db.Set("onclose", onChange)
 	f.c = c
 	return c, nil
 }
