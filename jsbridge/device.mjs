@@ -163,11 +163,16 @@ export function deviceApi(rt) {
      */
     async restoreBackup(key, roomKeys, { onProgress, workers, _workerSlice } = {}) {
       if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
-      let priv = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : key;
-      if (!rt.subtle || !(priv instanceof Uint8Array) || priv.length !== 32 || !(await restoreDeriver(rt, priv))) {
-        return this.#call('restoreBackup', [priv, roomKeys, onProgress]); // Go checks the arguments too
+      const decoded = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : null;
+      let priv = decoded ?? key;
+      try {
+        if (!rt.subtle || !(priv instanceof Uint8Array) || priv.length !== 32 || !(await restoreDeriver(rt, priv))) {
+          return await this.#call('restoreBackup', [priv, roomKeys, onProgress]); // Go checks the arguments too
+        }
+        priv = priv.slice(); // read now: the caller may reuse the buffer
+      } finally {
+        decoded?.fill(0); // ours: the key the recovery key text gave
       }
-      priv = priv.slice(); // read now: the caller may reuse the buffer
       const restore = await this.#call('_restoreBegin', [priv]); // WRONG_KEY before any work
       const handle = this.#handle;
       try {
