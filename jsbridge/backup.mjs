@@ -134,9 +134,17 @@ export async function decryptEntries(rt, privateKey, entries, onProgress) {
   }
   const sessions = [];
   const failures = [];
+  await inChunks(derive, entries, (chunk) => finishChunk(rt, chunk, sessions, failures), onProgress);
+  return { sessions, failures };
+}
+
+/**
+ * Runs entries through the host's X25519 a chunk at a time, calling finish
+ * on each chunk in order. Pipelined: with WebCrypto the next chunks' X25519
+ * runs on its own threads while Go finishes the current one on this thread.
+ */
+async function inChunks(derive, entries, finish, onProgress) {
   const total = entries.length;
-  // Pipeline: with WebCrypto the next chunks' X25519 runs on its own threads
-  // while Go finishes the current one on this thread.
   const started = [];
   let nextStart = 0;
   const fill = () => {
@@ -150,11 +158,10 @@ export async function decryptEntries(rt, privateKey, entries, onProgress) {
   while (started.length) {
     const chunk = await started.shift();
     fill();
-    await finishChunk(rt, chunk, sessions, failures);
+    await finish(chunk);
     done += chunk.length;
     if (onProgress) onProgress(done, total);
   }
-  return { sessions, failures };
 }
 
 async function defaultWorkers() {
@@ -295,25 +302,10 @@ export async function prepareRestore(rt, privateKey, roomKeys, { workers, onBatc
 
 /** The per-thread part of prepareRestore. */
 export async function prepareEntries(rt, derive, entries, onBatch, onProgress) {
-  const total = entries.length;
-  const started = [];
-  let nextStart = 0;
-  const fill = () => {
-    while (started.length < PIPELINE_DEPTH && nextStart < total) {
-      started.push(startChunk(derive, entries.slice(nextStart, nextStart + CHUNK)));
-      nextStart += CHUNK;
-    }
-  };
-  fill();
-  let done = 0;
-  while (started.length) {
-    const chunk = await started.shift();
-    fill();
+  await inChunks(derive, entries, async (chunk) => {
     const { prepared, codes } = await prepareChunk(rt, chunk);
     await onBatch(prepared, codes);
-    done += chunk.length;
-    if (onProgress) onProgress(done, total);
-  }
+  }, onProgress);
 }
 
 /** Makes the deriver for a worker's prepareEntries. */
