@@ -350,36 +350,9 @@ func TestKeyExportRoundTrip(t *testing.T) {
 // added and committed.
 func TestRestoreDecryptedElsewhere(t *testing.T) {
 	c := newClock()
-	alice := newDevice(t, "@alice:example.org", "ALICE", c)
-	var events []sentEvent
-	for i := range 30 {
-		room := fmt.Sprintf("!r%d:example.org", i%4)
-		if err := alice.DiscardRoomSession(room); err != nil {
-			t.Fatal(err)
-		}
-		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, sentEvent{room: room, eventID: fmt.Sprint("$", i), event: roomEvent(t, fmt.Sprint("$", i), out.Content), want: string(mustJSON(t, map[string]any{"i": i}))})
-	}
-	nb, err := alice.CreateBackupVersion()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := alice.EnableBackup("v", nb.PublicKey); err != nil {
-		t.Fatal(err)
-	}
-	batch, err := alice.NextBackupBatch(100)
-	if err != nil || batch.Count != 30 {
-		t.Fatalf("%v %v", batch, err)
-	}
-	dec, err := backup.DecryptMany(nb.PrivateKey, batch.Body, nil)
-	if err != nil || len(dec.Sessions) != 30 {
-		t.Fatalf("%v %v", dec, err)
-	}
+	events, nb, dec := backedUpEvents(t, c, 30, 4)
 	fresh := newDevice(t, "@alice:example.org", "FRESH", c)
-	_, err = fresh.BeginRestore(nb.PrivateKey)
+	_, err := fresh.BeginRestore(nb.PrivateKey)
 	wantCode(t, err, BackupNotEnabled)
 	if err := fresh.EnableBackup("v", nb.PublicKey); err != nil {
 		t.Fatal(err)
@@ -433,34 +406,7 @@ func TestRestoreDecryptedElsewhere(t *testing.T) {
 // match their ids are counted, not stored.
 func TestRestorePreparedElsewhere(t *testing.T) {
 	c := newClock()
-	alice := newDevice(t, "@alice:example.org", "ALICE", c)
-	var events []sentEvent
-	for i := range 12 {
-		room := fmt.Sprintf("!r%d:example.org", i%3)
-		if err := alice.DiscardRoomSession(room); err != nil {
-			t.Fatal(err)
-		}
-		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, sentEvent{room: room, eventID: fmt.Sprint("$", i), event: roomEvent(t, fmt.Sprint("$", i), out.Content), want: string(mustJSON(t, map[string]any{"i": i}))})
-	}
-	nb, err := alice.CreateBackupVersion()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := alice.EnableBackup("v", nb.PublicKey); err != nil {
-		t.Fatal(err)
-	}
-	batch, err := alice.NextBackupBatch(100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := backup.DecryptMany(nb.PrivateKey, batch.Body, nil)
-	if err != nil || len(dec.Sessions) != 12 {
-		t.Fatalf("%v %v", dec, err)
-	}
+	events, nb, dec := backedUpEvents(t, c, 12, 3)
 	fresh := newDevice(t, "@alice:example.org", "FRESH", c)
 	if err := fresh.EnableBackup("v", nb.PublicKey); err != nil {
 		t.Fatal(err)
@@ -509,4 +455,40 @@ func TestRestorePreparedElsewhere(t *testing.T) {
 			t.Fatalf("%s: %v", e.eventID, err)
 		}
 	}
+}
+
+// backedUpEvents has a device send n room events over rooms rooms, each
+// with a new session, back the sessions up, and decrypt the backup batch
+// as the JS loader would; it returns the events to check a restore with.
+func backedUpEvents(t *testing.T, c *clock, n, rooms int) ([]sentEvent, *NewBackup, *backup.Result) {
+	t.Helper()
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	var events []sentEvent
+	for i := range n {
+		room := fmt.Sprintf("!r%d:example.org", i%rooms)
+		if err := alice.DiscardRoomSession(room); err != nil {
+			t.Fatal(err)
+		}
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, sentEvent{room: room, eventID: fmt.Sprint("$", i), event: roomEvent(t, fmt.Sprint("$", i), out.Content), want: string(mustJSON(t, map[string]any{"i": i}))})
+	}
+	nb, err := alice.CreateBackupVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.EnableBackup("v", nb.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := alice.NextBackupBatch(100)
+	if err != nil || batch.Count != n {
+		t.Fatalf("%v %v", batch, err)
+	}
+	dec, err := backup.DecryptMany(nb.PrivateKey, batch.Body, nil)
+	if err != nil || len(dec.Sessions) != n {
+		t.Fatalf("%v %v", dec, err)
+	}
+	return events, nb, dec
 }

@@ -33,6 +33,13 @@ func init() {
 
 func hasIndexedDB() bool { return js.Global().Get("indexedDB").Truthy() }
 
+func needIndexedDB(t *testing.T) {
+	t.Helper()
+	if !hasIndexedDB() {
+		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
+	}
+}
+
 var idbSeq atomic.Int64
 
 func newIDBFS(t testing.TB) hackpadfs.FS {
@@ -44,9 +51,7 @@ func newIDBFS(t testing.TB) hackpadfs.FS {
 }
 
 func TestIndexedDBOpenAndReload(t *testing.T) {
-	if !hasIndexedDB() {
-		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
-	}
+	needIndexedDB(t)
 	ctx := context.Background()
 	db := fmt.Sprint("mxstore-reload-", idbSeq.Add(1))
 	s, err := OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
@@ -83,9 +88,7 @@ func TestIndexedDBMissing(t *testing.T) {
 // The direct reads and writes keep hackpadfs's layout: each side reads
 // what the other wrote, and hackpadfs lists and removes our files.
 func TestIndexedDBDirectFilesMatchHackpadfs(t *testing.T) {
-	if !hasIndexedDB() {
-		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
-	}
+	needIndexedDB(t)
 	fsys, err := openIndexedDBFS(context.Background(), fmt.Sprint("mxstore-direct-", idbSeq.Add(1)))
 	must(t, err)
 	must(t, hackpadfs.MkdirAll(fsys, "d", 0o700))
@@ -139,9 +142,7 @@ func TestIndexedDBDirectFilesMatchHackpadfs(t *testing.T) {
 
 // Stores opened by name share one filesystem per database.
 func TestIndexedDBSharedConnection(t *testing.T) {
-	if !hasIndexedDB() {
-		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
-	}
+	needIndexedDB(t)
 	db := fmt.Sprint("mxstore-shared-", idbSeq.Add(1))
 	a, err := sharedIndexedDBFS(context.Background(), db)
 	must(t, err)
@@ -182,9 +183,7 @@ func deleteIndexedDB(t *testing.T, name string) {
 // are shared and open, a store opened again in this page works, and so
 // does one opened after a reload: no empty database is left behind.
 func TestIndexedDBDeletedUnderneath(t *testing.T) {
-	if !hasIndexedDB() {
-		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
-	}
+	needIndexedDB(t)
 	ctx := context.Background()
 	db := fmt.Sprint("mxstore-deleted-", idbSeq.Add(1))
 	s, err := OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
@@ -216,9 +215,7 @@ func TestIndexedDBDeletedUnderneath(t *testing.T) {
 // STORE_FAILURE, and does not create an empty database that would break
 // every later open.
 func TestIndexedDBDeletedUnderOpenStore(t *testing.T) {
-	if !hasIndexedDB() {
-		t.Skip("no IndexedDB in this JavaScript host (use fake-indexeddb or a browser)")
-	}
+	needIndexedDB(t)
 	ctx := context.Background()
 	db := fmt.Sprint("mxstore-deleted-open-", idbSeq.Add(1))
 	s, err := OpenIndexedDB(ctx, db, "keys", Options{Key: testKey(1)})
