@@ -3,8 +3,8 @@ package machine
 import (
 	"net/url"
 
-	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
@@ -161,4 +161,3 @@ func (m *Machine) backupGetSent(id string, resp Response) ([]Event, error) {
 	}
 	return m.keyArrived(g.room, g.session, "backup", device.Imported)
 }
-
