@@ -27,6 +27,7 @@ type relay struct {
 	otks     map[string][]keyEntry                // "user|dev" → one-time keys in upload order
 	fallback map[string]*keyEntry
 	inbox    map[string][]map[string]any // "user|dev" → to-device events
+	inboxLog map[string][]map[string]any // every event ever delivered
 	txns     map[string]bool
 	changed  map[string]map[string]bool // "user|dev" (syncing device) → users changed since its last sync
 	// backup
@@ -46,7 +47,7 @@ type keyEntry struct {
 func newRelay(t testing.TB) *relay {
 	return &relay{
 		t: t, devices: map[string]map[string]map[string]any{}, otks: map[string][]keyEntry{}, fallback: map[string]*keyEntry{},
-		inbox: map[string][]map[string]any{}, txns: map[string]bool{}, changed: map[string]map[string]bool{},
+		inbox: map[string][]map[string]any{}, inboxLog: map[string][]map[string]any{}, txns: map[string]bool{}, changed: map[string]map[string]bool{},
 		backup: map[string]map[string]any{},
 	}
 }
@@ -218,7 +219,9 @@ func (s *relay) handle(user, dev string, r Request) Response {
 				}
 				for _, d2 := range targets {
 					k := to + "|" + d2
-					s.inbox[k] = append(s.inbox[k], map[string]any{"type": typ, "sender": user, "content": content})
+					ev := map[string]any{"type": typ, "sender": user, "content": content}
+					s.inbox[k] = append(s.inbox[k], ev)
+					s.inboxLog[k] = append(s.inboxLog[k], ev)
 				}
 			}
 		}
@@ -310,8 +313,10 @@ type client struct {
 
 var testStoreKey = bytes.Repeat([]byte{9}, 32)
 
+func memFS() (hackpadfs.FS, error) { return mem.NewFS() }
+
 func newClient(t testing.TB, srv *relay, user, dev string, clock func() time.Time) *client {
-	fsys, err := mem.NewFS()
+	fsys, err := memFS()
 	if err != nil {
 		t.Fatal(err)
 	}
