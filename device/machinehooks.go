@@ -248,3 +248,43 @@ func (d *Device) DecryptToDeviceWith(event []byte, also func(tx *store.Tx, ev *T
 	}
 	return out, nil
 }
+
+// DeviceRef names a device.
+type DeviceRef struct{ UserID, DeviceID string }
+
+// EncryptToDevicesWith encrypts one to-device event for several devices in
+// one transaction, then runs also (which may stage the layer above's own
+// records, e.g. the requests carrying the messages) before the commit:
+// ratchet steps and what depends on them commit together. Devices without
+// an Olm session (or unknown) are returned in skipped, not as an error.
+func (d *Device) EncryptToDevicesWith(devices []DeviceRef, eventType string, content []byte, also func(tx *store.Tx, out map[DeviceRef][]byte) error) (out map[DeviceRef][]byte, skipped []DeviceRef, err error) {
+	if eventType == "" {
+		return nil, nil, badInput("event type is required")
+	}
+	c, err := parseObject(content, "content")
+	if err != nil {
+		return nil, nil, err
+	}
+	err = d.st.Update(func(tx *store.Tx) error {
+		out, skipped = map[DeviceRef][]byte{}, nil
+		for _, ref := range devices {
+			msg, err := d.encryptToDevice(tx, ref.UserID, ref.DeviceID, eventType, c.Map())
+			if errcode.Of(err) == NoOlmSession {
+				skipped = append(skipped, ref)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[ref] = msg
+		}
+		if also != nil {
+			return also(tx, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, skipped, nil
+}

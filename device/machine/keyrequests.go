@@ -259,9 +259,23 @@ func (m *Machine) answer(w waitingAnswer) error {
 		if err != nil {
 			return err
 		}
-		if encrypted, err = m.d.EncryptToDevice(w.to.User, w.to.Device, "m.forwarded_room_key", fwd); err != nil {
-			return err
-		}
+		// The ratchet step and the request carrying the key commit together.
+		_, _, err = m.d.EncryptToDevicesWith([]device.DeviceRef{{UserID: w.to.User, DeviceID: w.to.Device}}, "m.forwarded_room_key", fwd,
+			func(tx *store.Tx, out map[device.DeviceRef][]byte) error {
+				for _, c := range out {
+					v, err := jsonvalue.Parse(c)
+					if err != nil {
+						return err
+					}
+					reqs, err := toDeviceRequests("m.room.encrypted", "", map[devRef]any{w.to: v})
+					if err != nil {
+						return err
+					}
+					return queue(tx, reqs...)
+				}
+				return nil
+			})
+		return err
 	case "m.secret.request":
 		if encrypted, err = m.d.AnswerSecretRequest(w.event, true); err != nil || encrypted == nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/device"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -256,9 +257,20 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		share.Withheld = map[string]string{}
 	}
 
-	encrypted := map[devRef]any{}
 	withheld := map[string]map[devRef]any{}
-	var needClaim []devRef
+	withhold := func(ref devRef, code string) {
+		if withheld[code] == nil {
+			withheld[code] = map[devRef]any{}
+		}
+		withheld[code][ref] = map[string]any{
+			"algorithm": megolm.Algorithm, "room_id": room, "session_id": cur.SessionID,
+			"sender_key": m.d.IdentityKeys().Curve25519, "code": code, "reason": withheldReasons[code],
+			"from_device": m.dev,
+		}
+		share.Withheld[ref.String()] = code
+	}
+	var give []device.DeviceRef
+	curves := map[device.DeviceRef]string{}
 	for _, t := range targets {
 		k := t.ref.String()
 		if _, done := share.SharedWith[k]; done {
@@ -267,66 +279,54 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		if _, done := share.Withheld[k]; done {
 			continue
 		}
-		code := ""
 		switch {
 		case t.trust == Blacklisted:
-			code = "m.blacklisted"
+			withhold(t.ref, "m.blacklisted")
 		case s.OnlyTrustedDevices && t.trust != Trusted:
-			code = "m.unverified"
+			withhold(t.ref, "m.unverified")
+		default:
+			r := device.DeviceRef{UserID: t.ref.User, DeviceID: t.ref.Device}
+			give = append(give, r)
+			curves[r] = t.curve
 		}
-		if code == "" {
-			has, err := m.d.HasOlmSession(t.ref.User, t.ref.Device)
-			if err != nil {
-				return nil, err
-			}
-			if !has {
-				if m.claimFailed[t.ref] {
-					code = "m.no_olm"
-				} else {
-					needClaim = append(needClaim, t.ref)
-					continue
-				}
-			}
-		}
-		if code != "" {
-			if withheld[code] == nil {
-				withheld[code] = map[devRef]any{}
-			}
-			withheld[code][t.ref] = map[string]any{
-				"algorithm": megolm.Algorithm, "room_id": room, "session_id": cur.SessionID,
-				"sender_key": m.d.IdentityKeys().Curve25519, "code": code, "reason": withheldReasons[code],
-				"from_device": m.dev,
-			}
-			share.Withheld[k] = code
-			continue
-		}
-		c, err := m.d.EncryptToDevice(t.ref.User, t.ref.Device, "m.room_key", cur.RoomKey)
-		if err != nil {
-			return nil, err
-		}
-		v, err := jsonvalue.Parse(c)
-		if err != nil {
-			return nil, err
-		}
-		encrypted[t.ref] = v
-		share.SharedWith[k] = t.curve
 	}
-	reqs, err := toDeviceRequests("m.room.encrypted", room, encrypted)
-	if err != nil {
-		return nil, err
-	}
-	for _, code := range sortedKeysAny(withheld) {
-		w, err := toDeviceRequests("m.room_key.withheld", room, withheld[code])
-		if err != nil {
-			return nil, err
-		}
-		reqs = append(reqs, w...)
-	}
-	// The messages and the record of who has the key commit together: a
-	// crash before leaves the ratchet steps unused (the next call encrypts
-	// anew), a crash after leaves requests that will still be sent.
+	// The room key messages, the requests carrying them and the record of
+	// who has the key commit together with the Olm ratchet steps: a crash
+	// before leaves nothing, after leaves requests that will still be sent.
 	var pending []Request
-	err = m.st.Update(func(tx *store.Tx) error {
+	var needClaim []devRef
+	_, _, err = m.d.EncryptToDevicesWith(give, "m.room_key", cur.RoomKey, func(tx *store.Tx, out map[device.DeviceRef][]byte) error {
+		needClaim = nil
+		encrypted := map[devRef]any{}
+		for _, r := range give {
+			ref := devRef{r.UserID, r.DeviceID}
+			c, ok := out[r]
+			if !ok { // no Olm session yet
+				if m.claimFailed[ref] {
+					withhold(ref, "m.no_olm")
+				} else {
+					needClaim = append(needClaim, ref)
+				}
+				continue
+			}
+			v, err := jsonvalue.Parse(c)
+			if err != nil {
+				return err
+			}
+			encrypted[ref] = v
+			share.SharedWith[ref.String()] = curves[r]
+		}
+		reqs, err := toDeviceRequests("m.room.encrypted", room, encrypted)
+		if err != nil {
+			return err
+		}
+		for _, code := range sortedKeysAny(withheld) {
+			w, err := toDeviceRequests("m.room_key.withheld", room, withheld[code])
+			if err != nil {
+				return err
+			}
+			reqs = append(reqs, w...)
+		}
 		if err := queue(tx, reqs...); err != nil {
 			return err
 		}
