@@ -112,13 +112,19 @@ func (m *Machine) fetchFromBackup(room, session string) error {
 	if m.fetched[k] {
 		return nil
 	}
-	version, _, err := m.d.EnabledBackup()
+	version, pub, err := m.d.EnabledBackup()
 	if err != nil || version == "" {
 		return err
 	}
-	_, held, err := m.d.LocalBackupKey()
+	priv, held, err := m.d.LocalBackupKey()
 	if err != nil || !held {
 		return err
+	}
+	// The key held may be for another version (e.g. from secret storage).
+	mine, err := backup.PublicKey(priv)
+	clear(priv)
+	if err != nil || trimPad(mine) != trimPad(pub) {
+		return nil
 	}
 	m.fetched[k] = true
 	id := newID()
@@ -153,8 +159,11 @@ func (m *Machine) backupGetSent(id string, resp Response) ([]Event, error) {
 		return nil, err
 	}
 	res, err := m.d.RestoreBackup(priv, body, nil)
-	if err != nil {
+	if err != nil && isStoreFailure(err) {
 		return nil, err
+	}
+	if err != nil {
+		return nil, nil // e.g. the backup moved to another key: nothing to import
 	}
 	if res.Imported == 0 {
 		return nil, nil
