@@ -202,3 +202,38 @@ test('interop: our machine and matrix-sdk-crypto-wasm OlmMachine share room keys
   await alice.m.close();
   rust.m.free?.();
 });
+
+test('bad input is BAD_INPUT, a closed machine is CLOSED, and the module lives on', async () => {
+  const relay = new Relay();
+  const p = await ours(relay, '@eve:example.org', 'EVE');
+  const m = p.m;
+  const bad = [
+    () => m.shareRoomKey('not-a-room', ['@a:b']),
+    () => m.shareRoomKey(ROOM, ['not-a-user']),
+    () => m.shareRoomKey(ROOM, 'x'),
+    () => m.updateTrackedUsers(['nobody']),
+    () => m.markRequestAsSent('id', 'bogus_type', {}),
+    () => m.receiveSyncChanges({ toDeviceEvents: 'x' }),
+    () => m.receiveSyncChanges({ toDeviceEvents: [1] }),
+    () => m.receiveSyncChanges({ changedDevices: { changed: [1] } }),
+    () => m.receiveSyncChanges(null),
+    () => m.decryptRoomEvent(ROOM, { content: {} }),
+    () => m.decryptRoomEvent(ROOM, 'x'),
+    () => m.encryptRoomEvent(ROOM, 'm.room.message', 'x'),
+    () => m.setDeviceTrust('@a:b', 'D', 'maybe'),
+    () => m.enableBackup({ version: '1', publicKey: 'AAAA', privateKey: new Uint8Array(3) }),
+    () => m.enableBackup(null),
+  ];
+  for (const f of bad) await assert.rejects(f(), (e) => e.name === 'MxCryptoError' && e.code === 'BAD_INPUT', String(f));
+  // A malformed response or to-device event is reported, not fatal.
+  const res = await m.receiveSyncChanges({ toDeviceEvents: [{ type: 'm.room.encrypted', sender: '@x:y', content: { algorithm: 'nope', sender_key: 'x', ciphertext: {} } }] });
+  assert.equal(res.toDeviceEvents[0].failure, true);
+  assert.equal(res.toDeviceEvents[0].code, 'UNSUPPORTED_ALGORITHM');
+  await m.markRequestAsSent('unknown-id', 'keys_query', { device_keys: 5 });
+  await m.close();
+  await assert.rejects(m.outgoingRequests(), { code: 'CLOSED' });
+  // The module still works.
+  const again = await ours(relay, '@eve:example.org', 'EVE2');
+  assert.ok((await again.m.trackedUsers()).includes('@eve:example.org'));
+  await again.m.close();
+});
