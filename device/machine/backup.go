@@ -1,8 +1,6 @@
 package machine
 
 import (
-	"net/url"
-
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -73,7 +71,7 @@ func (m *Machine) ensureBackupUpload() error {
 	m.backupBatch = b
 	m.backupUpload = &Request{
 		ID: newID(), Type: BackupUpload, Method: "PUT",
-		Path: clientPrefix + "/room_keys/keys?version=" + url.QueryEscape(b.Version),
+		Path: clientPrefix + "/room_keys/keys?version=" + escape(b.Version),
 		Body: b.Body,
 	}
 	return nil
@@ -130,7 +128,7 @@ func (m *Machine) fetchFromBackup(room, session string) error {
 	id := newID()
 	m.backupGets[id] = &backupGet{room: room, session: session, req: Request{
 		ID: id, Type: BackupGet, Method: "GET",
-		Path: clientPrefix + "/room_keys/keys/" + url.PathEscape(room) + "/" + url.PathEscape(session) + "?version=" + url.QueryEscape(version),
+		Path: clientPrefix + "/room_keys/keys/" + escape(room) + "/" + escape(session) + "?version=" + escape(version),
 	}}
 	return nil
 }

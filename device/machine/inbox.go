@@ -15,22 +15,22 @@ import (
 var inboxKey = recordKey("inbox")
 
 type stashed struct {
-	ID            string `json:"id"`
-	Type          string `json:"type"`
-	Content       []byte `json:"content"`
-	Sender        string `json:"sender"`
-	SenderDevice  string `json:"senderDevice"`
-	SenderKey     string `json:"senderKey"`
-	SenderEd25519 string `json:"senderEd25519"`
-	Verified      bool   `json:"verified"`
+	ID            string
+	Type          string
+	Content       []byte
+	Sender        string
+	SenderDevice  string
+	SenderKey     string
+	SenderEd25519 string
+	Verified      bool
 }
 
 func (s stashed) event() *device.ToDeviceEvent {
 	return &device.ToDeviceEvent{Type: s.Type, Content: s.Content, Sender: s.Sender, SenderDevice: s.SenderDevice, SenderKey: s.SenderKey, SenderEd25519: s.SenderEd25519, Verified: s.Verified}
 }
 
-func loadInbox(tx *store.Tx) ([]stashed, error) {
-	var out []stashed
+func loadInbox(tx *store.Tx) (inbox, error) {
+	var out inbox
 	_, err := getRecord(tx, inboxKey, &out)
 	return out, err
 }
@@ -44,7 +44,7 @@ func (m *Machine) decryptAndStash(raw []byte) (*device.ToDeviceEvent, string, er
 			return err
 		}
 		box = append(box, stashed{ID: id, Type: ev.Type, Content: ev.Content, Sender: ev.Sender, SenderDevice: ev.SenderDevice, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519, Verified: ev.Verified})
-		return putRecord(tx, inboxKey, box)
+		return putRecord(tx, inboxKey, &box)
 	})
 	return ev, id, err
 }
@@ -60,13 +60,14 @@ func (m *Machine) unstash(id string) error {
 		if i < 0 {
 			return nil
 		}
-		return putRecord(tx, inboxKey, slices.Delete(box, i, i+1))
+		box = slices.Delete(box, i, i+1)
+		return putRecord(tx, inboxKey, &box)
 	})
 }
 
 // handleLeftovers handles events a crash left in the inbox.
 func (m *Machine) handleLeftovers(res *SyncResult) error {
-	var box []stashed
+	var box inbox
 	if err := m.st.View(func(tx *store.Tx) (err error) { box, err = loadInbox(tx); return err }); err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 
 // keyRequest is an m.room_key_request we sent and not yet cancelled.
 type keyRequest struct {
-	RequestID string `json:"requestId"`
-	SenderKey string `json:"senderKey,omitempty"`
+	RequestID string
+	SenderKey string
 }
 
 func keyRequestKey(room, session string) store.Key { return recordKey("keyrequest", room, session) }
@@ -23,8 +23,8 @@ func keyRequestKey(room, session string) store.Key { return recordKey("keyreques
 func withheldKey(room, session string) store.Key { return recordKey("withheld", room, session) }
 
 type withheldInfo struct {
-	Code   string `json:"code"`
-	Reason string `json:"reason,omitempty"`
+	Code   string
+	Reason string
 }
 
 // sessionOf reads room_id and session_id of a room key content.
@@ -141,7 +141,7 @@ func (m *Machine) withheldReceived(sender string, c jsonvalue.Object, olmSenderK
 			held = found
 			return err
 		}
-		return putRecord(tx, withheldKey(room, session), withheldInfo{Code: code, Reason: reason})
+		return putRecord(tx, withheldKey(room, session), &withheldInfo{Code: code, Reason: reason})
 	})
 	if err != nil || held {
 		return nil, err
@@ -167,7 +167,7 @@ func (m *Machine) requestRoomKey(room, session, senderKey string) error {
 		if err != nil {
 			return err
 		}
-		if err := putRecord(tx, keyRequestKey(room, session), kr); err != nil {
+		if err := putRecord(tx, keyRequestKey(room, session), &kr); err != nil {
 			return err
 		}
 		return queue(tx, reqs...)

@@ -15,13 +15,13 @@ import (
 
 // roomShare is persisted per room.
 type roomShare struct {
-	SessionID string `json:"sessionId"`
+	SessionID string
 	// SharedWith: "user|device" → the Curve25519 key the key went to.
-	SharedWith map[string]string `json:"sharedWith"`
+	SharedWith map[string]string
 	// Withheld: "user|device" → the withheld code sent.
-	Withheld   map[string]string `json:"withheld"`
-	PeriodMs   uint64            `json:"periodMs,omitempty"`
-	PeriodMsgs uint64            `json:"periodMsgs,omitempty"`
+	Withheld   map[string]string
+	PeriodMs   uint64
+	PeriodMsgs uint64
 }
 
 func (r roomShare) policy() megolm.RotationPolicy {
@@ -330,7 +330,7 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		if err := queue(tx, reqs...); err != nil {
 			return err
 		}
-		if err := putRecord(tx, roomKey(room), share); err != nil {
+		if err := putRecord(tx, roomKey(room), &share); err != nil {
 			return err
 		}
 		box, err := loadOutbox(tx)
