@@ -217,6 +217,7 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 	}
 	var targets []target
 	current := map[string]string{}
+	excluded := map[string]bool{} // must not have the key (blacklisted, or unverified when only trusted ones may)
 	for _, u := range dedupe(users) {
 		devs, err := m.userDevices(u)
 		if err != nil {
@@ -226,6 +227,9 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 			r := devRef{d.UserID, d.DeviceID}
 			targets = append(targets, target{r, d.Curve25519, d.Trust})
 			current[r.String()] = d.Curve25519
+			if s.withholdCode(d.Trust) != "" {
+				excluded[r.String()] = true
+			}
 		}
 	}
 
@@ -240,8 +244,8 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 	}
 	rotate := cur == nil || cur.NeedsRotation || cur.SessionID != share.SessionID
 	for ref, curve := range share.SharedWith {
-		if current[ref] != curve {
-			rotate = true // left, removed, or (refused elsewhere) re-keyed
+		if current[ref] != curve || excluded[ref] {
+			rotate = true // left, removed, re-keyed, or no longer allowed to read
 		}
 	}
 	if rotate {
@@ -276,14 +280,19 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		if _, done := share.SharedWith[k]; done {
 			continue
 		}
-		if _, done := share.Withheld[k]; done {
-			continue
+		code := s.withholdCode(t.trust)
+		if was, done := share.Withheld[k]; done {
+			// Still withheld for the same reason (or no key could be
+			// claimed in this process): nothing new to say. Otherwise the
+			// device may have become trusted, or got keys.
+			if was == code || (was == "m.no_olm" && code == "" && m.claimFailed[t.ref]) {
+				continue
+			}
+			delete(share.Withheld, k)
 		}
 		switch {
-		case t.trust == Blacklisted:
-			withhold(t.ref, "m.blacklisted")
-		case s.OnlyTrustedDevices && t.trust != Trusted:
-			withhold(t.ref, "m.unverified")
+		case code != "":
+			withhold(t.ref, code)
 		default:
 			r := device.DeviceRef{UserID: t.ref.User, DeviceID: t.ref.Device}
 			give = append(give, r)
@@ -348,6 +357,18 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		return nil, err
 	}
 	return append(m.claimsFor(needClaim), pending...), nil
+}
+
+// withholdCode is the m.room_key.withheld code for a device of this trust
+// under these settings, or "" when it may have the key.
+func (s ShareSettings) withholdCode(t Trust) string {
+	switch {
+	case t == Blacklisted:
+		return "m.blacklisted"
+	case s.OnlyTrustedDevices && t != Trusted:
+		return "m.unverified"
+	}
+	return ""
 }
 
 var withheldReasons = map[string]string{
