@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -67,18 +68,7 @@ func toDeviceRequests(eventType, room string, messages map[devRef]any) ([]Reques
 		refs = append(refs, r)
 	}
 	slices.SortFunc(refs, func(a, b devRef) int {
-		if a.User != b.User {
-			if a.User < b.User {
-				return -1
-			}
-			return 1
-		}
-		if a.Device < b.Device {
-			return -1
-		} else if a.Device > b.Device {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.Device, b.Device))
 	})
 	var out []Request
 	for start := 0; start < len(refs); start += maxPerRequest {
