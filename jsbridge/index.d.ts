@@ -604,8 +604,8 @@ export interface ToDeviceFailure {
   failure: true;
   code: MxCryptoErrorCode;
   message: string;
-  /** The event as received. */
-  event: JsonObject;
+  /** The event as received (null for an event decrypted before a crash and handled after it). */
+  event: JsonObject | null;
 }
 
 /** Plain (unencrypted) to-device events are passed through with `encrypted: false`. */
