@@ -3,6 +3,7 @@
 // room messages through an in-memory relay (tests/helpers/machine-relay.mjs);
 // forged senders, withheld keys, key requests between own devices, backup
 // uploads and on-demand fetches, and a restart that keeps the room key.
+import 'fake-indexeddb/auto';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -236,4 +237,35 @@ test('bad input is BAD_INPUT, a closed machine is CLOSED, and the module lives o
   const again = await ours(relay, '@eve:example.org', 'EVE2');
   assert.ok((await again.m.trackedUsers()).includes('@eve:example.org'));
   await again.m.close();
+});
+
+test('a machine survives a restart of the wasm instance (IndexedDB store): its unsent to-device requests too', async () => {
+  const relay = new Relay();
+  const opts = { userId: '@ida:example.org', deviceId: 'IDA', store: 'machine-restart', backend: 'indexeddb', dbName: 'machine-test', storeKey };
+  const m = await mx.openMachine(opts);
+  const ida = ourPeer(relay, m);
+  await ida.flush();
+  const bob = ourPeer(relay, await mx.openMachine({ ...opts, userId: '@bob:example.org', deviceId: 'BOB', store: 'machine-restart-bob' }));
+  await bob.flush();
+  await ida.sync();
+  await bob.sync();
+  const users = ['@ida:example.org', '@bob:example.org'];
+  // Query and claim, but leave the room key messages unsent.
+  let toDevice = [];
+  for (let i = 0; i < 10 && toDevice.length === 0; i++) {
+    for (const r of await m.shareRoomKey(ROOM, users)) {
+      if (r.type === 'to_device') toDevice.push(r);
+      else await ida.send(r);
+    }
+  }
+  assert.ok(toDevice.length > 0);
+  const content = await m.encryptRoomEvent(ROOM, 'm.room.message', { body: 'across a restart' });
+  await assert.rejects(mx._debug.exit(3), (e) => e.code === 'INSTANCE_EXITED');
+  const after = await m.outgoingRequests(); // reattaches on the new instance
+  for (const r of toDevice) assert.ok(after.some((x) => x.id === r.id), `request ${r.id} kept`);
+  await ida.flush();
+  await bob.sync();
+  assert.equal((await bob.m.decryptRoomEvent(ROOM, roomEvent('@ida:example.org', content))).content.body, 'across a restart');
+  await m.close();
+  await bob.m.close();
 });
