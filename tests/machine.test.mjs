@@ -1,6 +1,7 @@
 // The machine's JS API (mx.openMachine) end to end in one process: two of
 // our machines and matrix-sdk-crypto-wasm's OlmMachine exchange keys and
-// room messages through an in-memory relay (tests/helpers/machine-relay.mjs);
+// room messages through an in-memory relay (tests/helpers/machine-relay.mjs),
+// and tell each other when a key is withheld (m.room_key.withheld both ways);
 // forged senders, withheld keys, key requests between own devices, backup
 // uploads and on-demand fetches, and a restart that keeps the room key.
 import 'fake-indexeddb/auto';
@@ -200,6 +201,28 @@ test('interop: our machine and matrix-sdk-crypto-wasm OlmMachine share room keys
   // A Rust-made event re-sent as mallory's is refused.
   const another = await rust.encrypt(ROOM, 'm.room.message', { msgtype: 'm.text', body: 'not from mallory' });
   await assert.rejects(alice.m.decryptRoomEvent(ROOM, roomEvent('@mallory:example.org', another)), { code: 'MISMATCHED_SENDER' });
+
+  // Alice withholds from unverified devices: Rust sees why (m.room_key.withheld as Rust parses it).
+  const room2 = '!withheld:example.org';
+  for (let i = 0; i < 10; i++) {
+    const reqs = await alice.m.shareRoomKey(room2, users, { onlyTrustedDevices: true });
+    if (!reqs.length) break;
+    for (const r of reqs) await alice.send(r);
+  }
+  const hidden = await alice.m.encryptRoomEvent(room2, 'm.room.message', { body: 'not for rust' });
+  await rust.sync();
+  await assert.rejects(rust.decrypt(room2, { ...roomEvent('@alice:example.org', hidden), room_id: room2 }), (e) => {
+    assert.equal(e.maybe_withheld, 'The sender has disabled encrypting to unverified devices.');
+    return true;
+  });
+  // And the reverse: Rust withholds from our unverified device; we report its code.
+  const room3 = '!withheld-by-rust:example.org';
+  await rust.share(room3, users, { onlyTrustedDevices: true });
+  const fromRustHidden = await rust.encrypt(room3, 'm.room.message', { body: 'not for alice' });
+  const got = await alice.sync();
+  assert.ok(got.events.some((e) => e.type === 'roomKeyWithheld' && e.code === 'm.unverified'), JSON.stringify(got.events));
+  await assert.rejects(alice.m.decryptRoomEvent(room3, { ...roomEvent('@rust:example.org', fromRustHidden), room_id: room3 }),
+    (e) => e.code === 'WITHHELD' && e.withheldCode === 'm.unverified');
   await alice.m.close();
   rust.m.free?.();
 });
