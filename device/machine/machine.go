@@ -59,15 +59,6 @@ type devRef struct{ User, Device string }
 
 func (r devRef) String() string { return r.User + "|" + r.Device }
 
-func parseDevRef(s string) devRef {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '|' {
-			return devRef{s[:i], s[i+1:]}
-		}
-	}
-	return devRef{User: s}
-}
-
 // Open builds a machine over an open device.
 func Open(d *device.Device, clock func() time.Time) (*Machine, error) {
 	if d == nil {
