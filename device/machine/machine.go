@@ -50,8 +50,10 @@ type Machine struct {
 	backupBatch  *device.BackupBatch
 	backupPaused bool // an upload failed: wait for the next sync
 	backupGets   map[string]*backupGet
-	fetched      map[string]bool // sessions already fetched from the backup in this process
-	waiting      []waitingAnswer // answers to send once an Olm session exists
+	fetched      map[string]bool      // sessions already fetched from the backup in this process
+	waiting      []waitingAnswer      // answers to send once an Olm session exists
+	unwedged     map[devRef]time.Time // when a new session was last made for a wedged one
+	unwedging    map[devRef]bool      // a key is being claimed to replace a wedged session
 }
 
 // devRef names a device.
@@ -71,6 +73,7 @@ func Open(d *device.Device, clock func() time.Time) (*Machine, error) {
 		d: d, st: d.Store(), user: d.UserID(), dev: d.DeviceID(), now: clock,
 		dirtied: map[string]bool{}, claims: map[string]*claim{}, claimFailed: map[devRef]bool{},
 		backupGets: map[string]*backupGet{}, fetched: map[string]bool{},
+		unwedged: map[devRef]time.Time{}, unwedging: map[devRef]bool{},
 	}
 	// The user's own other devices are always tracked: key requests and
 	// secrets go to them.

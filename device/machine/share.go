@@ -160,7 +160,11 @@ func (m *Machine) claimSent(id string, resp Response) ([]Event, error) {
 	for _, d := range c.devices {
 		if !got[d] {
 			m.claimFailed[d] = true
+			delete(m.unwedging, d)
 		}
+	}
+	if err := m.sendDummies(got); err != nil {
+		return events, err
 	}
 	return events, m.retryWaiting()
 }
