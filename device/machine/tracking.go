@@ -413,7 +413,9 @@ type KnownDevice struct {
 	Trust       Trust
 }
 
-// trustOf is a device's trust (this device trusts itself).
+// trustOf is a device's trust (this device trusts itself). It is the one
+// place trust is decided: cross-signing (issue 17) will compute it here
+// from signatures, with the caller's SetDeviceTrust as an override.
 func (m *Machine) trustOf(user, dev string) (Trust, error) {
 	if user == m.user && dev == m.dev {
 		return Trusted, nil
