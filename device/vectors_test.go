@@ -12,7 +12,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
 
-// Vectors from ../shared/spec/vectors.md; each names its section.
+// Vectors from docs/vectors.md; each names its section.
 
 // §5.7: a key export file written by matrix-rust-sdk, passphrase "1234".
 const rustSDKExport = `-----BEGIN MEGOLM SESSION DATA-----

@@ -1,4 +1,4 @@
-// Fixed test vectors from /work/shared/spec/vectors.md, run through the JS
+// Fixed test vectors from docs/vectors.md, run through the JS
 // API. Section numbers refer to that file; each vector names its source there.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -453,7 +453,7 @@ describe('§2 canonical JSON and signed JSON', () => {
     [['"\\/'], '["\\"\\\\/"]'],
     [{ c: '\u0001\u000b\u001f\b\t\n\f\r' }, '{"c":"\\u0001\\u000b\\u001f\\b\\t\\n\\f\\r"}'],
     [{ '\uff61': 1, '\u{1f600}': 2 }, '{"\uff61":1,"\u{1f600}":2}'],
-    // literal, unlike Go's encoding/json (keys.md §1.1 pitfalls)
+    // literal, unlike Go's encoding/json (docs/keys.md §1.1 pitfalls)
     [{ a: '\u2028\u2029<>&\u007f' }, '{"a":"\u2028\u2029<>&\u007f"}'],
     [{ a: [], b: {}, c: [[]], d: [-9007199254740991, -1] }, '{"a":[],"b":{},"c":[[]],"d":[-9007199254740991,-1]}'],
   ];

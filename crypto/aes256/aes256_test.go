@@ -12,7 +12,7 @@ import (
 	"gitlab.com/yawning/bsaes.git/ct64"
 )
 
-// The vector of vectors.md §1.4.
+// The vector of docs/vectors.md §1.4.
 func TestCTRVector(t *testing.T) {
 	key := make([]byte, 32)
 	iv := make([]byte, 16)

@@ -9,7 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// vectors.md §1.3: the unpadded base64 table of the spec appendix.
+// docs/vectors.md §1.3: the unpadded base64 table of the spec appendix.
 var rfcVectors = []struct{ plain, enc, padded string }{
 	{"", "", ""},
 	{"f", "Zg", "Zg=="},
@@ -34,7 +34,7 @@ func TestVectorsUnpaddedBase64(t *testing.T) {
 	}
 }
 
-// vectors.md §1.3 (vodozemac): padded and unpadded forms decode alike.
+// docs/vectors.md §1.3 (vodozemac): padded and unpadded forms decode alike.
 func TestVectorsPaddedAndUnpaddedAgree(t *testing.T) {
 	a, err := b64.Decode("VGhpc0lzQVRlc3Q=")
 	if err != nil {

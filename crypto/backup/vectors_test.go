@@ -31,7 +31,7 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 }
 
 const (
-	// vectors.md §1.1: Alice's key is the backup key of §5.1–§5.3.
+	// docs/vectors.md §1.1: Alice's key is the backup key of §5.1–§5.3.
 	aliceHex         = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 	alicePubB64      = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"
 	aliceRecoveryKey = vectors.JSSDKRecoveryKey
@@ -45,10 +45,10 @@ const (
 	rustKeyB64    = "Ha9cklU/9NqFo9WKdVfGzmqUL/9wlkdxfEitbSIPVXw"
 )
 
-// vectors.md §5.2 (matrix-js-sdk backup.spec.ts CURVE25519_KEY_BACKUP_DATA).
+// docs/vectors.md §5.2 (matrix-js-sdk backup.spec.ts CURVE25519_KEY_BACKUP_DATA).
 var data52 = backup.EncryptedSessionData(vectors.JSSDKBackup)
 
-// vectors.md §5.3 (matrix-js-sdk crypto-test-data CURVE25519_KEY_BACKUP_DATA).
+// docs/vectors.md §5.3 (matrix-js-sdk crypto-test-data CURVE25519_KEY_BACKUP_DATA).
 var data53 = backup.EncryptedSessionData{
 	Ephemeral: "q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU",
 	MAC:       "OibmACbORhI",
@@ -63,7 +63,7 @@ var data53 = backup.EncryptedSessionData{
 		"Ohgl3LIso",
 }
 
-// vectors.md §3.3 MEGOLM_SESSION_DATA, the plaintext of §5.3.
+// docs/vectors.md §3.3 MEGOLM_SESSION_DATA, the plaintext of §5.3.
 const megolmSessionData33 = `{"algorithm":"m.megolm.v1.aes-sha2","room_id":"!room:id",
  "sender_key":"WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc",
  "session_id":"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
@@ -71,7 +71,7 @@ const megolmSessionData33 = `{"algorithm":"m.megolm.v1.aes-sha2","room_id":"!roo
  "sender_claimed_keys":{"ed25519":"Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI"},
  "forwarding_curve25519_key_chain":[],"m.shared_history":true}`
 
-// vectors.md §5.4 (mautrix/go encryptedsessiondata_test.go).
+// docs/vectors.md §5.4 (mautrix/go encryptedsessiondata_test.go).
 var data54a = backup.EncryptedSessionData{
 	Ephemeral: "o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0",
 	MAC:       "Mnt8eXwFfjw",
@@ -106,7 +106,7 @@ const plain54b = `{"algorithm":"m.megolm.v1.aes-sha2","sender_key":"JUUfV6vErSAT
 "sender_claimed_keys":{"ed25519":"R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4"},
 "forwarding_curve25519_key_chain":[]}`
 
-// vectors.md §5.5 (matrix-rust-sdk backups/keys/decryption.rs).
+// docs/vectors.md §5.5 (matrix-rust-sdk backups/keys/decryption.rs).
 var data55 = backup.EncryptedSessionData{
 	Ephemeral: "HlLi76oV6wxHz3PCqE/bxJi6yF1HnYz5Dq3T+d/KpRw",
 	MAC:       "GtMrurhDTwo",

@@ -11,7 +11,7 @@ import (
 
 type vector struct{ in, want string }
 
-// vectors.md §2.1: the spec appendix examples, then mautrix-go's additions
+// docs/vectors.md §2.1: the spec appendix examples, then mautrix-go's additions
 // (without its uppercase-hex control character outputs, which contradict the
 // spec grammar).
 var specVectors = []vector{
@@ -53,7 +53,7 @@ var mautrixVectors = []vector{
 	{`["\"\\\/"]`, `["\"\\/"]`},
 }
 
-// Further cases from the rules of keys.md §1.1.
+// Further cases from the rules of docs/keys.md §1.1.
 var ruleVectors = []vector{
 	// Control characters: short escapes where they exist, else \u00xx in
 	// lowercase hex.

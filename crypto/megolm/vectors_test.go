@@ -14,7 +14,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 )
 
-// vectors.md §3.1 (libolm tests/test_megolm.cpp).
+// docs/vectors.md §3.1 (libolm tests/test_megolm.cpp).
 var ratchetInit = []byte(strings.Repeat("0123456789ABCDEF", 8))
 
 func checkParts(t *testing.T, what string, r *ratchet, want ...string) {
@@ -86,7 +86,7 @@ func TestVectorRatchet(t *testing.T) {
 	}
 }
 
-// vectors.md §3.2 (libolm tests/test_group_session.cpp).
+// docs/vectors.md §3.2 (libolm tests/test_group_session.cpp).
 var (
 	random32 = []byte(strings.Repeat("0123456789ABDEF0123456789ABCDEF", 6))[:randomSize]
 
@@ -177,7 +177,7 @@ func TestVectorOutbound(t *testing.T) {
 	wantCode(t, "message of the other session", err, errcode.BadSignature)
 }
 
-// vectors.md §3.3 (matrix-js-sdk crypto-test-data).
+// docs/vectors.md §3.3 (matrix-js-sdk crypto-test-data).
 const (
 	sessionKey33 = "AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1RE3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5CGApXql0+i/uXtf3K"
 	sessionID33  = "ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co"
@@ -210,7 +210,7 @@ func TestVectorExportedSession(t *testing.T) {
 	wantCode(t, "v1 key as v2", err, errcode.BadInput)
 }
 
-// vectors.md §3.4 (libolm tests/test_message.cpp).
+// docs/vectors.md §3.4 (libolm tests/test_message.cpp).
 func TestVectorMessageHeader(t *testing.T) {
 	body := appendMessageBody(nil, 200, []byte("ciphertext"))
 	if !bytes.Equal(body[:6], []byte{0x03, 0x08, 0xC8, 0x01, 0x12, 0x0A}) || string(body[6:]) != "ciphertext" {
@@ -229,7 +229,7 @@ func TestVectorMessageHeader(t *testing.T) {
 	}
 }
 
-// vectors.md §4.4 (mautrix/go goolm megolm_session_test.go): all-zero states.
+// docs/vectors.md §4.4 (mautrix/go goolm megolm_session_test.go): all-zero states.
 var (
 	libolmKey      = []byte("secret_key")
 	libolmOutbound = join(
@@ -287,7 +287,7 @@ func TestVectorLibolmPickles(t *testing.T) {
 	wantCode(t, "inbound pickle as outbound", err, errcode.BadPickle)
 }
 
-// vectors.md §5.2 (matrix-js-sdk backup.spec.ts): a backed-up session,
+// docs/vectors.md §5.2 (matrix-js-sdk backup.spec.ts): a backed-up session,
 // decrypted with the recovery key, decrypts the room event.
 func TestVectorBackupEvent(t *testing.T) {
 	key, err := recoverykey.Decode(vectors.JSSDKRecoveryKey)

@@ -14,7 +14,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 )
 
-// Test vectors from the spec digest (vectors.md); section numbers refer to it.
+// Test vectors from docs/vectors.md; section numbers refer to it.
 
 // §1.1 X25519 (RFC 7748 keys, libolm test_crypto.cpp).
 func TestVectorX25519(t *testing.T) {
@@ -451,7 +451,7 @@ func TestVectorLibolmAccountV4(t *testing.T) {
 	wantCode(t, err, errcode.WrongKey)
 }
 
-// libolmAccountV4 is the mautrix/go account_data_test.go pickle (vectors.md §4.3).
+// libolmAccountV4 is the mautrix/go account_data_test.go pickle (docs/vectors.md §4.3).
 const libolmAccountV4 = `b3jGWBenkTv6DJt90OX+H1ecoXQwihBjhdJHkAft49wS7ubT3Z0ta46p9PCnfKs+fOHeKhJzgfFcD5yCoatcpRzMHRri6V1d
 	G/wMIu8nYvPPMZ8Dy5YlMBRGz0cpnOAhVoUzo/HtvyN8kgoYnZLzorVYepIqQcsLZAiG6qlztXepEflwNG619Rrk/zWYae5R
 	Btxz9Cl0KCTj8cjY5J/SEKU+SCnj4n16wa+RfYXuLK/kBlE30uSWqQBInlLLYiSqOGjr8M0x+3A0eG0gYA+Aohwl5MbjQnDn

@@ -9,7 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 )
 
-// vectors.md §1.5 (mautrix/go TestPBKDF). The salt is raw bytes there; Matrix
+// docs/vectors.md §1.5 (mautrix/go TestPBKDF). The salt is raw bytes there; Matrix
 // salts are strings, and DeriveKey uses the string's bytes as they are.
 func TestVectorPBKDF2(t *testing.T) {
 	salt := make([]byte, 16)

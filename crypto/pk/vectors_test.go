@@ -15,7 +15,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 )
 
-// vectors.md §1.1 (RFC 7748 keys, libolm test_crypto.cpp / test_pk.cpp).
+// docs/vectors.md §1.1 (RFC 7748 keys, libolm test_crypto.cpp / test_pk.cpp).
 const (
 	alicePrivHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 	alicePubHex  = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
@@ -26,7 +26,7 @@ const (
 	sharedHex    = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
 )
 
-// vectors.md §5.1: "This is a test" encrypted to Alice with Bob's key as the
+// docs/vectors.md §5.1: "This is a test" encrypted to Alice with Bob's key as the
 // ephemeral key.
 var vector51 = pk.Message{
 	Ciphertext: "ntk49j/KozVFtSqJXhCejg",
@@ -52,7 +52,7 @@ func TestVectorX25519PublicKeys(t *testing.T) {
 	}
 }
 
-// vectors.md §1.2: RFC 5869 case 1, the HKDF pk builds on (standard library).
+// docs/vectors.md §1.2: RFC 5869 case 1, the HKDF pk builds on (standard library).
 func TestVectorHKDF(t *testing.T) {
 	ikm := bytes.Repeat([]byte{0x0b}, 22)
 	salt := testdecode.Hex(t, "000102030405060708090a0b0c")

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	// vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
+	// docs/vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
 	aliceHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
 	// §5.2, §5.3.
 	aliceRecoveryKey = vectors.JSSDKRecoveryKey
@@ -61,7 +61,7 @@ func TestVectorsReencode(t *testing.T) {
 	}
 }
 
-// vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
+// docs/vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
 func TestVectorsWhitespace(t *testing.T) {
 	alice := testdecode.Hex(t, aliceHex)
 	for _, text := range []string{
@@ -82,7 +82,7 @@ func TestVectorsWhitespace(t *testing.T) {
 	}
 }
 
-// vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
+// docs/vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
 func TestVectorsRejected(t *testing.T) {
 	for _, v := range []struct{ why, text string }{
 		{"parity §5.5", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e"},

@@ -37,7 +37,7 @@ func xkey(priv ed25519.PrivateKey) *ed25519x.PrivateKey {
 	return k
 }
 
-// vectors.md §2.2: the spec appendix signing examples.
+// docs/vectors.md §2.2: the spec appendix signing examples.
 const specSeedB64 = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"
 
 var specSignatures = []struct{ in, sig string }{
@@ -80,7 +80,7 @@ func TestVector22Sign(t *testing.T) {
 	}
 }
 
-// vectors.md §2.2 as published: signed objects verify.
+// docs/vectors.md §2.2 as published: signed objects verify.
 func TestVector22Verify(t *testing.T) {
 	pub := pubB64(specKey(t))
 	for _, v := range specSignatures {
@@ -92,7 +92,7 @@ func TestVector22Verify(t *testing.T) {
 	}
 }
 
-// vectors.md §2.3: matrix-js-sdk crypto-test-data, keys from ASCII seeds.
+// docs/vectors.md §2.3: matrix-js-sdk crypto-test-data, keys from ASCII seeds.
 const (
 	alice       = "@alice:localhost"
 	deviceSeed  = "deadbeefdeadbeefdeadbeefdeadbeef"

@@ -47,7 +47,7 @@ func checkKey(t testing.TB, key []byte, info ssss.KeyInfo) bool {
 	return ok
 }
 
-// vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
+// docs/vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
 const (
 	key1Info = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2",
  "passphrase":{"algorithm":"m.pbkdf2","iterations":500000,"salt":"y863BOoqOadgDp8S3FtHXikDJEalsQ7d"},
@@ -63,7 +63,7 @@ var master61 = ssss.Encrypted{
 	MAC:        "/gWGDGMyOLmbJp+aoSLh5JxCs0AdS6nAhjzpe+9G2Q0=",
 }
 
-// vectors.md §6.3 / §6.4 (matrix-rust-sdk). The §6.3 metadata shows only iv
+// docs/vectors.md §6.3 / §6.4 (matrix-rust-sdk). The §6.3 metadata shows only iv
 // and mac; the algorithm is the aes-hmac-sha2 of the description it is from.
 const (
 	rustRecoveryKey = "EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd"
@@ -95,7 +95,7 @@ var crossSigning64 = []struct {
 	}, "IGfFj6KhzqBWxiMm6/e+Pu/x/5NV6a7iEe8AKhuRiq0"},
 }
 
-// vectors.md §6.5 (matrix-js-sdk backup.spec.ts, AES256_KEY_BACKUP_DATA).
+// docs/vectors.md §6.5 (matrix-js-sdk backup.spec.ts, AES256_KEY_BACKUP_DATA).
 const sessionID65 = "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc"
 
 var aesBackup65 = ssss.Encrypted{
@@ -109,7 +109,7 @@ var aesBackup65 = ssss.Encrypted{
 		"RwE6XkimdbGQA8HB7UmXXjE8WARgaDHkfzoA3g3aeQ",
 }
 
-// vectors.md §6.1: the passphrase gives key 1. PBKDF2 with 500000 iterations
+// docs/vectors.md §6.1: the passphrase gives key 1. PBKDF2 with 500000 iterations
 // takes about half a second natively but several seconds under js/wasm, so
 // there it is not run; the same code path (passphrase → key → key check) is
 // covered under wasm by the 10-iteration vector of §6.3
@@ -220,7 +220,7 @@ func TestVector61Decrypt(t *testing.T) {
 	}
 }
 
-// vectors.md §6.2 (mautrix/go utils_test.go).
+// docs/vectors.md §6.2 (mautrix/go utils_test.go).
 func TestVector62(t *testing.T) {
 	key := mustRecoveryKey(t, "EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6")
 	e := ssss.Encrypted{
@@ -234,7 +234,7 @@ func TestVector62(t *testing.T) {
 	}
 }
 
-// vectors.md §6.3: a passphrase key with 10 iterations. This is also the
+// docs/vectors.md §6.3: a passphrase key with 10 iterations. This is also the
 // passphrase vector that runs under js/wasm.
 func TestVector63Passphrase(t *testing.T) {
 	info := mustKeyInfo(t, rustPassInfo)
@@ -290,7 +290,7 @@ func TestVector63KeyCheck(t *testing.T) {
 	}
 }
 
-// vectors.md §6.3, encrypted-data parsing: the field bytes, and rejection of
+// docs/vectors.md §6.3, encrypted-data parsing: the field bytes, and rejection of
 // a wrong-length IV or MAC when decrypting.
 func TestVector63EncryptedData(t *testing.T) {
 	e := crossSigning64[0].data
@@ -335,7 +335,7 @@ func TestVector63EncryptedData(t *testing.T) {
 	}
 }
 
-// vectors.md §6.4: restore cross-signing from secret storage and check the
+// docs/vectors.md §6.4: restore cross-signing from secret storage and check the
 // seeds against the published public keys.
 func TestVector64CrossSigning(t *testing.T) {
 	key := mustRecoveryKey(t, rustRecoveryKey)
@@ -362,7 +362,7 @@ func TestVector64CrossSigning(t *testing.T) {
 	}
 }
 
-// vectors.md §6.5: the unstable AES backup (MSC3270) uses the same
+// docs/vectors.md §6.5: the unstable AES backup (MSC3270) uses the same
 // construction.
 func TestVector65(t *testing.T) {
 	zero := make([]byte, 32)
@@ -393,7 +393,7 @@ func TestVector65(t *testing.T) {
 }
 
 // The older curve25519-aes-sha2 algorithm is package pk's construction
-// (vectors.md §5.1 message, Alice's key).
+// (docs/vectors.md §5.1 message, Alice's key).
 func TestCurve25519Algorithm(t *testing.T) {
 	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
 	bob := testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")

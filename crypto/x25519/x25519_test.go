@@ -15,7 +15,7 @@ func unhex(s string) []byte {
 	return b
 }
 
-// RFC 7748 §6.1, also vectors.md §1.1.
+// RFC 7748 §6.1, also docs/vectors.md §1.1.
 func TestRFC7748(t *testing.T) {
 	alice := unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
 	bob := unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")

@@ -1,13 +1,13 @@
 // Package vectors holds test vectors that several packages' tests use, so
-// each is written once. For tests only; see ../shared/spec/vectors.md.
+// each is written once. For tests only; see docs/vectors.md.
 package vectors
 
-// JSSDKRecoveryKey is matrix-js-sdk's backup recovery key (vectors.md §5.2);
+// JSSDKRecoveryKey is matrix-js-sdk's backup recovery key (docs/vectors.md §5.2);
 // it is the RFC 7748 "Alice" private key.
 const JSSDKRecoveryKey = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d"
 
 // JSSDKBackup is matrix-js-sdk's CURVE25519_KEY_BACKUP_DATA session_data
-// (vectors.md §5.2), encrypted to JSSDKRecoveryKey.
+// (docs/vectors.md §5.2), encrypted to JSSDKRecoveryKey.
 // Field order matches pk.Message, so it converts to it.
 var JSSDKBackup = struct{ Ciphertext, Ephemeral, MAC string }{
 	Ephemeral: "/Bn0A4UMFwJaDDvh0aEk1XZj3k1IfgCxgFY9P9a0b14",
