@@ -10,25 +10,14 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 // Vectors from docs/vectors.md; each names its section.
 
-// §5.7: a key export file written by matrix-rust-sdk, passphrase "1234".
-const rustSDKExport = `-----BEGIN MEGOLM SESSION DATA-----
-Af7mGhlzQ+eGvHu93u0YXd3D/+vYMs3E7gQqOhuCtkvGAAAAASH7pEdWvFyAP1JUisAcpEo
-Xke2Q7Kr9hVl/SCc6jXBNeJCZcrUbUV4D/tRQIl3E9L4fOk928YI1J+3z96qiH0uE7hpsCI
-CkHKwjPU+0XTzFdIk1X8H7sZ+MD/2Sg/q3y8rtUjz7uEj4GUTnb+9SCOTVmJsRfqgUpM1CU
-bDLytHf1JkohY4tWEgpsCc67xdzgodjr12qYrfg/zNm3LGpxlrffJknw4rk5QFTj4kMbqbD
-ZZgDTni+HxRTDGge2J620lMOiznvXX+H09Rwruqx5aJvvaaKd86jWRpiO2oSFqHn4u5ONl9
-41uzm62Sj0eIm6ZbA9NQs87jQw4LxsejhZVL+NdjIg80zVSBTWhTdo0DTnbFSNP4ReOiz0U
-XosOF8A5T8Vdx2nvA0GXltfcHKVKQYh/LJAkNQ7P9UYL4ae/5TtQZkhB1KxCLTRWqADCl53
-uBMGpG53EMgY6G6K2DEIOkcv7sdXQF5WpemiSWZqJRWj+cjfs9BpCTbkp/rszWFl2TniWpR
-RqIbT2jORlN4rTvdtF0F4z1pqP4qWyR3sLNTkXm9CFRzWADNG0RDZKxbCoo6RPvtaCTfaHo
-SwfvzBS6CjfAG+FOugpV48o7+XetaUUPZ6/tZSPhCdeV8eP9q5r0QwWeXFogzoNzWt4HYx9
-MdXxzD+f0mtg5gzehrrEEARwI2bCvPpHxlt/Na9oW/GBpkjwR1LSKgg4CtpRyWngPjdEKpZ
-GYW19pdjg0qdXNk/eqZsQTsNWVo6A
------END MEGOLM SESSION DATA-----`
+// §5.7: a key export file written by matrix-rust-sdk, passphrase "1234"
+// (testdata/vectors/backup.json key_export).
+var rustSDKExport = vectors.MustBackup().KeyExport.File
 
 func TestVectorRustSDKKeyExport(t *testing.T) {
 	plain, err := decryptExport(rustSDKExport, "1234")
@@ -61,31 +50,22 @@ func TestVectorRustSDKKeyExport(t *testing.T) {
 
 // §3.3: matrix-js-sdk's exported session and the event encrypted with it.
 const (
-	jsSDKSession = `{"algorithm":"m.megolm.v1.aes-sha2","room_id":"!room:id",
- "sender_key":"WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc",
- "session_id":"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
- "session_key":"AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1RE3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5CGApXql0+i/uXtf3K",
- "sender_claimed_keys":{"ed25519":"Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI"},
- "forwarding_curve25519_key_chain":[],"m.shared_history":true}`
+	// (jsSDKSession, the backup data and the recovery key: testdata/vectors/backup.json)
 	jsSDKCiphertext = "AwgAEnAkBmciEAyhh1j6DCk29UXJ7kv/kvayUNfuNT0iAioLxcXjFXOZ5ho3jF1/wrytlt0Lb298uMM67O" +
 		"xdVMi+/mMfYpwlvi07P9cIH6CMSj8tyhYoWl0SrKY6tkPf5GWOlRSRRKbziXa96FHXvnA3V2FCAIGtAe3G" +
 		"4ei5RPbhkmKAFBLAen33/D6MjJVqU8Ojr5vTkgls5eyirarlVpsmnH06alDaxO8avrU0NL+Vsw26xvlUQg" +
 		"EMOnUJ"
-	// §5.3: the same session as backup data for Alice's key.
-	jsSDKBackupEphemeral  = "q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU"
-	jsSDKBackupMAC        = "OibmACbORhI"
-	jsSDKBackupCiphertext = "r6HRk2/Im2yJe5cLP8R81aVjFWjYWPHpw7TVxphiSK1cdIDZTTK57r6MfU+0i/mTPn+/PosT74OvYwCnehy2dy" +
-		"qqks+Ev+uBKw3TAo0HCv7W3Rmq9XtqxikG9ts7XtcjFEkx37+qRaXtikcu0+CmUf+I5X6KStwNXb+CPnN2CGgwpn8g5+" +
-		"xEgSjE904QFrte4s9ygfqymgszgF7kzNICYF5g2GTlss8pdu/GLnh52AKvtT6FcqE5LC74N07BDWUycMHMMMw43F7z5G" +
-		"hzEnoWOXlbz+M4eTGrCYuhvcmQGNbdgzYqEXPm1z4xFhVgs84kFCtNeUc+AHZWfC2zynZ++4tpmfCYYpYEfYwQNo9Ks7o" +
-		"+Mh2PtAo9/GIU4xAK/uG0vizEiNYt/1QAxwgrmDxjdRe5TH4pPUtLMktRDyZKeUHJmYZA7pcLtpVatXhXmVEQLFLDc/uu" +
-		"sxaBxFXYkx7BQnNRoa1BE1yXRxud94s6vMsI/auhn95TG58Z0Rz9psRT4HzgDKeHf/uVbdfKR9O3gqxlB4mzZAyTCqHhUQ" +
-		"ERmGiISC2FeuKkAwVk/ZxXiFqSTUCizwXcczGbzEbC+pBJTi6jX5Pa2yI9cT5C8xaGGUzEaKdNWukcs73uvXoFl/5y0Y29" +
-		"PkfE8UlPWpN4kZn7hrcOllcqqV9ZMH+rBbGViIw0yZ6yQUciEJzO8Gk3yz36lIT30VhCgKXMu+kELEPTRSVXqEQkCXBcfN" +
-		"Ohgl3LIso"
-	jsSDKRecoveryKey   = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d"
-	jsSDKBackupPublic  = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"
 	jsSDKClearEventRaw = `{"body":"Hello world","msgtype":"m.text"}`
+)
+
+// §3.3's session is §5.3's backed-up plaintext; §5.3 encrypts it to Alice's
+// key (§1.1), whose recovery key is §5.2's.
+var (
+	jsSDKBackupVector = vectors.MustBackup().SessionData["jssdk_generated"]
+	jsSDKSession      = string(jsSDKBackupVector.Plaintext)
+	jsSDKBackupData   = jsSDKBackupVector.SessionData
+	jsSDKRecoveryKey  = vectors.MustBackup().RecoveryKeys[0].Text
+	jsSDKBackupPublic = vectors.MustX25519().Keys["rfc7748_alice"].PublicB64
 )
 
 func jsSDKEvent(t *testing.T) []byte {
@@ -142,7 +122,7 @@ func TestVectorJSSDKBackupRestore(t *testing.T) {
 	body := mustJSON(t, map[string]any{"rooms": map[string]any{"!room:id": map[string]any{"sessions": map[string]any{
 		"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co": map[string]any{
 			"first_message_index": 1, "forwarded_count": 0, "is_verified": false,
-			"session_data": map[string]any{"ephemeral": jsSDKBackupEphemeral, "mac": jsSDKBackupMAC, "ciphertext": jsSDKBackupCiphertext},
+			"session_data": map[string]any{"ephemeral": jsSDKBackupData.Ephemeral, "mac": jsSDKBackupData.MAC, "ciphertext": jsSDKBackupData.Ciphertext},
 		},
 	}}}})
 	d := newDevice(t, "@alice:example.org", "ALICE", newClock())

@@ -6,15 +6,19 @@ import assert from 'node:assert/strict';
 import { loadMx } from './helpers/peers.mjs';
 import { b64, unb64 } from './helpers/random.mjs';
 import { assertBytes, ed25519PublicFromSeed, hex, rejectsWithCode } from './helpers/util.mjs';
+import { backupVector, loadVectors, x25519Key } from './helpers/vectors.mjs';
 
 const AES = 'm.secret_storage.v1.aes-hmac-sha2';
 const join = (s) => s.replace(/\s+/g, '');
 const fromHex = (h) => Uint8Array.from(Buffer.from(h, 'hex'));
 
-// §1.1 — Alice's X25519 key, reused as the backup key in §5.1–§5.3.
-const ALICE_PRIVATE = fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
-const ALICE_PUBLIC = 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo';
-const ALICE_RECOVERY_KEY = 'EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d';
+// §1.1 — Alice's X25519 key, reused as the backup key in §5.1–§5.3
+// (testdata/vectors/x25519.json, backup.json).
+const BACKUP_VECTORS = loadVectors('backup.json');
+const ALICE = x25519Key('rfc7748_alice');
+const ALICE_PRIVATE = ALICE.private;
+const ALICE_PUBLIC = ALICE.publicB64;
+const ALICE_RECOVERY_KEY = BACKUP_VECTORS.recovery_keys.find((k) => k.key === 'rfc7748_alice').text;
 
 let mx;
 before(async () => {
@@ -22,11 +26,7 @@ before(async () => {
 });
 
 describe('§5.1 libolm PkEncryption vector', () => {
-  const encrypted = {
-    ephemeral: '3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08',
-    ciphertext: 'ntk49j/KozVFtSqJXhCejg',
-    mac: 'zpzU6BkZcNI',
-  };
+  const encrypted = BACKUP_VECTORS.pk_encryption.message;
 
   test('public key of the backup key', async () => {
     assert.equal(await mx.backup.publicKey(ALICE_PRIVATE), ALICE_PUBLIC);
@@ -53,63 +53,25 @@ describe('§5.2 js-sdk recovery key and backed-up session', () => {
   });
 
   test('CURVE25519_KEY_BACKUP_DATA decrypts to the (legacy-spelled) session', async () => {
-    const sessionData = {
-      ephemeral: '/Bn0A4UMFwJaDDvh0aEk1XZj3k1IfgCxgFY9P9a0b14',
-      mac: '5lxYBHQU80M',
-      ciphertext: join(`2z2M7CZ+azAiTHN1oFzZ3smAFFt+LEOYY6h3QO3XXGdw6YpNn/gpHDO6I/rgj1zNd4FoTmzcQgvKdU8kN20u5
-        BWRHxaHTZSlne5RxE6vUdREsBgZePglBNyG0AogR/PVdcrv/v18Y6rLM5O9SELmwbV63uV9Kuu/misMxoqbuqEdG7
-        uujyaEKtjlQsJ5MGPQOySyw7XrnesSwF6XWRMxcPGRV0xZr3s9PI350Wve3EncjRgJ9IGFru1bcptMqfXgPZkOyGvr
-        phHoFfoK7nY3xMEHUiaTRfRIjq8HNV4o8QY1qmWGnxNBQgOlL8MZlykjg3ULmQ3DtFfQPj/YYGS3jzxvC+EBjaafms
-        g+52CTeK3Rswu72PX450BnSZ1i3If4xWAUKvjTpeUg5aDLqttOv1pITolTJDw5W/SD+b5rjEKg1CFCHGEGE9wwV3NfQ
-        HVCQL+dfpd7Or0poy4dqKMAi3g0o3Tg7edIF8d5rREmxaALPyiie8PHD8mj/5Y0GLqrac4CD6+Mop7eUTzVovprjg`),
-    };
+    const sessionData = backupVector('jssdk_backup_spec').session_data;
     const key = await mx.recoveryKey.decode(ALICE_RECOVERY_KEY);
     const out = await mx.backup.decrypt(key, sessionData);
     assert.equal(out.algorithm, 'm.megolm.v1.aes-sha2');
     assert.equal(out.sender_key, 'SENDER_CURVE25519');
     assert.deepEqual(out.sender_claimed_keys, { ed25519: 'SENDER_ED25519' });
-    assert.equal(
-      out.session_key,
-      join(`AQAAAAA+rPPVHcT/tDMBb6ffG42SvM8DKBjCiQfOhmd1GhMa5YE8i0FZDNuytN/1wk8F10oAW5Cqh7IZ3IUIEjaw6ExA1XZby9dy
-        AgJ1rAjwFuN6b8+qhZUbaAeuL4SzMvOGdvYyI3aVsSPwPKoptWzBvy+N9wMR75o7E5RYDQPmd0/OoqPttYUoz/poBJnH3bJT7EHb81p5
-        HbdFsqNNCqfvkfCn`),
-    );
+    assert.equal(out.session_key, backupVector('jssdk_backup_spec').plaintext.session_key);
     // Plaintext says forwardingCurve25519KeyChain; accept it as written or normalised.
     assert.deepEqual(out.forwardingCurve25519KeyChain ?? out.forwarding_curve25519_key_chain, []);
   });
 });
 
 // §3.3 MEGOLM_SESSION_DATA — the plaintext of §5.3.
-const MEGOLM_SESSION_DATA = {
-  algorithm: 'm.megolm.v1.aes-sha2',
-  room_id: '!room:id',
-  sender_key: 'WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc',
-  session_id: 'ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co',
-  session_key: join(`AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1R
-    E3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5C
-    GApXql0+i/uXtf3K`),
-  sender_claimed_keys: { ed25519: 'Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI' },
-  forwarding_curve25519_key_chain: [],
-  'm.shared_history': true,
-};
-
-const BACKUP_53 = {
-  ephemeral: 'q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU',
-  mac: 'OibmACbORhI',
-  ciphertext: join(`r6HRk2/Im2yJe5cLP8R81aVjFWjYWPHpw7TVxphiSK1cdIDZTTK57r6MfU+0i/mTPn+/PosT74OvYwCnehy2dy
-    qqks+Ev+uBKw3TAo0HCv7W3Rmq9XtqxikG9ts7XtcjFEkx37+qRaXtikcu0+CmUf+I5X6KStwNXb+CPnN2CGgwpn8g5+
-    xEgSjE904QFrte4s9ygfqymgszgF7kzNICYF5g2GTlss8pdu/GLnh52AKvtT6FcqE5LC74N07BDWUycMHMMMw43F7z5G
-    hzEnoWOXlbz+M4eTGrCYuhvcmQGNbdgzYqEXPm1z4xFhVgs84kFCtNeUc+AHZWfC2zynZ++4tpmfCYYpYEfYwQNo9Ks7o
-    +Mh2PtAo9/GIU4xAK/uG0vizEiNYt/1QAxwgrmDxjdRe5TH4pPUtLMktRDyZKeUHJmYZA7pcLtpVatXhXmVEQLFLDc/uu
-    sxaBxFXYkx7BQnNRoa1BE1yXRxud94s6vMsI/auhn95TG58Z0Rz9psRT4HzgDKeHf/uVbdfKR9O3gqxlB4mzZAyTCqHhUQ
-    ERmGiISC2FeuKkAwVk/ZxXiFqSTUCizwXcczGbzEbC+pBJTi6jX5Pa2yI9cT5C8xaGGUzEaKdNWukcs73uvXoFl/5y0Y29
-    PkfE8UlPWpN4kZn7hrcOllcqqV9ZMH+rBbGViIw0yZ6yQUciEJzO8Gk3yz36lIT30VhCgKXMu+kELEPTRSVXqEQkCXBcfN
-    Ohgl3LIso`),
-};
+const MEGOLM_SESSION_DATA = backupVector('jssdk_generated').plaintext;
+const BACKUP_53 = backupVector('jssdk_generated').session_data;
 
 describe('§5.3 js-sdk generated backup data', () => {
   test('base64 backup key is Alice\'s key and its base58 form is the §5.2 recovery key', async () => {
-    const key = unb64('dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=');
+    const key = unb64(BACKUP_VECTORS.key_base64.find((k) => k.key === 'rfc7748_alice').base64);
     assertBytes(key, ALICE_PRIVATE);
     assert.equal(await mx.recoveryKey.encode(key), ALICE_RECOVERY_KEY);
   });
@@ -144,40 +106,14 @@ describe('§5.3 js-sdk generated backup data', () => {
 
 describe('§5.4 / §5.5 other implementations\' backup data', () => {
   test('mautrix/go case 1 decrypts to the expected session', async () => {
-    const out = await mx.backup.decrypt(unb64('ReSMMZeRtDSdrwXzu2OvN0B73KUXkYPt3kaYfFIkw10'), {
-      ephemeral: 'o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0',
-      mac: 'Mnt8eXwFfjw',
-      ciphertext: join(`hDCjEbyi2uMXt3RBWe9mRdeqhcoraPR84/cq5ll16LIIIICJ8ZLmiWG5IwmGqDFmd3Jw20cNo49b38LH3oBJUl5DG44VdjoI
-        4nlgAzaMSLwMZ7JFGt0Enu1Csfgpvgt1qksTP6QB7YDwITD33iL7ucco1iOl7ABGzhyjCi2iZ3A6Xmx3RsAmHhmU5gJWE6/l
-        IoI6/lh7dZFSfp4RTGfxQ8ToCCIsrgdx1weViv4I4ArXfcrdnaprPzP4cH77Ej1Wg1/bUHtB4C8nOiX+cYnOG29NbTHbtQF1
-        4zJpA+2XM2JngiLkss+NQj96PQzgPNhAMEFOLLy5ckY1WvS4sMMeCVzAyt5dwEGDcyxLTC4oJ/RrvLcHCHW0aOygPSlNoMRy
-        DgC0f92+mPQGAmFv4GhfDFXfaauBxBdRAPjXj7Onn2B4UdfwQXGLT3RAihba8i9usOX5hLxqQqvtA3SUuV8hPrzHhpPEeRvx
-        +PgZsXwV+gM7Aw3Mza6hwmILdngJh7NNQTINsCRqff9Ck3Kh7aSOoHsHvz7Ot+T514ObDwWYYCBMmS/6EG4XjSya6R98ggRW
-        GrO9l21YYUvzBTv7OLtMck0Za3151Zqi/5LRKP95QIU`),
-    });
-    assert.deepEqual(out, {
-      algorithm: 'm.megolm.v1.aes-sha2',
-      sender_key: 'JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4',
-      session_key: join(`AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrv
-        qqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ
-        1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E`),
-      sender_claimed_keys: { ed25519: 'R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4' },
-      forwarding_curve25519_key_chain: [],
-    });
+    const v = backupVector('mautrix_case1');
+    const out = await mx.backup.decrypt(v.privateKey, v.session_data);
+    assert.deepEqual(out, v.plaintext);
   });
 
   test('matrix-rust-sdk decryption.rs vector decrypts to a megolm session object', async () => {
-    const out = await mx.backup.decrypt(unb64('Ha9cklU/9NqFo9WKdVfGzmqUL/9wlkdxfEitbSIPVXw'), {
-      ephemeral: 'HlLi76oV6wxHz3PCqE/bxJi6yF1HnYz5Dq3T+d/KpRw',
-      mac: 'GtMrurhDTwo',
-      ciphertext: join(`MuM8E3Yc6TSAvhVGb77rQ++jE6p9dRepx63/3YPD2wACKAppkZHeFrnTH6wJ/HSyrmzo7HfwqVl6tKNpfooSTHqUf6x1LHz+
-        h4B/Id5ITO1WYt16AaI40LOnZqTkJZCfSPuE2oxalwEHnCS3biWybutcnrBFPR3LMtaeHvvkb+k3ny9l5ZpsU9G7vCm3XoeY
-        kWfLekWXvDhbqWrylXD0+CNUuaQJ/S527TzLd4XKctqVjjO/cCH7q+9utt9WJAfK8LGaWT/mZ3AeWjf5kiqOpKKf5Cn4n5SS
-        il5p/pvGYmjnURvZSEeQIzHgvunIBEPtzK/MYEPOXe/P5achNGlCx+5N19Ftyp9TFaTFlTWCTi0mpD7ePfCNISrwpozAz9HZ
-        c0OhA8+1aSc7rhYFIeAYXFU326NuFIFHI5pvpSxjzPQlOA+mavIKmiRAtjlLw11IVKTxgrdT4N8lXeMr4ndCSmvIkAzFMo1u
-        ZA4fzjiAdQJE4/2WeXFNNpvdfoYmX8Zl9CAYjpSO5HvpwkAbk4/iLEH3hDfCVUwDfMh05PdGLnxeRpiEFWSMSsJNp+OWAA+5
-        JsF41BoRGrxoXXT+VKqlUDONd+O296Psu8Q+d8/S618`),
-    });
+    const v = backupVector('rust_sdk');
+    const out = await mx.backup.decrypt(v.privateKey, v.session_data);
     assert.equal(out.algorithm, 'm.megolm.v1.aes-sha2');
     assert.equal(out.sender_key, 'wREG/hBdSspoqM9xPCEXd/4YwjpBFXlsobRkyDTo/Q8');
     assert.ok(out.session_key.startsWith('AQAAAABwCEYsl5Br'));
@@ -507,7 +443,7 @@ describe('§2 canonical JSON and signed JSON', () => {
     };
     assert.equal(await mx.signing.verify(authData, '@alice:localhost', 'ed25519:test_device', deviceKey), true);
     assert.equal(
-      await mx.signing.verify({ ...authData, public_key: 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmq' }, '@alice:localhost', 'ed25519:test_device', deviceKey),
+      await mx.signing.verify({ ...authData, public_key: ALICE_PUBLIC.slice(0, -1) + 'q' }, '@alice:localhost', 'ed25519:test_device', deviceKey),
       false,
     );
   });

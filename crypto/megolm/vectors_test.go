@@ -10,8 +10,8 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 // docs/vectors.md §3.1 (libolm tests/test_megolm.cpp).
@@ -290,11 +290,11 @@ func TestVectorLibolmPickles(t *testing.T) {
 // docs/vectors.md §5.2 (matrix-js-sdk backup.spec.ts): a backed-up session,
 // decrypted with the recovery key, decrypts the room event.
 func TestVectorBackupEvent(t *testing.T) {
-	key, err := recoverykey.Decode(vectors.JSSDKRecoveryKey)
+	key, err := recoverykey.Decode(vectors.JSSDKRecoveryKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := backup.Decrypt(key, backup.EncryptedSessionData(vectors.JSSDKBackup))
+	data, err := backup.Decrypt(key, backup.EncryptedSessionData(vectors.JSSDKBackup(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

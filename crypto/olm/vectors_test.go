@@ -12,23 +12,25 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 // Test vectors from docs/vectors.md; section numbers refer to it.
 
 // §1.1 X25519 (RFC 7748 keys, libolm test_crypto.cpp).
 func TestVectorX25519(t *testing.T) {
-	alice, err := curveKeyFromPrivate(testdecode.Hex(t, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+	v := vectors.X25519(t)
+	alice, err := curveKeyFromPrivate(v.Keys["rfc7748_alice"].Private)
 	noErr(t, err)
-	bob, err := curveKeyFromPrivate(testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
+	bob, err := curveKeyFromPrivate(v.Keys["rfc7748_bob"].Private)
 	noErr(t, err)
-	if got := alice.publicB64(); got != "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo" {
+	if got := alice.publicB64(); got != v.Keys["rfc7748_alice"].PublicB64 {
 		t.Errorf("alice public %s", got)
 	}
-	if got := bob.publicB64(); got != "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08" {
+	if got := bob.publicB64(); got != v.Keys["rfc7748_bob"].PublicB64 {
 		t.Errorf("bob public %s", got)
 	}
-	want := testdecode.Hex(t, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
+	want := []byte(v.Shared)
 	s1, err := alice.dh(bob.public[:])
 	noErr(t, err)
 	s2, err := bob.dh(alice.public[:])

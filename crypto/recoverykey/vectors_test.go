@@ -2,20 +2,23 @@ package recoverykey_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
-const (
+var (
 	// docs/vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
-	aliceHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
-	// §5.2, §5.3.
-	aliceRecoveryKey = vectors.JSSDKRecoveryKey
+	aliceHex = hex.EncodeToString(vectors.MustX25519().Keys["rfc7748_alice"].Private)
+	// §5.2, §5.3 (testdata/vectors/backup.json).
+	aliceRecoveryKey = vectors.MustBackup().RecoveryKeys[0].Text
+	// §5.3: the same key in base64.
+	aliceBase64 = vectors.MustBackup().KeyBase64[0].Base64
 )
 
 // Keys whose text form and bytes are both given by a vector; Encode must
@@ -26,7 +29,7 @@ func TestVectorsEncodeDecode(t *testing.T) {
 		key        []byte
 	}{
 		{"§5.2 alice", aliceRecoveryKey, testdecode.Hex(t, aliceHex)},
-		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")},
+		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, aliceBase64)},
 		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", testdecode.B64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
 	} {
 		got, err := recoverykey.Decode(v.text)
@@ -64,11 +67,12 @@ func TestVectorsReencode(t *testing.T) {
 // docs/vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
 func TestVectorsWhitespace(t *testing.T) {
 	alice := testdecode.Hex(t, aliceHex)
+	g := strings.Fields(aliceRecoveryKey)
 	for _, text := range []string{
-		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // §5.5, no spaces
-		"  EsTc LW2K\tPGiF\nwKEA\r3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d \n",
-		"EsTc\u00a0LW2K\u3000PGiF\u2003wKEA\u00853As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // Unicode spaces
-		"E s T c L W 2 K P G i F w K E A 3 A s 5 g 5 c 4 B X w k q e e J Z J V 8 Q 9 f u g U M N U E 4 d",
+		strings.Join(g, ""), // §5.5, no spaces
+		"  " + g[0] + " " + g[1] + "\t" + g[2] + "\n" + g[3] + "\r" + strings.Join(g[4:], " ") + " \n",
+		g[0] + "\u00a0" + g[1] + "\u3000" + g[2] + "\u2003" + g[3] + "\u0085" + strings.Join(g[4:], ""), // Unicode spaces
+		strings.Join(strings.Split(strings.Join(g, ""), ""), " "),
 	} {
 		got, err := recoverykey.Decode(text)
 		if err != nil || !bytes.Equal(got, alice) {
@@ -85,24 +89,24 @@ func TestVectorsWhitespace(t *testing.T) {
 // docs/vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
 func TestVectorsRejected(t *testing.T) {
 	for _, v := range []struct{ why, text string }{
-		{"parity §5.5", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e"},
+		{"parity §5.5", lastChanged("e")},
 		{"parity §6.3", "EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
 		{"prefix §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
 		{"length §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9"},
 		{"alphabet §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr0OIl"},
-		{"alphabet, full length", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE40"},
-		{"alphabet O", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4O"},
-		{"alphabet I", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4I"},
-		{"alphabet l", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4l"},
-		{"non-ASCII", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4é"},
-		{"invalid UTF-8", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4\xff"},
+		{"alphabet, full length", lastChanged("0")},
+		{"alphabet O", lastChanged("O")},
+		{"alphabet I", lastChanged("I")},
+		{"alphabet l", lastChanged("l")},
+		{"non-ASCII", lastChanged("é")},
+		{"invalid UTF-8", lastChanged("\xff")},
 		{"one char too many", aliceRecoveryKey + "1"},
 		{"one char too few", aliceRecoveryKey[:len(aliceRecoveryKey)-1]},
 		{"empty", ""},
 		{"spaces only", "    "},
 		{"all ones", strings.Repeat("1", 48)},
 		{"all z (overflows 35 bytes)", strings.Repeat("z", 48)},
-		{"base64 of the key", "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"},
+		{"base64 of the key", strings.TrimRight(aliceBase64, "=")},
 	} {
 		got, err := recoverykey.Decode(v.text)
 		if err == nil {
@@ -146,3 +150,6 @@ func TestEncodeShapeExtremes(t *testing.T) {
 		}
 	}
 }
+
+// lastChanged is aliceRecoveryKey with its last character replaced by c.
+func lastChanged(c string) string { return aliceRecoveryKey[:len(aliceRecoveryKey)-1] + c }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func checkErr(t *testing.T, what string, err error) {
@@ -33,7 +33,7 @@ func seedKey(text string) []byte {
 func FuzzDecrypt(f *testing.F) {
 	key1 := seedKey(key1RecoveryKey)
 	rust := seedKey(rustRecoveryKey)
-	alice := seedKey(vectors.JSSDKRecoveryKey)
+	alice := seedKey(vectors.JSSDKRecoveryKey(f))
 	add := func(key []byte, name string, e ssss.Encrypted) { f.Add(key, name, e.IV, e.Ciphertext, e.MAC) }
 	add(key1, "m.cross_signing.master", master61)
 	add(key1, "m.cross_signing.self_signing", master61)
@@ -87,7 +87,7 @@ func FuzzCheckKey(f *testing.F) {
 	f.Add(rust, rustPassInfo)
 	f.Add(rust, `{"algorithm":"m.secret_storage.custom"}`)
 	f.Add(make([]byte, 32), `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"PsCAtR7gMc4xBd9YS3A9Ow","mac":"ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ"}`)
-	f.Add(seedKey(vectors.JSSDKRecoveryKey), `{"algorithm":"m.secret_storage.v1.curve25519-aes-sha2","pubkey":"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}`)
+	f.Add(seedKey(vectors.JSSDKRecoveryKey(f)), `{"algorithm":"m.secret_storage.v1.curve25519-aes-sha2","pubkey":"`+vectors.Key(f, "rfc7748_alice").PublicB64+`"}`)
 	f.Add([]byte{}, `{}`)
 	f.Fuzz(func(t *testing.T, key []byte, infoJSON string) {
 		var info ssss.KeyInfo

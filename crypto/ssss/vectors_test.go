@@ -14,10 +14,10 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func mustRecoveryKey(t testing.TB, text string) []byte {
@@ -370,7 +370,7 @@ func TestVector65(t *testing.T) {
 	if !checkKey(t, zero, info) {
 		t.Error("zero key does not match")
 	}
-	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey(t))
 	if checkKey(t, alice, info) {
 		t.Error("Alice's key matches the zero key's check")
 	}
@@ -379,7 +379,7 @@ func TestVector65(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same session as the §5.2 Curve25519 backup entry.
-	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData(vectors.JSSDKBackup))
+	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData(vectors.JSSDKBackup(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,23 +395,23 @@ func TestVector65(t *testing.T) {
 // The older curve25519-aes-sha2 algorithm is package pk's construction
 // (docs/vectors.md §5.1 message, Alice's key).
 func TestCurve25519Algorithm(t *testing.T) {
-	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
-	bob := testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
-	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey(t))
+	bob := vectors.Key(t, "rfc7748_bob").Private
+	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: vectors.Key(t, "rfc7748_alice").PublicB64}
 	if !checkKey(t, alice, info) {
 		t.Error("Alice's key does not match its public key")
 	}
 	if checkKey(t, bob, info) {
 		t.Error("Bob's key matches Alice's public key")
 	}
-	for _, pub := range []string{"", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066Spjqqb", "not base64!"} {
+	for _, pub := range []string{"", info.PubKey[:40], "not base64!"} {
 		bad := info
 		bad.PubKey = pub
 		if _, err := ssss.CheckKey(alice, bad); err == nil || errcode.Of(err) == errcode.Internal {
 			t.Errorf("pubkey %q: %v", pub, err)
 		}
 	}
-	m := struct{ Ciphertext, Ephemeral, MAC string }{"ntk49j/KozVFtSqJXhCejg", "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08", "zpzU6BkZcNI"}
+	m := vectors.Backup(t).PKEncryption.Message
 	enc, err := ssss.EncryptCurve25519(info.PubKey, []byte("secret"))
 	if err != nil {
 		t.Fatal(err)

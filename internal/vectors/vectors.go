@@ -1,0 +1,247 @@
+// Package vectors reads the known-answer test vectors in testdata/vectors,
+// the one place each vector is written (docs/vectors.md lists them and their
+// sources). The Node tests read the same files (tests/helpers/vectors.mjs).
+// For tests only: every function fails the test it is given on a missing or
+// malformed file.
+package vectors
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Dir returns testdata/vectors at the module root: the first directory
+// upwards from the working directory (a package's directory under go test,
+// natively and under js/wasm) that holds go.mod.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := findDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+var findDir = sync.OnceValues(func() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "testdata", "vectors"), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("vectors: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+})
+
+// Load decodes testdata/vectors/<file> into v (a struct shaped like the
+// file; unknown fields such as "source" are allowed and ignored).
+func Load(tb testing.TB, file string, v any) {
+	tb.Helper()
+	if err := load(file, v); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// MustLoad is Load for package-level test variables: it panics, which fails
+// the test binary before any test runs.
+func MustLoad(file string, v any) {
+	if err := load(file, v); err != nil {
+		panic(err)
+	}
+}
+
+func load(file string, v any) error {
+	dir, err := findDir()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+// Hex is a byte string written as hex in a vector file.
+type Hex []byte
+
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := hex.DecodeString(s)
+	*h = v
+	return err
+}
+
+// B64 is a byte string written as standard base64 (padded or not).
+type B64 []byte
+
+func (p *B64) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+	*p = v
+	return err
+}
+
+// KeyPair is an X25519 key pair of x25519.json.
+type KeyPair struct {
+	Private   Hex    `json:"private"`
+	Public    Hex    `json:"public"`
+	PublicB64 string `json:"public_b64"`
+}
+
+// X25519File is x25519.json.
+type X25519File struct {
+	Keys map[string]KeyPair `json:"keys"`
+	// Shared is RFC 7748's shared secret of rfc7748_alice and rfc7748_bob.
+	Shared Hex `json:"rfc7748_shared"`
+}
+
+// X25519 returns x25519.json.
+func X25519(tb testing.TB) X25519File {
+	tb.Helper()
+	var f X25519File
+	Load(tb, "x25519.json", &f)
+	return f
+}
+
+// MustX25519 is X25519 for package-level test variables.
+func MustX25519() X25519File {
+	var f X25519File
+	MustLoad("x25519.json", &f)
+	return f
+}
+
+// MustBackup is Backup for package-level test variables.
+func MustBackup() BackupFile {
+	var f BackupFile
+	MustLoad("backup.json", &f)
+	return f
+}
+
+// Key returns the named key pair of x25519.json, e.g. "rfc7748_alice".
+func Key(tb testing.TB, name string) KeyPair {
+	tb.Helper()
+	k, ok := X25519(tb).Keys[name]
+	if !ok {
+		tb.Fatalf("x25519.json has no key %q", name)
+	}
+	return k
+}
+
+// SessionData is the session_data of a backed-up key.
+type SessionData struct {
+	Ciphertext string `json:"ciphertext"`
+	Ephemeral  string `json:"ephemeral"`
+	MAC        string `json:"mac"`
+}
+
+// BackupVector is one entry of backup.json's "session_data" table.
+type BackupVector struct {
+	Source string `json:"source"`
+	// Key names the backup key in x25519.json, or KeyB64 gives it.
+	Key         string          `json:"key"`
+	KeyB64      B64             `json:"key_b64"`
+	SessionData SessionData     `json:"session_data"`
+	Plaintext   json.RawMessage `json:"plaintext"`
+	RoomID      string          `json:"room_id"`
+	SessionID   string          `json:"session_id"`
+	// FirstMessageIndex is the index the vector's KeyBackupData gives.
+	FirstMessageIndex int `json:"first_message_index"`
+}
+
+// PrivateKey is the vector's backup key.
+func (v BackupVector) PrivateKey(tb testing.TB) []byte {
+	tb.Helper()
+	if v.Key != "" {
+		return Key(tb, v.Key).Private
+	}
+	return v.KeyB64
+}
+
+// EncodedKey is a key of x25519.json in a text form a vector gives.
+type EncodedKey struct {
+	Text   string `json:"text"`   // recovery key text
+	Base64 string `json:"base64"` // base64 of the private key
+	Key    string `json:"key"`    // its name in x25519.json
+}
+
+// PKMessage is a libolm PkEncryption message.
+type PKMessage = SessionData
+
+// BackupFile is backup.json.
+type BackupFile struct {
+	RecoveryKeys []EncodedKey `json:"recovery_keys"`
+	KeyBase64    []EncodedKey `json:"key_base64"`
+	PKEncryption struct {
+		Recipient    string    `json:"recipient"`
+		EphemeralKey string    `json:"ephemeral_key"`
+		Plaintext    string    `json:"plaintext_text"`
+		Message      PKMessage `json:"message"`
+	} `json:"pk_encryption"`
+	SessionData map[string]BackupVector `json:"session_data"`
+	KeyExport   struct {
+		Passphrase string `json:"passphrase"`
+		File       string `json:"file_text"`
+	} `json:"key_export"`
+}
+
+// Backup returns backup.json.
+func Backup(tb testing.TB) BackupFile {
+	tb.Helper()
+	var f BackupFile
+	Load(tb, "backup.json", &f)
+	return f
+}
+
+// BackupVectorNamed returns one session_data vector of backup.json.
+func BackupVectorNamed(tb testing.TB, name string) BackupVector {
+	tb.Helper()
+	v, ok := Backup(tb).SessionData[name]
+	if !ok {
+		tb.Fatalf("backup.json has no session_data %q", name)
+	}
+	return v
+}
+
+// JSSDKRecoveryKey is matrix-js-sdk's backup recovery key
+// (docs/vectors.md §5.2), the text form of rfc7748_alice.
+func JSSDKRecoveryKey(tb testing.TB) string {
+	tb.Helper()
+	for _, k := range Backup(tb).RecoveryKeys {
+		if k.Key == "rfc7748_alice" {
+			return k.Text
+		}
+	}
+	tb.Fatal("backup.json: no recovery key for rfc7748_alice")
+	return ""
+}
+
+// JSSDKBackup is matrix-js-sdk's CURVE25519_KEY_BACKUP_DATA session_data
+// (docs/vectors.md §5.2), encrypted to JSSDKRecoveryKey.
+func JSSDKBackup(tb testing.TB) SessionData {
+	tb.Helper()
+	return BackupVectorNamed(tb, "jssdk_backup_spec").SessionData
+}
