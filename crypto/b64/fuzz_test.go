@@ -23,8 +23,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add(v.enc)
 		f.Add(v.padded)
 	}
-	f.Add("VGhpc0lzQVRlc3Q=")
-	f.Add("VGhpc0lzQVRlc3Q")
+	f.Add(base64File.VodozemacPadding.Padded)
+	f.Add(base64File.VodozemacPadding.Unpadded)
 	f.Add("Zh==")
 	f.Add("Zm9v\n")
 	f.Add(vectors.Key(f, "rfc7748_alice").PublicB64)

@@ -48,14 +48,13 @@ func TestVectorX25519(t *testing.T) {
 
 // §1.2 HMAC / HKDF-SHA-256 (RFC 5869 case 1).
 func TestVectorHKDF(t *testing.T) {
-	ikm := testdecode.Hex(t, "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
-	salt := testdecode.Hex(t, "000102030405060708090a0b0c")
-	info := string(testdecode.Hex(t, "f0f1f2f3f4f5f6f7f8f9"))
-	if got := hmacSHA256(salt, ikm); !bytes.Equal(got, testdecode.Hex(t, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")) {
+	v := vectors.RFC5869(t)
+	ikm, salt, info := []byte(v.IKM), []byte(v.Salt), string(v.Info)
+	if got := hmacSHA256(salt, ikm); !bytes.Equal(got, v.PRK) {
 		t.Errorf("HMAC %x", got)
 	}
-	want := testdecode.Hex(t, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
-	if got := hkdfSHA256(salt, ikm, info, 42); !bytes.Equal(got, want) {
+	want := []byte(v.OKM)
+	if got := hkdfSHA256(salt, ikm, info, v.Length); !bytes.Equal(got, want) {
 		t.Errorf("HKDF %x", got)
 	}
 	// Olm's "default salt" is 32 zero bytes; an empty salt is the same PRK.

@@ -245,3 +245,81 @@ func JSSDKBackup(tb testing.TB) SessionData {
 	tb.Helper()
 	return BackupVectorNamed(tb, "jssdk_backup_spec").SessionData
 }
+
+// HKDFVector is an HKDF-SHA-256 case of hkdf.json.
+type HKDFVector struct {
+	IKM    Hex `json:"ikm"`
+	Salt   Hex `json:"salt"`
+	Info   Hex `json:"info"`
+	Length int `json:"length"`
+	PRK    Hex `json:"prk"` // HMAC-SHA-256(salt, ikm)
+	OKM    Hex `json:"okm"`
+}
+
+// RFC5869 returns RFC 5869's test case 1 (hkdf.json).
+func RFC5869(tb testing.TB) HKDFVector {
+	tb.Helper()
+	var f struct {
+		Case1 HKDFVector `json:"rfc5869_case1"`
+	}
+	Load(tb, "hkdf.json", &f)
+	return f.Case1
+}
+
+// Base64File is base64.json.
+type Base64File struct {
+	RFC4648 struct {
+		Cases []struct {
+			Text     string `json:"text"`
+			Unpadded string `json:"unpadded"`
+			Padded   string `json:"padded"`
+		} `json:"cases"`
+	} `json:"rfc4648"`
+	VodozemacPadding struct {
+		Padded   string `json:"padded"`
+		Unpadded string `json:"unpadded"`
+		Text     string `json:"text"`
+	} `json:"vodozemac_padding"`
+}
+
+// MustBase64 returns base64.json, for package-level test variables.
+func MustBase64() Base64File {
+	var f Base64File
+	MustLoad("base64.json", &f)
+	return f
+}
+
+// CTRVector is an AES-256-CTR case of aes.json.
+type CTRVector struct {
+	Key, IV, Ciphertext Hex
+	Plaintext           string `json:"plaintext_text"`
+}
+
+// AESCTR returns aes.json's CTR vector.
+func AESCTR(tb testing.TB) CTRVector {
+	tb.Helper()
+	var f struct {
+		CTR CTRVector `json:"mautrix_ctr"`
+	}
+	Load(tb, "aes.json", &f)
+	return f.CTR
+}
+
+// PBKDF2Vector is a PBKDF2-HMAC-SHA-512 case of pbkdf2.json.
+type PBKDF2Vector struct {
+	Passphrase string `json:"passphrase_text"`
+	Salt       Hex    `json:"salt"`
+	Iterations int    `json:"iterations"`
+	Bits       int    `json:"bits"`
+	KeyB64     string `json:"key_b64"`
+}
+
+// PBKDF2 returns pbkdf2.json's vector.
+func PBKDF2(tb testing.TB) PBKDF2Vector {
+	tb.Helper()
+	var f struct {
+		V PBKDF2Vector `json:"mautrix"`
+	}
+	Load(tb, "pbkdf2.json", &f)
+	return f.V
+}
