@@ -357,36 +357,11 @@ describe('§6.5 aes-hmac-sha2 (MSC3270 test data)', () => {
 });
 
 describe('§2 canonical JSON and signed JSON', () => {
+  // §2.1 from testdata/vectors/canonicaljson.json (inputs are JSON text),
+  // then cases of the rules in docs/keys.md §1.1.
+  const CANONICAL = loadVectors('canonicaljson.json');
   const cases = [
-    [{}, '{}'],
-    [{ one: 1, two: 'Two' }, '{"one":1,"two":"Two"}'],
-    [{ b: '2', a: '1' }, '{"a":"1","b":"2"}'],
-    [
-      {
-        auth: {
-          success: true,
-          mxid: '@john.doe:example.com',
-          profile: {
-            display_name: 'John Doe',
-            three_pids: [
-              { medium: 'email', address: 'john.doe@example.org' },
-              { medium: 'msisdn', address: '123456789' },
-            ],
-          },
-        },
-      },
-      '{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}',
-    ],
-    [{ a: '日本語' }, '{"a":"日本語"}'],
-    [{ 本: 2, 日: 1 }, '{"日":1,"本":2}'],
-    [{ a: '\u65E5' }, '{"a":"日"}'],
-    [{ a: null }, '{"a":null}'],
-    [{ a: -0, b: 1e10 }, '{"a":0,"b":10000000000}'],
-    [[{ b: 'two', a: 1 }], '[{"a":1,"b":"two"}]'],
-    [[9007199254740991], '[9007199254740991]'],
-    [['a\\B"'], '["a\\\\B\\""]'],
-    [['\uD842\uDC20'], '["\u{20820}"]'],
-    [['"\\/'], '["\\"\\\\/"]'],
+    ...[...CANONICAL.spec_appendix.cases, ...CANONICAL.mautrix.cases].map((c) => [JSON.parse(c.input), c.canonical]),
     [{ c: '\u0001\u000b\u001f\b\t\n\f\r' }, '{"c":"\\u0001\\u000b\\u001f\\b\\t\\n\\f\\r"}'],
     [{ '\uff61': 1, '\u{1f600}': 2 }, '{"\uff61":1,"\u{1f600}":2}'],
     // literal, unlike Go's encoding/json (docs/keys.md §1.1 pitfalls)
@@ -399,51 +374,30 @@ describe('§2 canonical JSON and signed JSON', () => {
     });
   }
 
+  const SIGNING = loadVectors('signing.json');
+
   test('§2.2 spec signing vectors verify with the seed\'s public key', async () => {
-    const publicKey = ed25519PublicFromSeed(unb64('YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1'));
-    const empty = {
-      signatures: { domain: { 'ed25519:1': 'K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ' } },
-    };
-    const oneTwo = {
-      one: 1,
-      two: 'Two',
-      signatures: { domain: { 'ed25519:1': 'KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw' } },
-    };
-    assert.equal(await mx.signing.verify(empty, 'domain', 'ed25519:1', publicKey), true);
-    assert.equal(await mx.signing.verify(oneTwo, 'domain', 'ed25519:1', publicKey), true);
-    assert.equal(await mx.signing.verify({ ...oneTwo, two: 'Three' }, 'domain', 'ed25519:1', publicKey), false);
+    const spec = SIGNING.spec_appendix;
+    const publicKey = ed25519PublicFromSeed(unb64(spec.seed_b64));
+    const signed = spec.cases.map((c) => ({ ...c.object, signatures: { [spec.entity]: { [spec.key_id]: c.signature } } }));
+    assert.equal(signed.length, 2);
+    for (const obj of signed) assert.equal(await mx.signing.verify(obj, spec.entity, spec.key_id, publicKey), true);
+    assert.equal(await mx.signing.verify({ ...signed[1], two: 'Three' }, spec.entity, spec.key_id, publicKey), false);
   });
 
-  test('§2.3 js-sdk signed device keys and backup auth_data verify', async () => {
-    const deviceKey = 'YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NWU';
-    assert.equal(ed25519PublicFromSeed(Buffer.from('deadbeefdeadbeefdeadbeefdeadbeef')), deviceKey);
-    const device = {
-      algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
-      device_id: 'test_device',
-      keys: {
-        'curve25519:test_device': 'F4uCNNlcbRvc7CfBz95ZGWBvY1ALniG1J8+6rhVoKS0',
-        'ed25519:test_device': deviceKey,
-      },
-      user_id: '@alice:localhost',
-      signatures: {
-        '@alice:localhost': {
-          'ed25519:test_device': 'LmQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0Aw',
-        },
-      },
-      unsigned: { device_display_name: 'ignored by signing' },
-    };
-    assert.equal(await mx.signing.verify(device, '@alice:localhost', 'ed25519:test_device', deviceKey), true);
-    const authData = {
-      public_key: ALICE_PUBLIC,
-      signatures: {
-        '@alice:localhost': {
-          'ed25519:test_device': 'KDSNeumirTsd8piI0oVfv/wzg4J4HlEc7rs5XhODFcJ/YAcUdg65ajsZG+rLI0TQOSSGjorJqcrSiSB1HRSCAA',
-        },
-      },
-    };
-    assert.equal(await mx.signing.verify(authData, '@alice:localhost', 'ed25519:test_device', deviceKey), true);
+  test('§2.3 js-sdk signed device keys, one-time key, cross-signing keys and backup auth_data verify', async () => {
+    const { user_id: user, keys, signed } = SIGNING.jssdk;
+    for (const [name, k] of Object.entries(keys)) assert.equal(ed25519PublicFromSeed(Buffer.from(k.seed_text)), k.public_b64, name);
+    assert.equal(signed.length, 5);
+    for (const v of signed) {
+      const pub = keys[v.signer].public_b64;
+      const withUnsigned = { ...v.object, unsigned: { device_display_name: 'ignored by signing' } };
+      assert.equal(await mx.signing.verify(withUnsigned, user, v.key_id, pub), true, v.name);
+    }
+    const authData = signed.find((v) => v.name === 'backup auth_data').object;
+    assert.equal(authData.public_key, ALICE_PUBLIC);
     assert.equal(
-      await mx.signing.verify({ ...authData, public_key: ALICE_PUBLIC.slice(0, -1) + 'q' }, '@alice:localhost', 'ed25519:test_device', deviceKey),
+      await mx.signing.verify({ ...authData, public_key: ALICE_PUBLIC.slice(0, -1) + 'q' }, user, 'ed25519:test_device', keys.device.public_b64),
       false,
     );
   });

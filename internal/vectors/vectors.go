@@ -116,7 +116,21 @@ type KeyPair struct {
 type X25519File struct {
 	Keys map[string]KeyPair `json:"keys"`
 	// Shared is RFC 7748's shared secret of rfc7748_alice and rfc7748_bob.
-	Shared Hex `json:"rfc7748_shared"`
+	Shared Hex `json:"-"`
+}
+
+func (f *X25519File) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Keys   map[string]KeyPair `json:"keys"`
+		Shared struct {
+			Secret Hex `json:"secret"`
+		} `json:"rfc7748_shared"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	f.Keys, f.Shared = raw.Keys, raw.Shared.Secret
+	return nil
 }
 
 // X25519 returns x25519.json.
@@ -322,4 +336,63 @@ func PBKDF2(tb testing.TB) PBKDF2Vector {
 	}
 	Load(tb, "pbkdf2.json", &f)
 	return f.V
+}
+
+// SignedVector is one signed object of signing.json's "jssdk" table.
+type SignedVector struct {
+	Name   string          `json:"name"`
+	Object json.RawMessage `json:"object"`
+	KeyID  string          `json:"key_id"`
+	Signer string          `json:"signer"` // a name in Keys
+}
+
+// SigningFile is signing.json.
+type SigningFile struct {
+	SpecAppendix struct {
+		SeedB64 string `json:"seed_b64"`
+		Entity  string `json:"entity"`
+		KeyID   string `json:"key_id"`
+		Cases   []struct {
+			Object    json.RawMessage `json:"object"`
+			Signature string          `json:"signature"`
+		} `json:"cases"`
+	} `json:"spec_appendix"`
+	JSSDK struct {
+		UserID string `json:"user_id"`
+		Keys   map[string]struct {
+			SeedText  string `json:"seed_text"`
+			PublicB64 string `json:"public_b64"`
+		} `json:"keys"`
+		Signed []SignedVector `json:"signed"`
+	} `json:"jssdk"`
+}
+
+// MustSigning returns signing.json, for package-level test variables.
+func MustSigning() SigningFile {
+	var f SigningFile
+	MustLoad("signing.json", &f)
+	return f
+}
+
+// CanonicalCase is one input → canonical output of canonicaljson.json.
+type CanonicalCase struct {
+	Input     string `json:"input"`
+	Canonical string `json:"canonical"`
+}
+
+// CanonicalJSONFile is canonicaljson.json.
+type CanonicalJSONFile struct {
+	SpecAppendix struct {
+		Cases []CanonicalCase `json:"cases"`
+	} `json:"spec_appendix"`
+	Mautrix struct {
+		Cases []CanonicalCase `json:"cases"`
+	} `json:"mautrix"`
+}
+
+// MustCanonicalJSON returns canonicaljson.json, for package-level test variables.
+func MustCanonicalJSON() CanonicalJSONFile {
+	var f CanonicalJSONFile
+	MustLoad("canonicaljson.json", &f)
+	return f
 }
