@@ -1,5 +1,5 @@
-// Every vector of testdata/vectors/x25519.json and backup.json through the
-// JS API: the same files the Go tests read (internal/vectors), so a value
+// The vectors of testdata/vectors/x25519.json, backup.json and megolm.json
+// through the JS API: the same files the Go tests read (internal/vectors), so a value
 // changed in one place is checked from both languages.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { backupVector, loadVectors, x25519Key } from './helpers/vectors.mjs';
 
 const X25519 = loadVectors('x25519.json');
 const BACKUP = loadVectors('backup.json');
+const MEGOLM = loadVectors('megolm.json');
 
 let mx;
 before(async () => {
@@ -79,5 +80,47 @@ describe('backup.json', () => {
     } finally {
       await device.close();
     }
+  });
+});
+
+describe('megolm.json', () => {
+  test('group_session: the libolm session key decrypts its message; a tampered message is BAD_SIGNATURE', async () => {
+    const v = MEGOLM.group_session;
+    const inbound = await mx.megolm.createInboundSession(v.session_key);
+    assert.equal(inbound.sessionId, v.session_id);
+    assert.equal(inbound.isVerified, true);
+    assert.deepEqual(await inbound.decrypt(v.message), { plaintext: v.plaintext_text, messageIndex: 0 });
+    const other = MEGOLM.group_session_other_signing_key;
+    const inbound2 = await mx.megolm.createInboundSession(other.session_key);
+    assert.equal((await inbound2.decrypt(other.message)).plaintext, other.plaintext_text);
+    await assert.rejects(inbound2.decrypt(other.message.slice(0, -1) + 'E'), (e) => e.code === 'BAD_SIGNATURE');
+    await assert.rejects(inbound2.decrypt(v.message), (e) => e.code === 'BAD_SIGNATURE');
+  });
+
+  test('exported_session: the js-sdk export decrypts its room event and re-exports identically', async () => {
+    const v = MEGOLM.exported_session;
+    const session = backupVector(v.session).plaintext;
+    const inbound = await mx.megolm.importInboundSession(session.session_key);
+    assert.equal(inbound.sessionId, session.session_id);
+    assert.deepEqual(await inbound.decrypt(v.event_ciphertext), { plaintext: v.event_plaintext_text, messageIndex: 0 });
+    assert.equal(await inbound.export(0), session.session_key);
+  });
+
+  test('libolm_pickles: the all-zero libolm Megolm pickles import and export back unchanged', async () => {
+    const v = MEGOLM.libolm_pickles;
+    const inbound = await mx.megolm.importLibolmInboundSession(v.inbound, v.pickle_key_text);
+    assert.equal(await inbound.exportLibolmPickle(v.pickle_key_text), v.inbound);
+    const outbound = await mx.megolm.importLibolmOutboundSession(v.outbound, v.pickle_key_text);
+    assert.equal(outbound.sessionId, 'A'.repeat(43));
+    await assert.rejects(mx.megolm.importLibolmInboundSession(v.inbound, 'other'), (e) => e.code === 'WRONG_KEY');
+  });
+
+  test('backup.json jssdk_backup_spec: the restored session decrypts the js-sdk room event', async () => {
+    const v = backupVector('jssdk_backup_spec');
+    const data = await mx.backup.decrypt(v.privateKey, v.session_data);
+    const inbound = await mx.megolm.importInboundSession(data.session_key);
+    assert.equal(inbound.sessionId, v.session_id);
+    const { plaintext } = await inbound.decrypt(v.event_ciphertext);
+    assert.equal(JSON.parse(plaintext).content, v.event_content);
   });
 });

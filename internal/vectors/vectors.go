@@ -184,6 +184,10 @@ type BackupVector struct {
 	SessionID   string          `json:"session_id"`
 	// FirstMessageIndex is the index the vector's KeyBackupData gives.
 	FirstMessageIndex int `json:"first_message_index"`
+	// EventCiphertext is a room event's ciphertext made with the backed-up
+	// session, and EventContent its decrypted content, when the source gives one.
+	EventCiphertext string `json:"event_ciphertext"`
+	EventContent    string `json:"event_content"`
 }
 
 // PrivateKey is the vector's backup key.
@@ -395,4 +399,67 @@ func MustCanonicalJSON() CanonicalJSONFile {
 	var f CanonicalJSONFile
 	MustLoad("canonicaljson.json", &f)
 	return f
+}
+
+// MegolmFile is megolm.json.
+type MegolmFile struct {
+	Ratchet struct {
+		Initial string `json:"initial_text"`
+		Steps   []struct {
+			AdvanceTo uint32 `json:"advance_to"`
+			R3        Hex    `json:"r3"`
+			Parts     []Hex  `json:"parts"`
+		} `json:"steps"`
+	} `json:"ratchet"`
+	GroupSession struct {
+		Random     string `json:"random_text"`
+		SessionKey string `json:"session_key"`
+		SessionID  string `json:"session_id"`
+		Plaintext  string `json:"plaintext_text"`
+		Message    string `json:"message"`
+	} `json:"group_session"`
+	OtherSigningKey struct {
+		SessionKey string `json:"session_key"`
+		Plaintext  string `json:"plaintext_text"`
+		Message    string `json:"message"`
+	} `json:"group_session_other_signing_key"`
+	ExportedSession struct {
+		Session         string `json:"session"` // a session_data name in backup.json
+		EventCiphertext string `json:"event_ciphertext"`
+		EventPlaintext  string `json:"event_plaintext_text"`
+	} `json:"exported_session"`
+	MessageHeader struct {
+		Index      uint32 `json:"index"`
+		Ciphertext string `json:"ciphertext_text"`
+		Header     Hex    `json:"header"`
+		MAC        string `json:"mac_text"`
+		Length     int    `json:"length_with_mac_and_signature"`
+	} `json:"message_header"`
+	LibolmPickles struct {
+		Key      string `json:"pickle_key_text"`
+		Outbound string `json:"outbound"`
+		Inbound  string `json:"inbound"`
+	} `json:"libolm_pickles"`
+}
+
+// MustMegolm returns megolm.json, for package-level test variables.
+func MustMegolm() MegolmFile {
+	var f MegolmFile
+	MustLoad("megolm.json", &f)
+	return f
+}
+
+// ExportedSessionData returns the session key and id of the
+// MEGOLM_SESSION_DATA object megolm.json's exported_session names (a
+// plaintext in backup.json).
+func (f MegolmFile) ExportedSessionData() (sessionKey, sessionID string) {
+	v := MustBackup().SessionData[f.ExportedSession.Session]
+	var s struct {
+		SessionKey string `json:"session_key"`
+		SessionID  string `json:"session_id"`
+	}
+	if err := json.Unmarshal(v.Plaintext, &s); err != nil {
+		panic(err)
+	}
+	return s.SessionKey, s.SessionID
 }

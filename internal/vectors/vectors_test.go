@@ -28,6 +28,13 @@ func TestTableSizes(t *testing.T) {
 	if len(s.SpecAppendix.Cases) != 2 || len(s.JSSDK.Signed) != 5 || len(s.JSSDK.Keys) != 4 {
 		t.Errorf("signing.json: %d + %d signed objects", len(s.SpecAppendix.Cases), len(s.JSSDK.Signed))
 	}
+	m := MustMegolm()
+	if len(m.Ratchet.Steps) != 3 || m.GroupSession.Message == "" || m.MessageHeader.Length != 88 || m.LibolmPickles.Inbound == "" {
+		t.Errorf("megolm.json: %d ratchet steps", len(m.Ratchet.Steps))
+	}
+	if key, id := m.ExportedSessionData(); key == "" || id == "" {
+		t.Error("megolm.json: exported_session names no session in backup.json")
+	}
 	if v := RFC5869(t); v.Length != len(v.OKM) || len(v.PRK) != 32 {
 		t.Errorf("hkdf.json: length %d, okm %d bytes", v.Length, len(v.OKM))
 	}
