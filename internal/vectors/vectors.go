@@ -463,3 +463,86 @@ func (f MegolmFile) ExportedSessionData() (sessionKey, sessionID string) {
 	}
 	return s.SessionKey, s.SessionID
 }
+
+// OlmWire is an encoded Olm normal message and its fields (olm.json).
+type OlmWire struct {
+	RatchetKey string `json:"ratchet_key_text"`
+	ChainIndex uint32 `json:"chain_index"`
+	Ciphertext string `json:"ciphertext_text"`
+	MAC        string `json:"mac_text"`
+	Encoded    Hex    `json:"encoded"`
+	Reordered  Hex    `json:"reordered"`
+	Version4   Hex    `json:"version4"`
+}
+
+// OlmFields are the decoded fields of a real Olm message.
+type OlmFields struct {
+	OneTimeKey  Hex    `json:"one_time_key"`
+	BaseKey     Hex    `json:"base_key"`
+	IdentityKey Hex    `json:"identity_key"`
+	RatchetKey  Hex    `json:"ratchet_key"`
+	ChainIndex  uint32 `json:"chain_index"`
+	MAC         Hex    `json:"mac"`
+	Ciphertext  Hex    `json:"ciphertext"`
+}
+
+// LibolmPickle is a libolm pickle and its key.
+type LibolmPickle struct {
+	Key    string `json:"pickle_key_text"`
+	Pickle string `json:"pickle"`
+}
+
+// OlmFile is olm.json.
+type OlmFile struct {
+	WireLibolm    OlmWire `json:"wire_libolm"`
+	WireVodozemac OlmWire `json:"wire_vodozemac"`
+	RealMessages  struct {
+		PreKeyMessage string    `json:"pre_key_message"`
+		PreKeyFields  OlmFields `json:"pre_key_fields"`
+		Message       string    `json:"message"`
+		MessageFields OlmFields `json:"message_fields"`
+	} `json:"real_messages"`
+	SessionPickles struct {
+		Key      string `json:"pickle_key_text"`
+		Version1 string `json:"version1"`
+		Logging  string `json:"version_0x80000001"`
+		State    struct {
+			RootKey              Hex    `json:"root_key"`
+			SenderRatchetPublic  Hex    `json:"sender_ratchet_public"`
+			SenderRatchetPrivate Hex    `json:"sender_ratchet_private"`
+			SenderChainIndex     uint32 `json:"sender_chain_index"`
+			AliceIdentityKey     Hex    `json:"alice_identity_key"`
+			AliceBaseKey         Hex    `json:"alice_base_key"`
+			BobOneTimeKey        Hex    `json:"bob_one_time_key"`
+		} `json:"state"`
+	} `json:"libolm_session_pickles"`
+	ReceivedSession struct {
+		LibolmPickle
+		Garbage []Hex `json:"garbage_messages"`
+	} `json:"libolm_received_session"`
+	EmptySession LibolmPickle `json:"mautrix_empty_session"`
+	AccountV1    LibolmPickle `json:"libolm_account_v1"`
+	AccountV3    struct {
+		LibolmPickle
+		FallbackKeyID string `json:"fallback_key_id"`
+		FallbackKey   string `json:"fallback_key"`
+		LastKeyID     uint32 `json:"last_key_id"`
+	} `json:"libolm_account_v3"`
+	AccountV4 struct {
+		LibolmPickle
+		Ed25519Public     Hex               `json:"ed25519_public"`
+		Ed25519Expanded   Hex               `json:"ed25519_expanded"`
+		Ed25519Seed       Hex               `json:"ed25519_seed"`
+		Curve25519Public  Hex               `json:"curve25519_public"`
+		Curve25519Private Hex               `json:"curve25519_private"`
+		OneTimeKeys       int               `json:"one_time_keys"`
+		OneTimeKeyPublics map[string]string `json:"one_time_key_publics"`
+	} `json:"libolm_account_v4"`
+}
+
+// MustOlm returns olm.json, for package-level test variables.
+func MustOlm() OlmFile {
+	var f OlmFile
+	MustLoad("olm.json", &f)
+	return f
+}

@@ -35,6 +35,11 @@ func TestTableSizes(t *testing.T) {
 	if key, id := m.ExportedSessionData(); key == "" || id == "" {
 		t.Error("megolm.json: exported_session names no session in backup.json")
 	}
+	o := MustOlm()
+	if len(o.WireLibolm.Encoded) != 35 || len(o.ReceivedSession.Garbage) != 4 || o.AccountV4.OneTimeKeys != 42 ||
+		len(o.AccountV4.OneTimeKeyPublics) != 4 || o.SessionPickles.State.RootKey == nil || o.RealMessages.PreKeyFields.BaseKey == nil {
+		t.Error("olm.json: a table is missing or short")
+	}
 	if v := RFC5869(t); v.Length != len(v.OKM) || len(v.PRK) != 32 {
 		t.Errorf("hkdf.json: length %d, okm %d bytes", v.Length, len(v.OKM))
 	}
