@@ -1,5 +1,6 @@
-// Fixed test vectors from docs/vectors.md, run through the JS
-// API. Section numbers refer to that file; each vector names its source there.
+// Fixed test vectors (testdata/vectors/*.json, listed in docs/vectors.md), run
+// through the JS API. Section numbers refer to docs/vectors.md; each vector
+// names its source in its file.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -9,7 +10,6 @@ import { assertBytes, ed25519PublicFromSeed, hex, rejectsWithCode } from './help
 import { backupVector, loadVectors, x25519Key } from './helpers/vectors.mjs';
 
 const AES = 'm.secret_storage.v1.aes-hmac-sha2';
-const join = (s) => s.replace(/\s+/g, '');
 const fromHex = (h) => Uint8Array.from(Buffer.from(h, 'hex'));
 
 // §1.1 — Alice's X25519 key, reused as the backup key in §5.1–§5.3
@@ -121,26 +121,19 @@ describe('§5.4 / §5.5 other implementations\' backup data', () => {
   });
 });
 
+// §6 from testdata/vectors/ssss.json.
+const SSSS = loadVectors('ssss.json');
 // §6.1 mautrix/go SSSS key 1 and key 2
-const KEY1_INFO = {
-  algorithm: AES,
-  passphrase: { algorithm: 'm.pbkdf2', iterations: 500000, salt: 'y863BOoqOadgDp8S3FtHXikDJEalsQ7d' },
-  iv: 'xxkTK0L4UzxgAFkQ6XPwsw',
-  mac: 'MEhooO0ZhFJNxUhvRMSxBnJfL20wkLgle3ocY0ee/eA',
-};
-const KEY1_RECOVERY = 'EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC';
-const KEY2_RECOVERY = 'EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe';
-const KEY2_INFO = { algorithm: AES, iv: 'O0BOvTqiIAYjC+RMcyHfWw==', mac: '7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI=' };
-const KEY1_MASTER = {
-  iv: 'BpKP9nQJTE9jrsAssoxPqQ==',
-  ciphertext: 'fNRiiiidezjerTgV+G6pUtmeF3izzj5re/mVvY0hO2kM6kYGrxLuIu2ej80=',
-  mac: '/gWGDGMyOLmbJp+aoSLh5JxCs0AdS6nAhjzpe+9G2Q0=',
-};
+const KEY1_INFO = SSSS.mautrix_keys.key1.key_info;
+const KEY1_RECOVERY = SSSS.mautrix_keys.key1.recovery_key;
+const KEY2_RECOVERY = SSSS.mautrix_keys.key2.recovery_key;
+const KEY2_INFO = SSSS.mautrix_keys.key2.key_info;
+const KEY1_MASTER = SSSS.mautrix_keys.master_secret.encrypted;
 
 describe('§6.1 mautrix/go SSSS keys', () => {
   test('passphrase "correct horse battery staple" (500000 iterations) gives key 1', async () => {
     const { salt, iterations } = KEY1_INFO.passphrase;
-    const key = await mx.passphrase.deriveKey('correct horse battery staple', salt, iterations);
+    const key = await mx.passphrase.deriveKey(SSSS.mautrix_keys.key1.passphrase_text, salt, iterations);
     assert.equal(await mx.recoveryKey.encode(key), KEY1_RECOVERY);
     assert.equal(await mx.secretStorage.checkKey(key, KEY1_INFO), true);
   });
@@ -171,8 +164,9 @@ describe('§6.1 mautrix/go SSSS keys', () => {
   test('m.cross_signing.master decrypts to base64 of the expected seed', async () => {
     const key1 = await mx.recoveryKey.decode(KEY1_RECOVERY);
     const secret = await mx.secretStorage.decrypt(KEY1_MASTER, key1, 'm.cross_signing.master');
-    assert.equal(secret, 'aPl/0ZIu7Pa4K7iQ0k0GUphOeh1wO56Ge3669/65W28=');
-    assert.equal(hex(unb64(secret)), '68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f');
+    const seed = SSSS.mautrix_keys.master_secret.seed;
+    assert.equal(secret, Buffer.from(seed, 'hex').toString('base64')); // padded, as Element wrote it
+    assert.equal(hex(unb64(secret)), seed);
   });
 
   test('the same item under the name m.cross_signing.self_signing fails with BAD_MAC', async () => {
@@ -187,42 +181,31 @@ describe('§6.1 mautrix/go SSSS keys', () => {
 
 describe('§6.2 mautrix/go utils', () => {
   test('recovery key <-> base64 key, both directions', async () => {
-    const text = 'EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ';
-    const key = unb64('QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=');
+    const text = SSSS.mautrix_utils.recovery_key;
+    const key = unb64(SSSS.mautrix_utils.key_b64);
     assertBytes(await mx.recoveryKey.decode(text), key);
     assert.equal(await mx.recoveryKey.encode(key), text);
   });
 
   test('m.cross_signing.master item decrypts to the expected secret', async () => {
-    const key = await mx.recoveryKey.decode('EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6');
-    const secret = await mx.secretStorage.decrypt(
-      {
-        iv: 'zxT/W5LpZ0Q819pfju6hZw==',
-        ciphertext: 'Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=',
-        mac: '0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E',
-      },
-      key,
-      'm.cross_signing.master',
-    );
-    assert.equal(secret, 'Ec8eZDyvVkO3EDsEG6ej5c0cCHnX7PINqFXZjnaTV2s=');
+    const v = SSSS.mautrix_utils.secret;
+    const key = await mx.recoveryKey.decode(v.recovery_key);
+    const secret = await mx.secretStorage.decrypt(v.encrypted, key, v.name);
+    assert.equal(secret, v.plaintext_text);
   });
 });
 
 // §6.3 / §6.4 matrix-rust-sdk
-const RUST_KEY_TEXT = 'EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd';
-const RUST_KEY_INFO = { algorithm: AES, iv: 'xv5b6/p3ExEw++wTyfSHEg==', mac: 'ujBBbXahnTAMkmPUX2/0+VTfUh63pGyVRuBcDMgmJC8=' };
+const RUST_KEY_TEXT = SSSS.rust_sdk.recovery_key.text;
+const RUST_KEY_INFO = SSSS.rust_sdk.recovery_key.key_info;
 
 describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
   test('passphrase key (10 iterations, no bits field) passes the key check', async () => {
-    const info = {
-      algorithm: AES,
-      iv: 'gH2iNpiETFhApvW6/FFEJQ',
-      mac: '9Lw12m5SKDipNghdQXKjgpfdj1/K7HFI2brO+UWAGoM',
-      passphrase: { algorithm: 'm.pbkdf2', salt: 'IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H', iterations: 10 },
-    };
-    const key = await mx.passphrase.deriveKey("It's a secret to everybody", info.passphrase.salt, info.passphrase.iterations);
+    const { key_info: info, passphrase_text: passphrase } = SSSS.rust_sdk.passphrase_key;
+    assert.equal(info.passphrase.bits, undefined);
+    const key = await mx.passphrase.deriveKey(passphrase, info.passphrase.salt, info.passphrase.iterations);
     assert.equal(await mx.secretStorage.checkKey(key, info), true);
-    const wrong = await mx.passphrase.deriveKey("It's a secret to nobody", info.passphrase.salt, info.passphrase.iterations);
+    const wrong = await mx.passphrase.deriveKey(passphrase.replace('everybody', 'nobody'), info.passphrase.salt, info.passphrase.iterations);
     assert.equal(await mx.secretStorage.checkKey(wrong, info), false);
   });
 
@@ -232,18 +215,18 @@ describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
   });
 
   test('whitespace anywhere in a recovery key is ignored', async () => {
-    const expected = fromHex('9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3');
-    assertBytes(await mx.recoveryKey.decode('EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   '), expected);
-    assertBytes(await mx.recoveryKey.decode('EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRK'), expected);
-    assertBytes(await mx.recoveryKey.decode('\tEsTp RvZT\nnjck 8Yrh\r\nRAtw XLS8 4Nr2 r9S9 LGAW DaEx VAPB vLRK\n'), expected);
+    const { text, key } = SSSS.rust_sdk.whitespace;
+    const expected = fromHex(key);
+    const bare = text.replace(/\s+/g, '');
+    assertBytes(await mx.recoveryKey.decode(text), expected);
+    assertBytes(await mx.recoveryKey.decode(bare), expected);
+    const groups = bare.match(/.{4}/g);
+    assertBytes(await mx.recoveryKey.decode(`\t${groups.slice(0, 2).join(' ')}\n${groups.slice(2, 4).join(' ')}\r\n${groups.slice(4).join(' ')}\n`), expected);
   });
 
   for (const [what, text] of [
-    ['parity error', 'EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk'],
-    ['prefix error', 'AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk'],
-    ['length error', 'AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9'],
-    ['not base58 (0, O, I, l)', 'AATpRvZTnjck8YrhRAtwXLS84Nr0OIl'],
-    ['§5.5 last character changed', 'EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e'],
+    ...SSSS.rust_sdk.bad_recovery_keys.map((b) => [`${b.error} error`, b.text]),
+    ['§5.5 last character changed', ALICE_RECOVERY_KEY.slice(0, -1) + 'e'],
     ['empty string', ''],
     ['whitespace only', '   '],
   ]) {
@@ -284,32 +267,8 @@ describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
 });
 
 describe('§6.4 restore cross-signing seeds from 4S (matrix-rust-sdk integration test)', () => {
-  const items = {
-    'm.cross_signing.master': [
-      {
-        iv: 'bdfCwu+ECYgZ/jWTkGrQ/A==',
-        ciphertext: 'lCRSSA1lChONEXj/8RyogsgAa8ouQwYDnLr4XBCheRikrZykLRzPCx3doCE=',
-        mac: 'NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE=',
-      },
-      'fKJdf5b3ga1hshUT5obkBteMNTtLkfy8qh4h5/XLNew',
-    ],
-    'm.cross_signing.self_signing': [
-      {
-        ciphertext: '+B9WD02IvtQ8S4OaquhuYEZAx20xvz0oTN7r2VM9VOBxmlOyi+KkkWOvLAo=',
-        iv: '3BCaKGCaSMkg1x9WnTqUmw==',
-        mac: 'xQEDxQbPH0bYeZUFC3wYJh0lsLkP2amcFGdaZ3VdfQg=',
-      },
-      'vsEoa0HHxc8hmlWgoohTQBGWcCRh1BFoTzI8HNIxg5Q',
-    ],
-    'm.cross_signing.user_signing': [
-      {
-        ciphertext: 'atqNy5IDzYRkRC+lkKoflwsyHkd0dr4UeoViwJdUzexiq0M8h1i8JMkADNg=',
-        iv: 'bjb1V2n9YmA8j31Z9muMqQ==',
-        mac: 'vusvNuV8Kkq50VxtC78oioofVBurnTTVEhiRyZkfu/4=',
-      },
-      'IGfFj6KhzqBWxiMm6/e+Pu/x/5NV6a7iEe8AKhuRiq0',
-    ],
-  };
+  const integration = SSSS.rust_sdk_integration;
+  const items = Object.fromEntries(integration.secrets.map((v) => [v.name, [v.encrypted, v.published_public_key]]));
 
   test('each secret decrypts to an Ed25519 seed of the published public key', async () => {
     const key = await mx.recoveryKey.decode(RUST_KEY_TEXT);
@@ -319,16 +278,14 @@ describe('§6.4 restore cross-signing seeds from 4S (matrix-rust-sdk integration
       assert.equal(seed.length, 32, name);
       assert.equal(ed25519PublicFromSeed(seed), publicKey, name);
     }
-    assert.equal(
-      await mx.secretStorage.decrypt(items['m.cross_signing.master'][0], key, 'm.cross_signing.master'),
-      'VcY1+LNyV6aSMne8mvi4lc/q+JiCHe+m6+hKLtgLP30=',
-    );
+    assert.equal(Object.keys(items).length, 3);
+    assert.equal(await mx.secretStorage.decrypt(items['m.cross_signing.master'][0], key, 'm.cross_signing.master'), integration.master_secret_text);
   });
 });
 
 describe('§6.5 aes-hmac-sha2 (MSC3270 test data)', () => {
   test('key check with the all-zero key', async () => {
-    const info = { algorithm: AES, iv: 'PsCAtR7gMc4xBd9YS3A9Ow', mac: 'ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ' };
+    const info = { algorithm: AES, ...SSSS.jssdk_aes_backup.zero_key_check };
     assert.equal(await mx.secretStorage.checkKey(new Uint8Array(32), info), true);
     const one = new Uint8Array(32);
     one[0] = 1;
@@ -336,23 +293,10 @@ describe('§6.5 aes-hmac-sha2 (MSC3270 test data)', () => {
   });
 
   test('AES256_KEY_BACKUP_DATA decrypts (name = session id) to the §5.2 session JSON', async () => {
-    const plain = await mx.secretStorage.decrypt(
-      {
-        iv: 'b3Jqqvm5S9QdmXrzssspLQ',
-        mac: 'uR988UYgGL99jrvLLPX3V1ows+UYbktTmMxPAo2kxnU',
-        ciphertext: join(`GOOASO3E9ThogkG0zMjEduGLM3u9jHZTkS7AvNNbNj3q1znwk4OlaVKXce7ynofiiYIiS865VlOqrKEEXv96XzRyUpgn68e3
-          WsicwYl96EtjIEh/iY003PG2QdEluT899Ax7PydpUHxEktbWckMppYomUR5q8x1KI1SsOQIiJaIGThmIMPANRCFiK0WQj+q+
-          dnhzx4lt9AFqU5bKov8qKnw2qGYP7/+6RmJ0Kpvs8tG6lrcNDEHtFc2r0rKKubDypo0Vc8EWSwsAHdKa36ewRavpreOuE8Z9
-          RLfY0QIR1ecXrMqW0CdGFr7H3PvcjF8sjwvQAavzxEKT1WMGizSMLeKWo2mgZ5cKnwV5HGUAw596JQvKs9laG2U89KYrT0sH
-          30vi62HKzcBLcDkWkUSNYPz7UiZ1MM0L380UA+1ZOXSOmtBA9xxzzbc8XdfRimVgklGdxrxjzuNLYhL2BvVH4oPWonD9j0bv
-          RwE6XkimdbGQA8HB7UmXXjE8WARgaDHkfzoA3g3aeQ`),
-      },
-      ALICE_PRIVATE,
-      'o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc',
-    );
+    const v = SSSS.jssdk_aes_backup;
+    const plain = await mx.secretStorage.decrypt(v.encrypted, x25519Key(v.key).private, v.name);
     const session = JSON.parse(plain);
-    assert.equal(session.sender_key, 'SENDER_CURVE25519');
-    assert.ok(session.session_key.startsWith('AQAAAAA+rPPVHcT/tDMBb6ffG42S'));
+    assert.deepEqual(session, backupVector('jssdk_backup_spec').plaintext);
   });
 });
 

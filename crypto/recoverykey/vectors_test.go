@@ -19,6 +19,8 @@ var (
 	aliceRecoveryKey = vectors.MustBackup().RecoveryKeys[0].Text
 	// §5.3: the same key in base64.
 	aliceBase64 = vectors.MustBackup().KeyBase64[0].Base64
+	// §6.2, §6.3 (testdata/vectors/ssss.json).
+	ssssFile = vectors.MustSSSS()
 )
 
 // Keys whose text form and bytes are both given by a vector; Encode must
@@ -30,7 +32,7 @@ func TestVectorsEncodeDecode(t *testing.T) {
 	}{
 		{"§5.2 alice", aliceRecoveryKey, testdecode.Hex(t, aliceHex)},
 		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, aliceBase64)},
-		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", testdecode.B64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
+		{"§6.2", ssssFile.Utils.RecoveryKey, testdecode.B64(t, ssssFile.Utils.KeyB64)},
 	} {
 		got, err := recoverykey.Decode(v.text)
 		if err != nil || !bytes.Equal(got, v.key) {
@@ -79,8 +81,8 @@ func TestVectorsWhitespace(t *testing.T) {
 			t.Errorf("Decode(%q) = %x, %v", text, got, err)
 		}
 	}
-	want := testdecode.Hex(t, "9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3")
-	got, err := recoverykey.Decode("EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ")
+	want := []byte(ssssFile.Rust.Whitespace.Key)
+	got, err := recoverykey.Decode(ssssFile.Rust.Whitespace.Text)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("§6.3 whitespace vector: %x, %v", got, err)
 	}
@@ -88,12 +90,14 @@ func TestVectorsWhitespace(t *testing.T) {
 
 // docs/vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
 func TestVectorsRejected(t *testing.T) {
-	for _, v := range []struct{ why, text string }{
-		{"parity §5.5", lastChanged("e")},
-		{"parity §6.3", "EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
-		{"prefix §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
-		{"length §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9"},
-		{"alphabet §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr0OIl"},
+	cases := []struct{ why, text string }{{"parity §5.5", lastChanged("e")}}
+	for _, b := range ssssFile.Rust.BadRecoveryKeys {
+		cases = append(cases, struct{ why, text string }{b.Error + " §6.3", b.Text})
+	}
+	if len(cases) != 5 {
+		t.Fatalf("%d §6.3 cases", len(cases)-1)
+	}
+	for _, v := range append(cases, []struct{ why, text string }{
 		{"alphabet, full length", lastChanged("0")},
 		{"alphabet O", lastChanged("O")},
 		{"alphabet I", lastChanged("I")},
@@ -107,7 +111,7 @@ func TestVectorsRejected(t *testing.T) {
 		{"all ones", strings.Repeat("1", 48)},
 		{"all z (overflows 35 bytes)", strings.Repeat("z", 48)},
 		{"base64 of the key", strings.TrimRight(aliceBase64, "=")},
-	} {
+	}...) {
 		got, err := recoverykey.Decode(v.text)
 		if err == nil {
 			t.Errorf("%s: Decode(%q) = %x, want an error", v.why, v.text, got)

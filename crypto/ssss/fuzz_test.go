@@ -41,12 +41,9 @@ func FuzzDecrypt(f *testing.F) {
 		add(rust, v.name, v.data)
 	}
 	add(alice, sessionID65, aesBackup65)
-	add(seedKey("EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6"), "m.cross_signing.master", ssss.Encrypted{
-		IV:         "zxT/W5LpZ0Q819pfju6hZw==",
-		Ciphertext: "Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=",
-		MAC:        "0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E",
-	})
-	add(rust, "m.cross_signing.master", ssss.Encrypted{IV: "bdfCwu+gZ/jWTkGrQ/A", Ciphertext: "", MAC: "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE="})
+	utils := ssssFile.Utils.Secret
+	add(seedKey(utils.RecoveryKey), utils.Name, ssss.Encrypted(utils.Encrypted))
+	add(rust, crossSigning64[0].name, ssss.Encrypted{IV: ssssFile.Rust.EncryptedFields.BadIV, MAC: crossSigning64[0].data.MAC})
 	add(nil, "", ssss.Encrypted{})
 	f.Fuzz(func(t *testing.T, key []byte, name, iv, ciphertext, mac string) {
 		pt, err := ssss.Decrypt(key, name, ssss.Encrypted{IV: iv, Ciphertext: ciphertext, MAC: mac})

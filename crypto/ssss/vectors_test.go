@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"runtime"
@@ -47,67 +46,47 @@ func checkKey(t testing.TB, key []byte, info ssss.KeyInfo) bool {
 	return ok
 }
 
-// docs/vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
-const (
-	key1Info = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2",
- "passphrase":{"algorithm":"m.pbkdf2","iterations":500000,"salt":"y863BOoqOadgDp8S3FtHXikDJEalsQ7d"},
- "iv":"xxkTK0L4UzxgAFkQ6XPwsw","mac":"MEhooO0ZhFJNxUhvRMSxBnJfL20wkLgle3ocY0ee/eA"}`
-	key1RecoveryKey = "EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC"
-	key2RecoveryKey = "EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe"
-	key2Info        = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"O0BOvTqiIAYjC+RMcyHfWw==","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`
-)
+// The secret storage vectors of docs/vectors.md §6, from
+// testdata/vectors/ssss.json.
+var ssssFile = vectors.MustSSSS()
 
-var master61 = ssss.Encrypted{
-	IV:         "BpKP9nQJTE9jrsAssoxPqQ==",
-	Ciphertext: "fNRiiiidezjerTgV+G6pUtmeF3izzj5re/mVvY0hO2kM6kYGrxLuIu2ej80=",
-	MAC:        "/gWGDGMyOLmbJp+aoSLh5JxCs0AdS6nAhjzpe+9G2Q0=",
-}
+// docs/vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
+var (
+	key1Info        = string(ssssFile.Mautrix.Key1.KeyInfo)
+	key1RecoveryKey = ssssFile.Mautrix.Key1.RecoveryKey
+	key2RecoveryKey = ssssFile.Mautrix.Key2.RecoveryKey
+	key2Info        = string(ssssFile.Mautrix.Key2.KeyInfo)
+	master61        = ssss.Encrypted(ssssFile.Mautrix.MasterSecret.Encrypted)
+)
 
 // docs/vectors.md §6.3 / §6.4 (matrix-rust-sdk). The §6.3 metadata shows only iv
 // and mac; the algorithm is the aes-hmac-sha2 of the description it is from.
-const (
-	rustRecoveryKey = "EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd"
-	rustKeyInfo     = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"xv5b6/p3ExEw++wTyfSHEg==","mac":"ujBBbXahnTAMkmPUX2/0+VTfUh63pGyVRuBcDMgmJC8="}`
-	rustPassInfo    = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"gH2iNpiETFhApvW6/FFEJQ",
-  "mac":"9Lw12m5SKDipNghdQXKjgpfdj1/K7HFI2brO+UWAGoM","passphrase":{"algorithm":"m.pbkdf2",
-  "salt":"IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H","iterations":10}}`
+var (
+	rustRecoveryKey = ssssFile.Rust.RecoveryKey.Text
+	rustKeyInfo     = string(ssssFile.Rust.RecoveryKey.KeyInfo)
+	rustPassInfo    = string(ssssFile.Rust.PassphraseKey.KeyInfo)
 )
 
-var crossSigning64 = []struct {
+var crossSigning64 = func() (out []struct {
 	name      string
 	data      ssss.Encrypted
 	published string
-}{
-	{"m.cross_signing.master", ssss.Encrypted{
-		IV:         "bdfCwu+ECYgZ/jWTkGrQ/A==",
-		Ciphertext: "lCRSSA1lChONEXj/8RyogsgAa8ouQwYDnLr4XBCheRikrZykLRzPCx3doCE=",
-		MAC:        "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE=",
-	}, "fKJdf5b3ga1hshUT5obkBteMNTtLkfy8qh4h5/XLNew"},
-	{"m.cross_signing.self_signing", ssss.Encrypted{
-		IV:         "3BCaKGCaSMkg1x9WnTqUmw==",
-		Ciphertext: "+B9WD02IvtQ8S4OaquhuYEZAx20xvz0oTN7r2VM9VOBxmlOyi+KkkWOvLAo=",
-		MAC:        "xQEDxQbPH0bYeZUFC3wYJh0lsLkP2amcFGdaZ3VdfQg=",
-	}, "vsEoa0HHxc8hmlWgoohTQBGWcCRh1BFoTzI8HNIxg5Q"},
-	{"m.cross_signing.user_signing", ssss.Encrypted{
-		IV:         "bjb1V2n9YmA8j31Z9muMqQ==",
-		Ciphertext: "atqNy5IDzYRkRC+lkKoflwsyHkd0dr4UeoViwJdUzexiq0M8h1i8JMkADNg=",
-		MAC:        "vusvNuV8Kkq50VxtC78oioofVBurnTTVEhiRyZkfu/4=",
-	}, "IGfFj6KhzqBWxiMm6/e+Pu/x/5NV6a7iEe8AKhuRiq0"},
-}
+}) {
+	for _, v := range ssssFile.RustIntegration.Secrets {
+		out = append(out, struct {
+			name      string
+			data      ssss.Encrypted
+			published string
+		}{v.Name, ssss.Encrypted(v.Encrypted), v.Published})
+	}
+	return out
+}()
 
 // docs/vectors.md §6.5 (matrix-js-sdk backup.spec.ts, AES256_KEY_BACKUP_DATA).
-const sessionID65 = "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc"
-
-var aesBackup65 = ssss.Encrypted{
-	IV:  "b3Jqqvm5S9QdmXrzssspLQ",
-	MAC: "uR988UYgGL99jrvLLPX3V1ows+UYbktTmMxPAo2kxnU",
-	Ciphertext: "GOOASO3E9ThogkG0zMjEduGLM3u9jHZTkS7AvNNbNj3q1znwk4OlaVKXce7ynofiiYIiS865VlOqrKEEXv96XzRyUpgn68e3" +
-		"WsicwYl96EtjIEh/iY003PG2QdEluT899Ax7PydpUHxEktbWckMppYomUR5q8x1KI1SsOQIiJaIGThmIMPANRCFiK0WQj+q+" +
-		"dnhzx4lt9AFqU5bKov8qKnw2qGYP7/+6RmJ0Kpvs8tG6lrcNDEHtFc2r0rKKubDypo0Vc8EWSwsAHdKa36ewRavpreOuE8Z9" +
-		"RLfY0QIR1ecXrMqW0CdGFr7H3PvcjF8sjwvQAavzxEKT1WMGizSMLeKWo2mgZ5cKnwV5HGUAw596JQvKs9laG2U89KYrT0sH" +
-		"30vi62HKzcBLcDkWkUSNYPz7UiZ1MM0L380UA+1ZOXSOmtBA9xxzzbc8XdfRimVgklGdxrxjzuNLYhL2BvVH4oPWonD9j0bv" +
-		"RwE6XkimdbGQA8HB7UmXXjE8WARgaDHkfzoA3g3aeQ",
-}
+var (
+	sessionID65 = ssssFile.JSSDKAESBackup.Name
+	aesBackup65 = ssss.Encrypted(ssssFile.JSSDKAESBackup.Encrypted)
+)
 
 // docs/vectors.md §6.1: the passphrase gives key 1. PBKDF2 with 500000 iterations
 // takes about half a second natively but several seconds under js/wasm, so
@@ -125,7 +104,7 @@ func TestVector61Passphrase(t *testing.T) {
 		return
 	}
 	p := info.Passphrase
-	key, err := passphrase.DeriveKey("correct horse battery staple", p.Salt, p.Iterations, p.KeyBits())
+	key, err := passphrase.DeriveKey(ssssFile.Mautrix.Key1.Passphrase, p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +139,7 @@ func TestVector61KeyCheck(t *testing.T) {
 	}
 	// nheko's 32-byte IV: the first 16 bytes are used.
 	long := info2
-	long.IV = "O0BOvTqiIAYjC+RMcyHfW2f/gdxjceTxoYtNlpPduJ8="
+	long.IV = ssssFile.Mautrix.Key2.LongIV
 	if !checkKey(t, key2, long) {
 		t.Error("long IV not accepted")
 	}
@@ -171,7 +150,7 @@ func TestVector61KeyCheck(t *testing.T) {
 	}
 	// A MAC altered but still 32 bytes: simply no match.
 	mangled := info2
-	mangled.MAC = "8k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="
+	mangled.MAC = "8" + info2.MAC[1:]
 	if checkKey(t, key2, mangled) {
 		t.Error("mangled MAC matches")
 	}
@@ -181,9 +160,9 @@ func TestVector61KeyCheck(t *testing.T) {
 		iv, mac string
 	}{
 		{"iv MeowMeowMeow", "MeowMeowMeow", info2.MAC},
-		{"mac truncated", info2.IV, "7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjB"},
-		{"mac not base64", info2.IV, "7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYt!"},
-		{"iv not base64", "O0BOvTqiIAYjC+RMcyHfW*==", info2.MAC},
+		{"mac truncated", info2.IV, info2.MAC[:40]},
+		{"mac not base64", info2.IV, info2.MAC[:42] + "!"},
+		{"iv not base64", info2.IV[:21] + "*==", info2.MAC},
 		{"iv only", info2.IV, ""},
 		{"mac only", "", info2.MAC},
 	} {
@@ -206,7 +185,7 @@ func TestVector61Decrypt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := testdecode.Hex(t, "68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f")
+	seed := ssssFile.Mautrix.MasterSecret.Seed
 	if string(pt) != base64.StdEncoding.EncodeToString(seed) {
 		t.Fatalf("got %q", pt)
 	}
@@ -222,14 +201,10 @@ func TestVector61Decrypt(t *testing.T) {
 
 // docs/vectors.md §6.2 (mautrix/go utils_test.go).
 func TestVector62(t *testing.T) {
-	key := mustRecoveryKey(t, "EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6")
-	e := ssss.Encrypted{
-		IV:         "zxT/W5LpZ0Q819pfju6hZw==",
-		Ciphertext: "Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=",
-		MAC:        "0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E",
-	}
-	pt, err := ssss.Decrypt(key, "m.cross_signing.master", e)
-	if err != nil || string(pt) != "Ec8eZDyvVkO3EDsEG6ej5c0cCHnX7PINqFXZjnaTV2s=" {
+	v := ssssFile.Utils.Secret
+	key := mustRecoveryKey(t, v.RecoveryKey)
+	pt, err := ssss.Decrypt(key, v.Name, ssss.Encrypted(v.Encrypted))
+	if err != nil || string(pt) != v.Plaintext {
 		t.Fatalf("got %q, %v", pt, err)
 	}
 }
@@ -242,14 +217,15 @@ func TestVector63Passphrase(t *testing.T) {
 	if p == nil || p.Iterations != 10 || p.KeyBits() != 256 {
 		t.Fatalf("passphrase info %+v", p)
 	}
-	key, err := passphrase.DeriveKey("It's a secret to everybody", p.Salt, p.Iterations, p.KeyBits())
+	pass := ssssFile.Rust.PassphraseKey.Passphrase
+	key, err := passphrase.DeriveKey(pass, p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !checkKey(t, key, info) {
 		t.Fatal("key check fails for the right passphrase")
 	}
-	key, err = passphrase.DeriveKey("It's a secret to everybody!", p.Salt, p.Iterations, p.KeyBits())
+	key, err = passphrase.DeriveKey(pass+"!", p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,19 +270,21 @@ func TestVector63KeyCheck(t *testing.T) {
 // a wrong-length IV or MAC when decrypting.
 func TestVector63EncryptedData(t *testing.T) {
 	e := crossSigning64[0].data
-	if got := hex.EncodeToString(testdecode.B64(t, e.IV)); got != "6dd7c2c2ef84098819fe3593906ad0fc" {
-		t.Errorf("iv %s", got)
+	fields := ssssFile.Rust.EncryptedFields
+	if got := testdecode.B64(t, e.IV); !bytes.Equal(got, fields.IV) {
+		t.Errorf("iv %x", got)
 	}
-	if got := hex.EncodeToString(testdecode.B64(t, e.MAC)); got != "357795d5d65a39ed892ef43a1e1ead16da3b02014575a42763497da6bbb076d1" {
-		t.Errorf("mac %s", got)
+	if got := testdecode.B64(t, e.MAC); !bytes.Equal(got, fields.MAC) {
+		t.Errorf("mac %x", got)
 	}
 	key := mustRecoveryKey(t, rustRecoveryKey)
 	shortIV := e
-	shortIV.IV = "bdfCwu+gZ/jWTkGrQ/A"
+	shortIV.IV = fields.BadIV
 	if _, err := ssss.Decrypt(key, crossSigning64[0].name, shortIV); errcode.Of(err) != errcode.BadInput {
-		t.Errorf("IV bdfCwu+gZ/jWTkGrQ/A: %v", err)
+		t.Errorf("IV %s: %v", fields.BadIV, err)
 	}
-	for _, mac := range []string{"NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdt", "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtEA", ""} {
+	mac := strings.TrimRight(e.MAC, "=")
+	for _, mac := range []string{mac[:len(mac)-1], mac + "A", ""} {
 		bad := e
 		bad.MAC = mac
 		if _, err := ssss.Decrypt(key, crossSigning64[0].name, bad); errcode.Of(err) != errcode.BadInput {
@@ -344,7 +322,7 @@ func TestVector64CrossSigning(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", v.name, err)
 		}
-		if v.name == "m.cross_signing.master" && string(pt) != "VcY1+LNyV6aSMne8mvi4lc/q+JiCHe+m6+hKLtgLP30=" {
+		if v.name == "m.cross_signing.master" && string(pt) != ssssFile.RustIntegration.MasterSecret {
 			t.Errorf("master secret %q", pt)
 		}
 		seed := testdecode.B64(t, string(pt))
@@ -366,7 +344,8 @@ func TestVector64CrossSigning(t *testing.T) {
 // construction.
 func TestVector65(t *testing.T) {
 	zero := make([]byte, 32)
-	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmAESHMAC, IV: "PsCAtR7gMc4xBd9YS3A9Ow", MAC: "ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ"}
+	zc := ssssFile.JSSDKAESBackup.ZeroKeyCheck
+	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmAESHMAC, IV: zc.IV, MAC: zc.MAC}
 	if !checkKey(t, zero, info) {
 		t.Error("zero key does not match")
 	}

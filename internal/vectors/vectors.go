@@ -546,3 +546,84 @@ func MustOlm() OlmFile {
 	MustLoad("olm.json", &f)
 	return f
 }
+
+// Encrypted is an aes-hmac-sha2 encrypted secret.
+type Encrypted struct {
+	IV         string `json:"iv"`
+	Ciphertext string `json:"ciphertext"`
+	MAC        string `json:"mac"`
+}
+
+// SSSSKey is a secret storage key of ssss.json with its description.
+type SSSSKey struct {
+	KeyID           string          `json:"key_id"`
+	KeyInfo         json.RawMessage `json:"key_info"`
+	Passphrase      string          `json:"passphrase_text"`
+	WrongPassphrase string          `json:"wrong_passphrase_text"`
+	RecoveryKey     string          `json:"recovery_key"`
+	Text            string          `json:"text"` // recovery key text (rust_sdk)
+	LongIV          string          `json:"long_iv"`
+}
+
+// SSSSFile is ssss.json.
+type SSSSFile struct {
+	Mautrix struct {
+		Key1, Key2   SSSSKey
+		MasterSecret struct {
+			Name      string    `json:"name"`
+			Encrypted Encrypted `json:"encrypted"`
+			Seed      Hex       `json:"seed"`
+		} `json:"master_secret"`
+	} `json:"mautrix_keys"`
+	Utils struct {
+		RecoveryKey string `json:"recovery_key"`
+		KeyB64      string `json:"key_b64"`
+		Secret      struct {
+			RecoveryKey string    `json:"recovery_key"`
+			Name        string    `json:"name"`
+			Encrypted   Encrypted `json:"encrypted"`
+			Plaintext   string    `json:"plaintext_text"`
+		} `json:"secret"`
+	} `json:"mautrix_utils"`
+	Rust struct {
+		PassphraseKey SSSSKey `json:"passphrase_key"`
+		RecoveryKey   SSSSKey `json:"recovery_key"`
+		Whitespace    struct {
+			Text string `json:"text"`
+			Key  Hex    `json:"key"`
+		} `json:"whitespace"`
+		BadRecoveryKeys []struct {
+			Text  string `json:"text"`
+			Error string `json:"error"`
+		} `json:"bad_recovery_keys"`
+		EncryptedFields struct {
+			IV    Hex    `json:"iv"`
+			MAC   Hex    `json:"mac"`
+			BadIV string `json:"bad_iv"`
+		} `json:"encrypted_fields"`
+	} `json:"rust_sdk"`
+	RustIntegration struct {
+		Secrets []struct {
+			Name      string    `json:"name"`
+			Encrypted Encrypted `json:"encrypted"`
+			Published string    `json:"published_public_key"`
+		} `json:"secrets"`
+		MasterSecret string `json:"master_secret_text"`
+	} `json:"rust_sdk_integration"`
+	JSSDKAESBackup struct {
+		ZeroKeyCheck struct {
+			IV  string `json:"iv"`
+			MAC string `json:"mac"`
+		} `json:"zero_key_check"`
+		Key       string    `json:"key"` // in x25519.json
+		Name      string    `json:"name"`
+		Encrypted Encrypted `json:"encrypted"`
+	} `json:"jssdk_aes_backup"`
+}
+
+// MustSSSS returns ssss.json, for package-level test variables.
+func MustSSSS() SSSSFile {
+	var f SSSSFile
+	MustLoad("ssss.json", &f)
+	return f
+}

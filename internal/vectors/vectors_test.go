@@ -40,6 +40,11 @@ func TestTableSizes(t *testing.T) {
 		len(o.AccountV4.OneTimeKeyPublics) != 4 || o.SessionPickles.State.RootKey == nil || o.RealMessages.PreKeyFields.BaseKey == nil {
 		t.Error("olm.json: a table is missing or short")
 	}
+	ss := MustSSSS()
+	if len(ss.RustIntegration.Secrets) != 3 || len(ss.Rust.BadRecoveryKeys) != 4 || ss.Mautrix.Key1.KeyInfo == nil ||
+		ss.JSSDKAESBackup.Encrypted.Ciphertext == "" || ss.Utils.Secret.Plaintext == "" {
+		t.Error("ssss.json: a table is missing or short")
+	}
 	if v := RFC5869(t); v.Length != len(v.OKM) || len(v.PRK) != 32 {
 		t.Errorf("hkdf.json: length %d, okm %d bytes", v.Length, len(v.OKM))
 	}
