@@ -2,7 +2,6 @@ package device
 
 import (
 	"encoding/json"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
@@ -48,14 +47,19 @@ func TestVectorRustSDKKeyExport(t *testing.T) {
 	wantCode(t, err, errcode.BadMAC)
 }
 
-// §3.3: matrix-js-sdk's exported session and the event encrypted with it.
-const (
-	// (jsSDKSession, the backup data and the recovery key: testdata/vectors/backup.json)
-	jsSDKCiphertext = "AwgAEnAkBmciEAyhh1j6DCk29UXJ7kv/kvayUNfuNT0iAioLxcXjFXOZ5ho3jF1/wrytlt0Lb298uMM67O" +
-		"xdVMi+/mMfYpwlvi07P9cIH6CMSj8tyhYoWl0SrKY6tkPf5GWOlRSRRKbziXa96FHXvnA3V2FCAIGtAe3G" +
-		"4ei5RPbhkmKAFBLAen33/D6MjJVqU8Ojr5vTkgls5eyirarlVpsmnH06alDaxO8avrU0NL+Vsw26xvlUQg" +
-		"EMOnUJ"
-	jsSDKClearEventRaw = `{"body":"Hello world","msgtype":"m.text"}`
+// §3.3: matrix-js-sdk's exported session and the event encrypted with it
+// (testdata/vectors/megolm.json); the content of the event's plaintext.
+var (
+	jsSDKCiphertext    = vectors.MustMegolm().ExportedSession.EventCiphertext
+	jsSDKClearEventRaw = func() string {
+		var ev struct {
+			Content json.RawMessage `json:"content"`
+		}
+		if err := json.Unmarshal([]byte(vectors.MustMegolm().ExportedSession.EventPlaintext), &ev); err != nil {
+			panic(err)
+		}
+		return string(ev.Content)
+	}()
 )
 
 // §3.3's session is §5.3's backed-up plaintext; §5.3 encrypts it to Alice's
@@ -70,8 +74,8 @@ var (
 
 func jsSDKEvent(t *testing.T) []byte {
 	return mustJSON(t, map[string]any{"event_id": "$js", "room_id": "!room:id", "content": map[string]any{
-		"algorithm": "m.megolm.v1.aes-sha2", "session_id": "ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
-		"sender_key": "WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc", "device_id": "TEST", "ciphertext": jsSDKCiphertext,
+		"algorithm": "m.megolm.v1.aes-sha2", "session_id": jsSDKSessionField("session_id"),
+		"sender_key": jsSDKSessionField("sender_key"), "device_id": "TEST", "ciphertext": jsSDKCiphertext,
 	}})
 }
 
@@ -89,7 +93,7 @@ func TestVectorJSSDKExportedSessionDecryptsEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if re.Type != "m.room.message" || string(re.Content) != jsSDKClearEventRaw || re.SenderEd25519 != "Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI" {
+	if re.Type != "m.room.message" || string(re.Content) != jsSDKClearEventRaw || re.SenderEd25519 != jsSDKSessionField("sender_claimed_keys") {
 		t.Fatalf("%+v %s", re, re.Content)
 	}
 	// Our export of it reads back as the same session, shared-history flag kept.
@@ -120,7 +124,7 @@ func TestVectorJSSDKBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := mustJSON(t, map[string]any{"rooms": map[string]any{"!room:id": map[string]any{"sessions": map[string]any{
-		"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co": map[string]any{
+		jsSDKSessionField("session_id"): map[string]any{
 			"first_message_index": 1, "forwarded_count": 0, "is_verified": false,
 			"session_data": map[string]any{"ephemeral": jsSDKBackupData.Ephemeral, "mac": jsSDKBackupData.MAC, "ciphertext": jsSDKBackupData.Ciphertext},
 		},
@@ -142,38 +146,35 @@ func TestVectorJSSDKBackupRestore(t *testing.T) {
 // §5.4: two backup entries written by mautrix-go, restored through the
 // device (the session ids are not in the vector: they are the keys' ids).
 func TestVectorMautrixBackupRestore(t *testing.T) {
-	priv, err := b64.Decode("ReSMMZeRtDSdrwXzu2OvN0B73KUXkYPt3kaYfFIkw10")
-	if err != nil {
-		t.Fatal(err)
-	}
+	mautrix := []vectors.BackupVector{vectors.BackupVectorNamed(t, "mautrix_case1"), vectors.BackupVectorNamed(t, "mautrix_case2")}
+	priv := mautrix[0].PrivateKey(t)
 	pub, err := backup.PublicKey(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct{ ephemeral, mac, ciphertext, sessionKey string }{
-		{"o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0", "Mnt8eXwFfjw",
-			"hDCjEbyi2uMXt3RBWe9mRdeqhcoraPR84/cq5ll16LIIIICJ8ZLmiWG5IwmGqDFmd3Jw20cNo49b38LH3oBJUl5DG44VdjoI" +
-				"4nlgAzaMSLwMZ7JFGt0Enu1Csfgpvgt1qksTP6QB7YDwITD33iL7ucco1iOl7ABGzhyjCi2iZ3A6Xmx3RsAmHhmU5gJWE6/l" +
-				"IoI6/lh7dZFSfp4RTGfxQ8ToCCIsrgdx1weViv4I4ArXfcrdnaprPzP4cH77Ej1Wg1/bUHtB4C8nOiX+cYnOG29NbTHbtQF1" +
-				"4zJpA+2XM2JngiLkss+NQj96PQzgPNhAMEFOLLy5ckY1WvS4sMMeCVzAyt5dwEGDcyxLTC4oJ/RrvLcHCHW0aOygPSlNoMRy" +
-				"DgC0f92+mPQGAmFv4GhfDFXfaauBxBdRAPjXj7Onn2B4UdfwQXGLT3RAihba8i9usOX5hLxqQqvtA3SUuV8hPrzHhpPEeRvx" +
-				"+PgZsXwV+gM7Aw3Mza6hwmILdngJh7NNQTINsCRqff9Ck3Kh7aSOoHsHvz7Ot+T514ObDwWYYCBMmS/6EG4XjSya6R98ggRW" +
-				"GrO9l21YYUvzBTv7OLtMck0Za3151Zqi/5LRKP95QIU",
-			"AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrvqqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E"},
-		{"24PxRUfQDyYNZcTq0HT8pS3Gq+zkfsAcXHFJ3nZ56W4", "T7xq9qHm4Js",
-			"vdLkqNTijkM1L7HmbxdZs1EHygC7GFG0wPTAaLqpOCoir3K6tNYbjIJs36vzrwawdmfPxZvA9p/k3bZIhZDP7IivGYe69+4p" +
-				"WiIzrwYkHCidigKXkYD8KxKWvakBquO9vWUssXC05xdkQjHMNJK3zSJgtkbMhoY28i1VUdmIjts4xU0cIT40F52Uyx3iu1Ur" +
-				"qywUREEE5vhoSbeWxW3Vo5lqPi6rnyvMGZhVzAOv6re2O7wPWnSp0YJUsPaEj6Q9QpLr8BB9vJ++3kwmP5vxfjJLUsXuNEHW" +
-				"IKP5QyhpmGCgwjNpjnU6VhCqBzqs2M/KKX8zxZMGTIRidc3gx2i8KtDwRHRzh3FsSJEaC0sfCfGijpH5g9Pa+2P6b1GxvGQ4" +
-				"TF5X6ayLiV6FyNilpZ4z3kYsy63fP06uinHkX0TUClMQgLLmn0BAiOxKWtLNSLxgFdSYFm5oU/rpOBXWQKbzQ3cvlJZxBtxn" +
-				"aAhJnt3+t/3pJahlKAOxrQbKZAPL/KbO4nF9dsHpMkfMs25pVLDoHLKEXSBhagEFDbPKL5Uv55kca1C1XGrx+8fYUDBRQtYS" +
-				"LBSbAtF3UMv+hIMdRnmyQntwOy2hKRRs2UxnIlExk0Q",
-			"AQAAAAB6cP1PrdPeIG/B0ZRHNUc65ujvIzOxKhW1HN25efyZFaq9xsLvCngm4WO56gEuUhS16E4m0pAa9B/KyRz3AnSOVcHYh1bYxm9qf6zU5PFm255n6FR2lGN0vrgUM7Xu2GNUDCWoNI4m4QsiBor9eCj2ZJRay75dZ4nkhNf3GxBKOkhzPCreKabLxVsseGGIkq8rf01b0CWIcp5ISQISLdza"},
+	type plain struct {
+		SenderKey         string            `json:"sender_key"`
+		SessionKey        string            `json:"session_key"`
+		SenderClaimedKeys map[string]string `json:"sender_claimed_keys"`
+	}
+	var cases []struct {
+		ephemeral, mac, ciphertext string
+		plain
+	}
+	for _, v := range mautrix {
+		var p plain
+		if err := json.Unmarshal(v.Plaintext, &p); err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, struct {
+			ephemeral, mac, ciphertext string
+			plain
+		}{v.SessionData.Ephemeral, v.SessionData.MAC, v.SessionData.Ciphertext, p})
 	}
 	sessions := map[string]any{}
 	var ids []string
 	for _, c := range cases {
-		s, err := megolm.ImportInboundGroupSession(c.sessionKey)
+		s, err := megolm.ImportInboundGroupSession(c.SessionKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,8 +197,21 @@ func TestVectorMautrixBackupRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := unJSON(t, fwd)
-		if got["session_key"] != cases[i].sessionKey || got["sender_key"] != "JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4" || got["sender_claimed_ed25519_key"] != "R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4" {
+		if got["session_key"] != cases[i].SessionKey || got["sender_key"] != cases[i].SenderKey || got["sender_claimed_ed25519_key"] != cases[i].SenderClaimedKeys["ed25519"] {
 			t.Fatalf("session %d stored as %s", i, fwd)
 		}
 	}
+}
+
+// jsSDKSessionField is a field of §3.3's MEGOLM_SESSION_DATA (for
+// sender_claimed_keys, its ed25519 key).
+func jsSDKSessionField(name string) string {
+	var m map[string]any
+	if err := json.Unmarshal(jsSDKBackupVector.Plaintext, &m); err != nil {
+		panic(err)
+	}
+	if name == "sender_claimed_keys" {
+		return m[name].(map[string]any)["ed25519"].(string)
+	}
+	return m[name].(string)
 }

@@ -45,6 +45,17 @@ var (
 	v54b     = backupFile.SessionData["mautrix_case2"]
 	v55      = backupFile.SessionData["rust_sdk"]
 
+	// §5.3's session id, from its plaintext.
+	sessionID53 = func() string {
+		var p struct {
+			SessionID string `json:"session_id"`
+		}
+		if err := json.Unmarshal(v53.Plaintext, &p); err != nil {
+			panic(err)
+		}
+		return p.SessionID
+	}()
+
 	// §5.2 session id and room.
 	sessionID52 = v52.SessionID
 	roomID52    = v52.RoomID
@@ -244,7 +255,7 @@ func roomKeysBody(t testing.TB) []byte {
 			sessionID52: record(t, 0, data52),
 		}},
 		"!room:id": map[string]any{"sessions": map[string]any{
-			"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co": record(t, 1, data53),
+			sessionID53: record(t, 1, data53),
 			"mautrix":   record(t, 0, data54a),
 			"notrecord": json.RawMessage(`[1,2,3]`),
 			"badb64":    record(t, 0, badB64),
@@ -270,7 +281,7 @@ func TestParseRoomKeys(t *testing.T) {
 	want := []string{
 		roomID52 + "|" + sessionID52,
 		"!room:id|badb64",
-		"!room:id|ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
+		"!room:id|" + sessionID53,
 		"!room:id|mautrix",
 		"!room:id|notrecord",
 	}

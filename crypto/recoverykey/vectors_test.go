@@ -49,10 +49,10 @@ func TestVectorsEncodeDecode(t *testing.T) {
 // and re-encode to the same text.
 func TestVectorsReencode(t *testing.T) {
 	for _, text := range []string{
-		"EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC", // §6.1 key 1
-		"EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe", // §6.1 key 2
-		"EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6", // §6.2
-		"EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd", // §6.3, §6.4
+		ssssFile.Mautrix.Key1.RecoveryKey, // §6.1 key 1
+		ssssFile.Mautrix.Key2.RecoveryKey, // §6.1 key 2
+		ssssFile.Utils.Secret.RecoveryKey, // §6.2
+		ssssFile.Rust.RecoveryKey.Text,    // §6.3, §6.4
 	} {
 		key, err := recoverykey.Decode(text)
 		if err != nil || len(key) != recoverykey.KeySize {

@@ -77,13 +77,15 @@ func FuzzCheckKey(f *testing.F) {
 	f.Add(key1, key1Info)
 	f.Add(key2, key1Info)
 	f.Add(key2, key2Info)
-	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"O0BOvTqiIAYjC+RMcyHfW2f/gdxjceTxoYtNlpPduJ8=","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`)
-	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"MeowMeowMeow","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`)
+	info2 := mustKeyInfo(f, key2Info)
+	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"`+ssssFile.Mautrix.Key2.LongIV+`","mac":"`+info2.MAC+`"}`)
+	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"MeowMeowMeow","mac":"`+info2.MAC+`"}`)
 	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2"}`)
 	f.Add(rust, rustKeyInfo)
 	f.Add(rust, rustPassInfo)
 	f.Add(rust, `{"algorithm":"m.secret_storage.custom"}`)
-	f.Add(make([]byte, 32), `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"PsCAtR7gMc4xBd9YS3A9Ow","mac":"ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ"}`)
+	zc := ssssFile.JSSDKAESBackup.ZeroKeyCheck
+	f.Add(make([]byte, 32), `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"`+zc.IV+`","mac":"`+zc.MAC+`"}`)
 	f.Add(seedKey(vectors.JSSDKRecoveryKey(f)), `{"algorithm":"m.secret_storage.v1.curve25519-aes-sha2","pubkey":"`+vectors.Key(f, "rfc7748_alice").PublicB64+`"}`)
 	f.Add([]byte{}, `{}`)
 	f.Fuzz(func(t *testing.T, key []byte, infoJSON string) {
