@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	obj, err := signing.ParseObject([]byte(`{"public_key":"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}`))
+	obj, err := signing.ParseObject([]byte(`{"algorithm":"m.megolm_backup.v1.curve25519-aes-sha2","note":"any JSON object"}`))
 	if err != nil {
 		panic(err)
 	}
@@ -27,7 +27,7 @@ func Example() {
 	public := base64.RawStdEncoding.EncodeToString(key.Public())
 	ok, err := signing.Verify(obj, "@alice:example.org", "ed25519:DEVICE", public)
 	fmt.Println(ok, err)
-	obj["public_key"] = "something else"
+	obj["note"] = "something else"
 	ok, _ = signing.Verify(obj, "@alice:example.org", "ed25519:DEVICE", public)
 	fmt.Println(ok)
 	// Output:
