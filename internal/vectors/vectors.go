@@ -79,6 +79,33 @@ func load(file string, v any) error {
 	return nil
 }
 
+// file decodes a whole vector file into a T.
+func file[T any](tb testing.TB, name string) T {
+	tb.Helper()
+	var f T
+	Load(tb, name, &f)
+	return f
+}
+
+// mustFile is file for package-level test variables.
+func mustFile[T any](name string) T {
+	var f T
+	MustLoad(name, &f)
+	return f
+}
+
+// entry decodes one top-level entry of a vector file into a T.
+func entry[T any](tb testing.TB, name, key string) T {
+	tb.Helper()
+	var top map[string]json.RawMessage
+	Load(tb, name, &top)
+	var v T
+	if err := json.Unmarshal(top[key], &v); err != nil {
+		tb.Fatalf("%s %s: %v", name, key, err)
+	}
+	return v
+}
+
 // Hex is a byte string written as hex in a vector file.
 type Hex []byte
 
@@ -136,24 +163,14 @@ func (f *X25519File) UnmarshalJSON(b []byte) error {
 // X25519 returns x25519.json.
 func X25519(tb testing.TB) X25519File {
 	tb.Helper()
-	var f X25519File
-	Load(tb, "x25519.json", &f)
-	return f
+	return file[X25519File](tb, "x25519.json")
 }
 
 // MustX25519 is X25519 for package-level test variables.
-func MustX25519() X25519File {
-	var f X25519File
-	MustLoad("x25519.json", &f)
-	return f
-}
+func MustX25519() X25519File { return mustFile[X25519File]("x25519.json") }
 
 // MustBackup is Backup for package-level test variables.
-func MustBackup() BackupFile {
-	var f BackupFile
-	MustLoad("backup.json", &f)
-	return f
-}
+func MustBackup() BackupFile { return mustFile[BackupFile]("backup.json") }
 
 // Key returns the named key pair of x25519.json, e.g. "rfc7748_alice".
 func Key(tb testing.TB, name string) KeyPair {
@@ -229,9 +246,7 @@ type BackupFile struct {
 // Backup returns backup.json.
 func Backup(tb testing.TB) BackupFile {
 	tb.Helper()
-	var f BackupFile
-	Load(tb, "backup.json", &f)
-	return f
+	return file[BackupFile](tb, "backup.json")
 }
 
 // BackupVectorNamed returns one session_data vector of backup.json.
@@ -277,11 +292,7 @@ type HKDFVector struct {
 // RFC5869 returns RFC 5869's test case 1 (hkdf.json).
 func RFC5869(tb testing.TB) HKDFVector {
 	tb.Helper()
-	var f struct {
-		Case1 HKDFVector `json:"rfc5869_case1"`
-	}
-	Load(tb, "hkdf.json", &f)
-	return f.Case1
+	return entry[HKDFVector](tb, "hkdf.json", "rfc5869_case1")
 }
 
 // Base64File is base64.json.
@@ -301,11 +312,7 @@ type Base64File struct {
 }
 
 // MustBase64 returns base64.json, for package-level test variables.
-func MustBase64() Base64File {
-	var f Base64File
-	MustLoad("base64.json", &f)
-	return f
-}
+func MustBase64() Base64File { return mustFile[Base64File]("base64.json") }
 
 // CTRVector is an AES-256-CTR case of aes.json.
 type CTRVector struct {
@@ -316,11 +323,7 @@ type CTRVector struct {
 // AESCTR returns aes.json's CTR vector.
 func AESCTR(tb testing.TB) CTRVector {
 	tb.Helper()
-	var f struct {
-		CTR CTRVector `json:"mautrix_ctr"`
-	}
-	Load(tb, "aes.json", &f)
-	return f.CTR
+	return entry[CTRVector](tb, "aes.json", "mautrix_ctr")
 }
 
 // PBKDF2Vector is a PBKDF2-HMAC-SHA-512 case of pbkdf2.json.
@@ -335,11 +338,7 @@ type PBKDF2Vector struct {
 // PBKDF2 returns pbkdf2.json's vector.
 func PBKDF2(tb testing.TB) PBKDF2Vector {
 	tb.Helper()
-	var f struct {
-		V PBKDF2Vector `json:"mautrix"`
-	}
-	Load(tb, "pbkdf2.json", &f)
-	return f.V
+	return entry[PBKDF2Vector](tb, "pbkdf2.json", "mautrix")
 }
 
 // SignedVector is one signed object of signing.json's "jssdk" table.
@@ -372,11 +371,7 @@ type SigningFile struct {
 }
 
 // MustSigning returns signing.json, for package-level test variables.
-func MustSigning() SigningFile {
-	var f SigningFile
-	MustLoad("signing.json", &f)
-	return f
-}
+func MustSigning() SigningFile { return mustFile[SigningFile]("signing.json") }
 
 // CanonicalCase is one input → canonical output of canonicaljson.json.
 type CanonicalCase struct {
@@ -395,11 +390,7 @@ type CanonicalJSONFile struct {
 }
 
 // MustCanonicalJSON returns canonicaljson.json, for package-level test variables.
-func MustCanonicalJSON() CanonicalJSONFile {
-	var f CanonicalJSONFile
-	MustLoad("canonicaljson.json", &f)
-	return f
-}
+func MustCanonicalJSON() CanonicalJSONFile { return mustFile[CanonicalJSONFile]("canonicaljson.json") }
 
 // MegolmFile is megolm.json.
 type MegolmFile struct {
@@ -443,11 +434,7 @@ type MegolmFile struct {
 }
 
 // MustMegolm returns megolm.json, for package-level test variables.
-func MustMegolm() MegolmFile {
-	var f MegolmFile
-	MustLoad("megolm.json", &f)
-	return f
-}
+func MustMegolm() MegolmFile { return mustFile[MegolmFile]("megolm.json") }
 
 // ExportedSessionData returns the session key and id of the
 // MEGOLM_SESSION_DATA object megolm.json's exported_session names (a
@@ -541,11 +528,7 @@ type OlmFile struct {
 }
 
 // MustOlm returns olm.json, for package-level test variables.
-func MustOlm() OlmFile {
-	var f OlmFile
-	MustLoad("olm.json", &f)
-	return f
-}
+func MustOlm() OlmFile { return mustFile[OlmFile]("olm.json") }
 
 // Encrypted is an aes-hmac-sha2 encrypted secret.
 type Encrypted struct {
@@ -622,8 +605,4 @@ type SSSSFile struct {
 }
 
 // MustSSSS returns ssss.json, for package-level test variables.
-func MustSSSS() SSSSFile {
-	var f SSSSFile
-	MustLoad("ssss.json", &f)
-	return f
-}
+func MustSSSS() SSSSFile { return mustFile[SSSSFile]("ssss.json") }
