@@ -2,17 +2,12 @@ package device
 
 import "github.com/mxcrypto/mxcrypto/crypto/errcode"
 
-// Codes of the device's own failures, next to errcode's.
+// Codes of the device's own failures, declared in errcode with every public
+// code.
 const (
-	// NoOlmSession: there is no Olm session with the device (or the device
-	// was never seen in a /keys/query answer); claim a key and call
-	// CreateOutboundSessions first.
-	NoOlmSession errcode.Code = "NO_OLM_SESSION"
-	// UnknownSession: the room key (Megolm session) of an event is not held;
-	// wait for it, request it, or restore it from backup.
-	UnknownSession errcode.Code = "UNKNOWN_SESSION"
-	// BackupNotEnabled: a backup call needs EnableBackup first.
-	BackupNotEnabled errcode.Code = "BACKUP_NOT_ENABLED"
+	NoOlmSession     = errcode.NoOlmSession
+	UnknownSession   = errcode.UnknownSession
+	BackupNotEnabled = errcode.BackupNotEnabled
 )
 
 func badInput(format string, args ...any) error {

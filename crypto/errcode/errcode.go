@@ -1,5 +1,10 @@
 // Package errcode gives every rejected input a stable, machine-readable code.
 //
+// Every public code is declared in this package, once; codes_test.go checks
+// that jsbridge/index.d.ts (the MxCryptoErrorCode union and its list) and the
+// README list exactly these. Unexported codes (jsbridge's NO_STORE) pass
+// between mxcrypto's own Go and JS and never reach a caller.
+//
 // The JS bridge turns an *Error into a JS Error whose `code` property is the
 // Code, so client code can branch on it without parsing messages. Messages are
 // written for a person and never contain key material.
@@ -43,6 +48,41 @@ const (
 	UnknownOneTimeKey Code = "UNKNOWN_ONE_TIME_KEY"
 	// Internal: a bug in mxcrypto (including a recovered panic).
 	Internal Code = "INTERNAL"
+)
+
+// Codes of the key store (package store).
+const (
+	// Closed: the store was closed.
+	Closed Code = "CLOSED"
+	// StoreFailure: the filesystem failed (IndexedDB missing, quota
+	// exceeded, a transaction aborted); the cause is wrapped.
+	StoreFailure Code = "STORE_FAILURE"
+	// StoreVersion: the store's format is newer than this mxcrypto reads,
+	// or older with no migration.
+	StoreVersion Code = "STORE_VERSION"
+)
+
+// Codes of a device's state (package device).
+const (
+	// NoOlmSession: there is no Olm session with the device (or the device
+	// was never seen in a /keys/query answer); claim a key and call
+	// CreateOutboundSessions first.
+	NoOlmSession Code = "NO_OLM_SESSION"
+	// UnknownSession: the room key (Megolm session) of an event is not held;
+	// wait for it, request it, or restore it from backup.
+	UnknownSession Code = "UNKNOWN_SESSION"
+	// BackupNotEnabled: a backup call needs EnableBackup first.
+	BackupNotEnabled Code = "BACKUP_NOT_ENABLED"
+)
+
+// Codes the JS loader (jsbridge/index.mjs) raises itself; Go never returns
+// them, they are declared here so that this file lists every public code.
+const (
+	// InstanceExited: the wasm instance stopped during the call; the next
+	// call starts a new one.
+	InstanceExited Code = "INSTANCE_EXITED"
+	// NotLoaded: the wasm module could not be loaded or started.
+	NotLoaded Code = "NOT_LOADED"
 )
 
 // Error is a failure with a Code. Err, when set, is the underlying cause.
