@@ -15,7 +15,7 @@ import (
 
 // RoomKeyNotShared: EncryptRoomEventIn was asked for a session that is no
 // longer (or not yet) the room's current, or that is due for rotation.
-const RoomKeyNotShared errcode.Code = "ROOM_KEY_NOT_SHARED"
+const RoomKeyNotShared = errcode.RoomKeyNotShared
 
 // Store is the device's key store. Records a layer above keeps there must
 // use store.ValueKey names that do not collide with the device's own

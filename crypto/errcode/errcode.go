@@ -75,6 +75,21 @@ const (
 	BackupNotEnabled Code = "BACKUP_NOT_ENABLED"
 )
 
+// Codes of the client machine (package device/machine).
+const (
+	// MismatchedSender: the room key of an event was sent by a device that
+	// is not one of the event sender's devices.
+	MismatchedSender Code = "MISMATCHED_SENDER"
+	// Withheld: the sender withheld the room key (the error says why).
+	Withheld Code = "WITHHELD"
+	// DeviceKeysChanged: a /keys/query answer changed the keys of a known
+	// device; the change is refused.
+	DeviceKeysChanged Code = "DEVICE_KEYS_CHANGED"
+	// RoomKeyNotShared: a room event was to be encrypted before the room's
+	// key was given out (or when it is due for rotation).
+	RoomKeyNotShared Code = "ROOM_KEY_NOT_SHARED"
+)
+
 // Codes the JS loader (jsbridge/index.mjs) raises itself; Go never returns
 // them, they are declared here so that this file lists every public code.
 const (

@@ -14,12 +14,12 @@ import (
 const (
 	// MismatchedSender: the room key of an event was sent by a device that
 	// is not one of the event sender's devices.
-	MismatchedSender errcode.Code = "MISMATCHED_SENDER"
+	MismatchedSender = errcode.MismatchedSender
 	// Withheld: the sender withheld the room key (WithheldError says why).
-	Withheld errcode.Code = "WITHHELD"
+	Withheld = errcode.Withheld
 	// DeviceKeysChanged: a /keys/query answer changed the keys of a known
 	// device; the change is refused.
-	DeviceKeysChanged errcode.Code = "DEVICE_KEYS_CHANGED"
+	DeviceKeysChanged = errcode.DeviceKeysChanged
 	// RoomKeyNotShared: EncryptRoomEvent before ShareRoomKey gave the
 	// room's key out (or when it is due for rotation).
 	RoomKeyNotShared = device.RoomKeyNotShared
