@@ -234,27 +234,37 @@ func TestDamage(t *testing.T) {
 	s := mustOpen(t, fsys, "s")
 	must(t, s.Put(ValueKey("a"), []byte("1")))
 	must(t, s.Put(ValueKey("b"), []byte("2")))
+	top, _ := s.Generation()
 	s.Close()
 
-	// A flipped bit in the newest slot looks like a torn write: the store
-	// opens at the generation before; in both slots, it is damaged.
-	newest := slotFile(3) // the store made generations 0 to 3
+	// A flipped bit in the newest slot is damage, not a torn write (the
+	// mark says generation 3 was committed): no silent fallback. With
+	// AllowRollback it opens at the generation before, rolled back.
+	newest := slotFile(top)
 	raw, _ := hackpadfs.ReadFile(fsys, "s/"+newest)
+	gen, _, body, _ := parseSlot(raw)
+	if gen != top {
+		t.Fatalf("newest slot holds generation %d", gen)
+	}
 	bad := append([]byte{}, raw...)
-	bad[len(bad)-1] ^= 1
+	bad[slotHeaderSize+len(body)-1] ^= 1
 	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, bad, 0o600))
-	s = mustOpen(t, fsys, "s")
-	if g, _ := s.Generation(); g != 2 {
-		t.Fatalf("generation %d after the newest slot was damaged, want 2", g)
+	_, err := Open(fsys, "s", Options{Key: testKey(1)})
+	wantCode(t, err, "STORE_CORRUPT")
+	s, err = Open(fsys, "s", Options{Key: testKey(1), AllowRollback: true})
+	must(t, err)
+	if g, _ := s.Generation(); g != top-1 || !s.RolledBack() {
+		t.Fatalf("generation %d (rolled back: %v) after the newest slot was damaged, want %d", g, s.RolledBack(), top-1)
 	}
 	s.Close()
-	other, _ := hackpadfs.ReadFile(fsys, "s/"+slotFile(2))
-	other[len(other)-1] ^= 1
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
-	_, err := Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
-	other[len(other)-1] ^= 1
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
+	other, _ := hackpadfs.ReadFile(fsys, "s/"+slotFile(top-1))
+	_, _, body, _ = parseSlot(other)
+	other[slotHeaderSize+len(body)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(top-1), other, 0o600))
+	_, err = Open(fsys, "s", Options{Key: testKey(1), AllowRollback: true})
+	wantCode(t, err, "STORE_CORRUPT")
+	other[slotHeaderSize+len(body)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(top-1), other, 0o600))
 	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, raw, 0o600))
 
 	// A missing segment fails the reads that need it, not the open.
@@ -266,7 +276,7 @@ func TestDamage(t *testing.T) {
 	}
 	s = mustOpen(t, fsys, "s")
 	_, _, err = s.Get(ValueKey("a"))
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 	s.Close()
 
 	// MANIFEST gone while segments exist; KEY gone while MANIFEST exists.
@@ -277,11 +287,11 @@ func TestDamage(t *testing.T) {
 	s.Close()
 	must(t, hackpadfs.Remove(fsys, "s/KEY"))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[0]))
 	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[1]))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 }
 
 // TestOrphans: files of crashed commits are never read and go at the first

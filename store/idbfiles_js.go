@@ -5,6 +5,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"sync"
 	"sync/atomic"
@@ -82,7 +83,7 @@ func (f *idbFS) readFiles(names []string) (map[string][]byte, error) {
 				switch {
 				case v.IsUndefined():
 				case !v.InstanceOf(js.Global().Get("Uint8Array")):
-					bad = fmt.Errorf("%s: stored contents are not a Uint8Array", name)
+					bad = damaged("%s: stored contents are not a Uint8Array", name)
 				default:
 					data := make([]byte, v.Length())
 					js.CopyBytesToGo(data, v)
@@ -103,44 +104,68 @@ func (f *idbFS) readFiles(names []string) (map[string][]byte, error) {
 	return got, nil
 }
 
-// writeWholeFile creates or replaces a file in one read-write transaction,
-// which IndexedDB commits atomically. Like hackpadfs, it refuses to write
-// where the parent directory is missing.
+// writeWholeFile creates or replaces one file; see writeWholeFiles.
 func (f *idbFS) writeWholeFile(name string, data []byte) error {
-	if !hackpadfs.ValidPath(name) || name == "." {
-		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrInvalid}
+	return f.writeWholeFiles([]string{name}, [][]byte{data})
+}
+
+// writeWholeFiles creates or replaces files in one read-write transaction,
+// which IndexedDB commits atomically: all are written or none. Like
+// hackpadfs, it refuses to write where a parent directory is missing.
+func (f *idbFS) writeWholeFiles(names []string, datas [][]byte) error {
+	parents := map[string]bool{}
+	for _, name := range names {
+		if !hackpadfs.ValidPath(name) || name == "." {
+			return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrInvalid}
+		}
+		if p := path.Dir(name); p != "." {
+			parents[p] = true
+		}
 	}
-	parent := path.Dir(name)
-	noParent := false
+	noParent := ""
 	err := f.transact("readwrite", []any{idbContents, idbInfo}, func(t *idbTx) {
 		infos := t.Call("objectStore", idbInfo)
-		if parent != "." {
+		for parent := range parents {
 			req := infos.Call("get", parent)
 			t.on(req, "onsuccess", func() {
-				mode := req.Get("result")
-				if mode.Type() == js.TypeObject {
-					mode = mode.Get("Mode")
-				}
-				if mode.Type() != js.TypeNumber || !hackpadfs.FileMode(uint32(mode.Float())).IsDir() {
-					noParent = true
+				if !isDirInfo(req.Get("result")) {
+					noParent = parent
 					t.Call("abort")
 				}
 			})
 		}
-		buf := js.Global().Get("Uint8Array").New(len(data))
-		js.CopyBytesToJS(buf, data)
-		t.Call("objectStore", idbContents).Call("put", buf, name)
-		infos.Call("put", map[string]any{
-			"ModTime": float64(time.Now().UnixNano()),
-			"Mode":    0o600, // a regular file, as hackpadfs stores it
-			"Size":    len(data),
-			"Parent":  parent,
-		}, name)
+		for i, name := range names {
+			buf := js.Global().Get("Uint8Array").New(len(datas[i]))
+			js.CopyBytesToJS(buf, datas[i])
+			t.Call("objectStore", idbContents).Call("put", buf, name)
+			infos.Call("put", map[string]any{
+				"ModTime": float64(time.Now().UnixNano()),
+				"Mode":    0o600, // a regular file, as hackpadfs stores it
+				"Size":    len(datas[i]),
+				"Parent":  path.Dir(name),
+			}, name)
+		}
 	})
-	if noParent {
-		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrNotDir}
+	if noParent != "" {
+		return &hackpadfs.PathError{Op: "writefile", Path: noParent, Err: hackpadfs.ErrNotDir}
 	}
 	return err
+}
+
+// isDirInfo reports whether v, an "info" record or a bare mode as older
+// hackpadfs versions stored it, is a directory's. The record comes from
+// storage, so nothing about its shape is assumed: Value.Type and
+// Value.Float panic on a BigInt, so numbers are recognised by
+// Number.isFinite, which never converts its argument.
+func isDirInfo(v js.Value) bool {
+	if v.InstanceOf(js.Global().Get("Object")) && !v.InstanceOf(js.Global().Get("Number")) {
+		v = v.Get("Mode")
+	}
+	if !js.Global().Get("Number").Call("isInteger", v).Bool() {
+		return false
+	}
+	m := v.Float()
+	return m >= 0 && m <= math.MaxUint32 && hackpadfs.FileMode(uint32(m)).IsDir()
 }
 
 // idbTx is a transaction and the event handlers set for it. They are unset
@@ -158,10 +183,24 @@ type jsHandler struct {
 	fn     js.Func
 }
 
-// on sets target's event handler. It runs in a JavaScript event, so it
-// must neither block nor panic (nothing would recover it).
+// on sets target's event handler. It runs in a JavaScript event, where a
+// panic would end the instance (nothing above it recovers), so a panic
+// (a value of a shape no check foresaw, a host that throws) ends the
+// transaction's wait with an error instead. fn must not block.
 func (t *idbTx) on(target js.Value, event string, fn func()) {
-	jf := js.FuncOf(func(js.Value, []js.Value) any { fn(); return nil })
+	jf := js.FuncOf(func(js.Value, []js.Value) any {
+		defer func() {
+			if r := recover(); r != nil {
+				t.finish(damaged("IndexedDB %s handler: %v", event, r))
+				func() {
+					defer func() { _ = recover() }()
+					t.Call("abort")
+				}()
+			}
+		}()
+		fn()
+		return nil
+	})
 	target.Set(event, jf)
 	t.set = append(t.set, jsHandler{target, event, jf})
 }
@@ -237,6 +276,7 @@ func (f *idbFS) conn() (*idbConn, error) {
 	c := &idbConn{db: req.Get("result")}
 	var onChange js.Func
 	onChange = js.FuncOf(func(js.Value, []js.Value) any {
+		defer func() { _ = recover() }() // a host that throws here must not end the instance
 		// Called once (both events are unset first): the connection is
 		// closed and never used again.
 		c.db.Set("onversionchange", js.Null())
@@ -257,9 +297,15 @@ func (f *idbFS) conn() (*idbConn, error) {
 
 // domError turns a DOMException (QuotaExceededError, AbortError, ...) into
 // an error that keeps its name.
-func domError(v js.Value) error {
-	if v.Type() != js.TypeObject {
+func domError(v js.Value) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("IndexedDB transaction aborted")
+		}
+	}()
+	if !v.InstanceOf(js.Global().Get("Object")) {
 		return errors.New("IndexedDB transaction aborted")
 	}
-	return fmt.Errorf("IndexedDB %s: %s", v.Get("name").String(), v.Get("message").String())
+	str := js.Global().Get("String")
+	return fmt.Errorf("IndexedDB %s: %s", str.Invoke(v.Get("name")).String(), str.Invoke(v.Get("message")).String())
 }
