@@ -177,6 +177,20 @@ func (s *Store) RolledBack() bool {
 	return s.rolledBack
 }
 
+// RollbackGap is, while RolledBack, how many commits the store lost: the
+// mark's generation less the one opened. Each commit is at most one
+// message per sending ratchet, so it bounds how far a ratchet may have
+// gone past its stored state. known is false when the mark was damaged
+// or missing.
+func (s *Store) RollbackGap() (commits uint64, known bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.rolledBack || s.mark != markOK || s.cur == nil || s.markGen < s.cur.gen {
+		return 0, false
+	}
+	return s.markGen - s.cur.gen, true
+}
+
 // Recover is Update for a store opened after a rollback: fn repairs what
 // the rollback broke (the device discards its sending ratchets), and its
 // changes are committed, even if there are none, as a generation past
