@@ -30,8 +30,14 @@ type idbFS struct {
 	factory js.Value
 	dbName  string
 
-	mu sync.Mutex
-	c  *idbConn // our own connection; hackpadfs does not share its own
+	mu     sync.Mutex
+	c      *idbConn   // our own connection; hackpadfs does not share its own
+	// wmu guards theirs and funcs; it is taken in JS event handlers, so it
+	// is never held while waiting (mu is, in conn).
+	wmu    sync.Mutex
+	theirs []js.Value // hackpadfs's connections, seen by watchingFactory
+	funcs  []js.Func  // the handlers set on them, released by close
+	refs   int        // stores open on it; guarded by opened's lock
 
 	// gone: another connection deleted or upgraded the database. hackpadfs
 	// closed its own connection then and never opens another, so stores
@@ -245,8 +251,104 @@ func (f *idbFS) transact(mode string, stores []any, fill func(t *idbTx)) (err er
 
 // idbConn is one connection to the database.
 type idbConn struct {
-	db     js.Value
-	closed atomic.Bool
+	db       js.Value
+	closed   atomic.Bool
+	onChange js.Func
+}
+
+// watchingFactory is the host's IndexedDB factory as hackpadfs (through
+// go-indexeddb) sees it: its open records each connection, so close can
+// close hackpadfs's connections too (hackpadfs has no way to), and puts a
+// versionchange listener on it ahead of go-indexeddb's. That listener
+// closes the connection and stops the event there: go-indexeddb's own
+// logs from inside the event, and where stderr is asynchronous (the npm
+// package's loader in Node) that write waits for an event loop the event
+// is holding up, and the Go runtime deadlocks.
+func (f *idbFS) watchingFactory() js.Value {
+	g := f.factory
+	w := js.Global().Get("Object").New()
+	open := js.FuncOf(func(_ js.Value, args []js.Value) (req any) {
+		defer func() {
+			if recover() != nil {
+				req = nil // go-indexeddb then fails the open with an error
+			}
+		}()
+		in := make([]any, len(args))
+		for i, a := range args {
+			in[i] = a
+		}
+		r := g.Call("open", in...)
+		onSuccess := js.FuncOf(func(js.Value, []js.Value) any {
+			defer func() { _ = recover() }()
+			f.watch(r.Get("result"))
+			return nil
+		})
+		f.keep(onSuccess)
+		r.Call("addEventListener", "success", onSuccess)
+		return r
+	})
+	f.keep(open)
+	w.Set("open", open)
+	for _, m := range []string{"deleteDatabase", "cmp", "databases"} {
+		if fn := g.Get(m); fn.Type() == js.TypeFunction {
+			w.Set(m, fn.Call("bind", g))
+		}
+	}
+	return w
+}
+
+func (f *idbFS) keep(fn js.Func) {
+	f.wmu.Lock()
+	f.funcs = append(f.funcs, fn)
+	f.wmu.Unlock()
+}
+
+// watch records one of hackpadfs's connections.
+func (f *idbFS) watch(db js.Value) {
+	onChange := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer func() { _ = recover() }()
+		if len(args) > 0 {
+			args[0].Call("stopImmediatePropagation")
+		}
+		f.gone.Store(true)
+		db.Call("close")
+		return nil
+	})
+	f.wmu.Lock()
+	f.theirs = append(f.theirs, db)
+	f.funcs = append(f.funcs, onChange)
+	f.wmu.Unlock()
+	db.Call("addEventListener", "versionchange", onChange)
+}
+
+// close closes every connection of the filesystem, ours and hackpadfs's,
+// and releases their handlers (a closed connection gets no more events).
+// Stores opened later need a new idbFS.
+func (f *idbFS) close() {
+	f.gone.Store(true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	call := func(v js.Value, method string, args ...any) {
+		defer func() { _ = recover() }()
+		v.Call(method, args...)
+	}
+	if c := f.c; c != nil && !c.closed.Swap(true) {
+		c.db.Set("onversionchange", js.Null())
+		c.db.Set("onclose", js.Null())
+		call(c.db, "close")
+		c.onChange.Release()
+	}
+	f.c = nil
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	for _, db := range f.theirs {
+		call(db, "close")
+	}
+	f.theirs = nil
+	for _, fn := range f.funcs {
+		fn.Release()
+	}
+	f.funcs = nil
 }
 
 // conn returns our connection, opening it on first use or after the host
@@ -274,23 +376,24 @@ func (f *idbFS) conn() (*idbConn, error) {
 		return nil, err
 	}
 	c := &idbConn{db: req.Get("result")}
-	var onChange js.Func
-	onChange = js.FuncOf(func(js.Value, []js.Value) any {
+	c.onChange = js.FuncOf(func(js.Value, []js.Value) any {
 		defer func() { _ = recover() }() // a host that throws here must not end the instance
-		// Called once (both events are unset first): the connection is
-		// closed and never used again.
+		// Called once (both events are unset first, and close skips a
+		// closed connection): the connection is never used again.
+		if c.closed.Swap(true) {
+			return nil
+		}
 		c.db.Set("onversionchange", js.Null())
 		c.db.Set("onclose", js.Null())
-		c.closed.Store(true)
 		f.gone.Store(true)
 		c.db.Call("close")
-		onChange.Release()
+		c.onChange.Release()
 		return nil
 	})
 	// versionchange: another page deletes or upgrades the database; close:
 	// the browser closed the connection itself (storage cleared, say).
-	c.db.Set("onversionchange", onChange)
-	c.db.Set("onclose", onChange)
+	c.db.Set("onversionchange", c.onChange)
+	c.db.Set("onclose", c.onChange)
 	f.c = c
 	return c, nil
 }

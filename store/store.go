@@ -42,6 +42,9 @@ type Store struct {
 	key    []byte
 	id     []byte
 	closed bool
+	// onClose releases what the backend holds for the store (IndexedDB
+	// connections); nil if nothing.
+	onClose func()
 	noSync bool // the backend's files have no Sync
 	swept  bool // orphans were looked for since open
 
@@ -118,6 +121,9 @@ func (s *Store) Close() error {
 	clear(s.key)
 	s.key, s.id, s.cur = nil, nil, nil
 	s.cache = segCache{}
+	if s.onClose != nil {
+		s.onClose()
+	}
 	return nil
 }
 
