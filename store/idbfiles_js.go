@@ -30,8 +30,8 @@ type idbFS struct {
 	factory js.Value
 	dbName  string
 
-	mu     sync.Mutex
-	c      *idbConn   // our own connection; hackpadfs does not share its own
+	mu sync.Mutex
+	c  *idbConn // our own connection; hackpadfs does not share its own
 	// wmu guards theirs and funcs; it is taken in JS event handlers, so it
 	// is never held while waiting (mu is, in conn).
 	wmu    sync.Mutex

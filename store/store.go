@@ -45,8 +45,8 @@ type Store struct {
 	// onClose releases what the backend holds for the store (IndexedDB
 	// connections); nil if nothing.
 	onClose func()
-	noSync bool // the backend's files have no Sync
-	swept  bool // orphans were looked for since open
+	noSync  bool // the backend's files have no Sync
+	swept   bool // orphans were looked for since open
 
 	cur    *manifest // the generation last read or written; nil if unknown
 	maxGen uint64    // highest generation seen; the store never goes back
