@@ -321,10 +321,32 @@ func (f *idbFS) watch(db js.Value) {
 	db.Call("addEventListener", "versionchange", onChange)
 }
 
+// drain waits until every transaction begun on the database so far has
+// ended (a read returns when its data is in, before its transaction
+// completes, and a connection closed with transactions running still
+// blocks deleteDatabase until they end): an empty read-write transaction
+// over both object stores starts only after every earlier one overlapping
+// it, on any connection, has finished. It waits at most timeout.
+func (f *idbFS) drain(timeout time.Duration) {
+	f.mu.Lock()
+	open := f.c != nil && !f.c.closed.Load() && !f.gone.Load()
+	f.mu.Unlock()
+	if !open {
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.transact("readwrite", []any{idbContents, idbInfo}, func(*idbTx) {}) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}
+
 // close closes every connection of the filesystem, ours and hackpadfs's,
 // and releases their handlers (a closed connection gets no more events).
 // Stores opened later need a new idbFS.
 func (f *idbFS) close() {
+	f.drain(5 * time.Second)
 	f.gone.Store(true)
 	f.mu.Lock()
 	defer f.mu.Unlock()
