@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 func TestWrongKey(t *testing.T) {
@@ -104,7 +103,7 @@ func TestFormatVersions(t *testing.T) {
 func writeFormat1(t *testing.T, fsys hackpadfs.FS, version uint16) (gen uint64) {
 	s := mustOpen(t, fsys, "s")
 	hdr := fileHeader(manifestMagic, version)
-	ct, err := sealed.Seal(s.key, manifestLabel(s.id, hdr), encodeManifest(s.cur, 2))
+	ct, err := s.key.Seal(manifestLabel(s.id, hdr), encodeManifest(s.cur, 2))
 	must(t, err)
 	gen = s.cur.gen
 	s.Close()

@@ -107,12 +107,12 @@ func manifestLabel(id []byte, header []byte) string {
 // are an older, longer manifest's tail, and ignored. The generation in
 // clear lets a reader see that a slot holds nothing new without opening it;
 // the label binds it.
-func sealManifest(key, id []byte, m *manifest) ([]byte, error) {
+func sealManifest(key *sealed.Cipher, id []byte, m *manifest) ([]byte, error) {
 	pt := encodeManifest(m, writeVersion)
 	hdr := fileHeader(manifestMagic, writeVersion)
 	hdr = binary.BigEndian.AppendUint64(hdr, m.gen)
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(pt)+sealed.Overhead))
-	ct, err := sealed.Seal(key, manifestLabel(id, hdr), pt)
+	ct, err := key.Seal(manifestLabel(id, hdr), pt)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func parseSlot(raw []byte) (gen uint64, hdr, body []byte, ok bool) {
 // openSlot returns the manifest in slot i, or nil if the slot does not
 // open: a write the crash of its commit tore (that commit never returned,
 // and the other slot holds the generation before it).
-func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
+func openSlot(key *sealed.Cipher, id, raw []byte, i uint64) (*manifest, error) {
 	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
 	if err != nil {
 		return nil, nil
@@ -150,7 +150,7 @@ func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
 	if !ok || gen%2 != i {
 		return nil, nil
 	}
-	pt, err := sealed.Open(key, manifestLabel(id, hdr), body)
+	pt, err := key.Open(manifestLabel(id, hdr), body)
 	if err != nil {
 		return nil, nil
 	}

@@ -64,9 +64,9 @@ func (s *Store) markFile() string { return "../" + markPrefix + path.Base(s.name
 
 func markLabel(hdr []byte) string { return "mxstore.mark\x00" + string(hdr) }
 
-func sealMark(key, id []byte, gen uint64) ([]byte, error) {
+func sealMark(key *sealed.Cipher, id []byte, gen uint64) ([]byte, error) {
 	hdr := append(fileHeader(markMagic, markVersion), id...)
-	ct, err := sealed.Seal(key, markLabel(hdr), binary.BigEndian.AppendUint64(nil, gen))
+	ct, err := key.Seal(markLabel(hdr), binary.BigEndian.AppendUint64(nil, gen))
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ const (
 )
 
 // openMark reads raw (nil: no mark file) as this store's mark.
-func openMark(key, id, raw []byte) (markState, uint64, error) {
+func openMark(key *sealed.Cipher, id, raw []byte) (markState, uint64, error) {
 	if raw == nil {
 		return markNone, 0, nil
 	}
@@ -101,7 +101,7 @@ func openMark(key, id, raw []byte) (markState, uint64, error) {
 	if !bytes.Equal(hdr[headerSize:], id) {
 		return markNone, 0, nil // left by a deleted store of the same name
 	}
-	pt, err := sealed.Open(key, markLabel(hdr), raw[len(hdr):])
+	pt, err := key.Open(markLabel(hdr), raw[len(hdr):])
 	if err != nil || len(pt) != 8 {
 		return markDamaged, 0, damaged("the high-water mark does not open with the store key")
 	}

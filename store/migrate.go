@@ -2,7 +2,6 @@ package store
 
 import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 // Format 1 kept the manifest in one file, MANIFEST, replaced on every
@@ -23,7 +22,7 @@ func (s *Store) migrateV1(raw []byte) error {
 	if v != 1 {
 		return versionError(v)
 	}
-	pt, err := sealed.Open(s.key, manifestLabel(s.id, raw[:headerSize]), raw[headerSize:])
+	pt, err := s.key.Open(manifestLabel(s.id, raw[:headerSize]), raw[headerSize:])
 	if err != nil {
 		return damaged("MANIFEST does not open with the store key: %v", err)
 	}

@@ -39,7 +39,7 @@ type Store struct {
 	fsys   hackpadfs.FS
 	name   string
 	locker Locker
-	key    []byte
+	key    *sealed.Cipher // the store key, wiped by Close
 	id     []byte
 	closed bool
 	// onClose releases what the backend holds for the store (IndexedDB
@@ -92,10 +92,16 @@ func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	defer func() { s.prefetched = nil }()
-	created := false
-	if s.key, s.id, created, err = s.openKeyFile(&opts); err != nil {
+	key, id, created, err := s.openKeyFile(&opts)
+	if err != nil {
 		return nil, err
 	}
+	s.key, err = sealed.NewCipher(key)
+	clear(key)
+	if err != nil {
+		return nil, err
+	}
+	s.id = id
 	if !created {
 		err = s.loadMark()
 	}
@@ -103,7 +109,7 @@ func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
 		err = s.load()
 	}
 	if err != nil {
-		clear(s.key)
+		s.key.Wipe()
 		return nil, err
 	}
 	return s, nil
@@ -118,7 +124,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	clear(s.key)
+	s.key.Wipe()
 	s.key, s.id, s.cur = nil, nil, nil
 	s.cache = segCache{}
 	if s.onClose != nil {
