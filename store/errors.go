@@ -11,7 +11,7 @@ const (
 	// exceeded, a transaction aborted); the cause is wrapped.
 	StoreFailure errcode.Code = "STORE_FAILURE"
 	// StoreVersion: the store's format is newer than this mxcrypto reads,
-	// or older with no migration.
+	// or one it does not read.
 	StoreVersion errcode.Code = "STORE_VERSION"
 	// StoreCorrupt: a store file is damaged: it fails authentication under
 	// the right key, or does not decode, or one the manifest names is

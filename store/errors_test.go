@@ -1,10 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +83,13 @@ func TestFormatVersions(t *testing.T) {
 	if !strings.Contains(err.Error(), "newer mxcrypto") {
 		t.Errorf("message does not say why: %v", err)
 	}
+	// No earlier format was released: version 0 is not read either.
+	writeSlotVersion(t, fsys, manifestVersion-1)
+	_, err = Open(fsys, "s", Options{Key: testKey(1)})
+	wantCode(t, err, StoreVersion)
+	if !strings.Contains(err.Error(), "does not read") {
+		t.Errorf("message does not say why: %v", err)
+	}
 	writeSlotVersion(t, fsys, manifestVersion)
 
 	// Another instance upgrading the store under us is reported, not misread.
@@ -95,81 +99,6 @@ func TestFormatVersions(t *testing.T) {
 	}
 	writeSlotVersion(t, fsys, manifestVersion+1)
 	_, _, err = s.Get(ValueKey("a"))
-	wantCode(t, err, StoreVersion)
-}
-
-// writeFormat1 turns a closed store into what format 1 wrote: its newest
-// manifest sealed to the end of one MANIFEST file, and no slots.
-func writeFormat1(t *testing.T, fsys hackpadfs.FS, version uint16) (gen uint64) {
-	s := mustOpen(t, fsys, "s")
-	hdr := fileHeader(manifestMagic, version)
-	ct, err := s.key.Seal(manifestLabel(s.id, hdr), encodeManifest(s.cur, 2))
-	must(t, err)
-	gen = s.cur.gen
-	s.Close()
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+legacyManifest, append(hdr, ct...), 0o600))
-	for _, n := range slotNames {
-		must(t, hackpadfs.Remove(fsys, "s/"+n))
-	}
-	return gen
-}
-
-// TestMigrateFormat1: a format-1 store opens with its data and goes on in
-// slots, also when the migration itself is cut short at any step.
-func TestMigrateFormat1(t *testing.T) {
-	smallJournal(t, 3) // so the store has segments too
-	base := newMemFS(t)
-	s := mustOpen(t, base, "s")
-	for i := 0; i < 10; i++ {
-		must(t, s.Put(ValueKey(fmt.Sprint(i)), []byte{byte(i)}))
-	}
-	want := dump(t, s)
-	s.Close()
-	gen := writeFormat1(t, base, 1)
-
-	for k := 1; ; k++ {
-		fsys := newMemFS(t)
-		must(t, hackpadfs.MkdirAll(fsys, "s", 0o700))
-		names, err := hackpadfs.ReadDir(base, "s")
-		must(t, err)
-		for _, n := range names {
-			raw, err := hackpadfs.ReadFile(base, "s/"+n.Name())
-			must(t, err)
-			must(t, hackpadfs.WriteFullFile(fsys, "s/"+n.Name(), raw, 0o600))
-		}
-		ff := newFaultFS(fsys)
-		ff.failAt = k
-		s, err := Open(ff, "s", Options{Key: testKey(1)})
-		if err == nil {
-			s.Close()
-		}
-		s = mustOpen(t, fsys, "s")
-		if got := dump(t, s); got != want {
-			t.Fatalf("crash at step %d of the migration: store differs:\n%s", k, got)
-		}
-		if g, _ := s.Generation(); g != gen {
-			t.Fatalf("generation %d, want %d", g, gen)
-		}
-		for i := 0; i < 4; i++ { // a flush: it removes a MANIFEST left behind
-			must(t, s.Put(ValueKey(fmt.Sprint("new", i)), []byte("x")))
-		}
-		if _, err := hackpadfs.Stat(fsys, "s/"+legacyManifest); err == nil {
-			t.Fatal("MANIFEST of format 1 is still there")
-		}
-		must(t, s.Verify())
-		s.Close()
-		if ff.hitOp == "" {
-			t.Logf("migration cut short at each of %d steps", k-1)
-			break
-		}
-	}
-
-	fsys := newMemFS(t)
-	s = mustOpen(t, fsys, "s")
-	must(t, s.Put(ValueKey("a"), []byte("1")))
-	s.Close()
-	writeFormat1(t, fsys, 0)
-	_, err := Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, StoreVersion)
 }
 
@@ -323,63 +252,5 @@ func TestOrphans(t *testing.T) {
 		if _, err := hackpadfs.Stat(fsys, "s/"+n); err != nil {
 			t.Errorf("%s removed", n)
 		}
-	}
-}
-
-// A store written with format 2 (whole segment names in the manifest) is
-// read as it is; its next commit writes format 3, and the other slot, still
-// format 2, is read as the older generation until it is overwritten.
-func TestFormat2Upgrade(t *testing.T) {
-	smallShards(t, 4)
-	fsys := newMemFS(t)
-	writeVersion = 2
-	defer func() { writeVersion = manifestVersion }()
-	s := mustOpen(t, fsys, "s")
-	must(t, s.SetBackupVersion("1"))
-	must(t, s.PutInbound(bulkSessions(300, true)...))
-	must(t, s.Put(ValueKey("a"), []byte("1")))
-	s.Close()
-	slotVersions := func() (vs []uint16) {
-		for _, n := range slotNames {
-			raw, err := hackpadfs.ReadFile(fsys, "s/"+n)
-			must(t, err)
-			v, err := headerVersion(raw, manifestMagic, n)
-			must(t, err)
-			vs = append(vs, v)
-		}
-		return vs
-	}
-	if vs := slotVersions(); vs[0] != 2 || vs[1] != 2 {
-		t.Fatalf("slots %v, want format 2", vs)
-	}
-
-	writeVersion = manifestVersion
-	s = mustOpen(t, fsys, "s")
-	if c, err := s.InboundCounts("1"); err != nil || c.Total != 300 || c.BackedUp != 300 {
-		t.Fatalf("counts %+v %v", c, err)
-	}
-	must(t, s.Put(ValueKey("b"), []byte("2")))
-	if vs := slotVersions(); !slices.Contains(vs, 2) || !slices.Contains(vs, 3) {
-		t.Fatalf("slots %v, want one of each format", vs)
-	}
-	s.Close()
-	s = mustOpen(t, fsys, "s")
-	defer s.Close()
-	want := bulkSessions(300, true)
-	for i := 0; i < len(want); i += 37 {
-		got, found, err := s.GetInbound(want[i].RoomID, want[i].SessionID)
-		if err != nil || !found || !bytes.Equal(got.State, want[i].State) {
-			t.Fatalf("session %d after the upgrade: %v %v", i, found, err)
-		}
-	}
-	for k, v := range map[string]string{"a": "1", "b": "2"} {
-		if got, _, err := s.Get(ValueKey(k)); err != nil || string(got) != v {
-			t.Fatalf("%s = %q, %v", k, got, err)
-		}
-	}
-	// A flush rewrites segments under format 3 names as well.
-	must(t, s.PutInbound(bulkSessions(600, true)[300:]...))
-	if c, _ := s.InboundCounts("1"); c.Total != 600 {
-		t.Fatalf("counts %+v", c)
 	}
 }

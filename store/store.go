@@ -235,7 +235,7 @@ func (s *Store) refresh() error {
 			return err
 		}
 		if err == nil {
-			if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && !readableVersion(v) {
+			if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && v != manifestVersion {
 				return versionError(v)
 			}
 			if gen, _, _, ok := parseSlot(raw); ok && gen < s.cur.gen {
@@ -263,7 +263,7 @@ func (s *Store) readSlots(opening bool) (skippedDamage bool, top uint64, err err
 		if err != nil {
 			return false, 0, err
 		}
-		if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && !readableVersion(v) {
+		if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && v != manifestVersion {
 			return false, 0, versionError(v)
 		}
 		raws[i] = raw
@@ -322,9 +322,8 @@ func (s *Store) tornWrite(gen uint64) bool {
 	return s.mark != markOK || gen > s.markGen
 }
 
-// load reads the newest generation at open, after migrating a format-1
-// store or creating the manifest of a new one, and checks it against the
-// high-water mark.
+// load reads the newest generation at open, after creating the manifest
+// of a new store, and checks it against the high-water mark.
 func (s *Store) load() error {
 	skipped, top, err := s.readSlots(true)
 	if err == errNoSlot {
@@ -342,16 +341,8 @@ func (s *Store) load() error {
 	return s.checkMark(skipped, top)
 }
 
-// create migrates a format-1 store, or writes the first manifest of a new
-// one.
+// create writes the first manifest of a new store.
 func (s *Store) create() error {
-	raw, err := s.read(legacyManifest)
-	if err == nil {
-		return s.migrateV1(raw)
-	}
-	if err != errNotExist {
-		return err
-	}
 	// KEY is written first, so a crash can leave a new store with no
 	// manifest, or with slot 0 torn by its first write; slot 1 comes with
 	// the first commit. A store with slot 1 or segments has lost it.
@@ -399,7 +390,7 @@ func (s *Store) reload() error {
 }
 
 func (s *Store) hasSlots() (bool, error) {
-	for _, n := range append(slotNames[:], legacyManifest) {
+	for _, n := range slotNames {
 		_, err := hackpadfs.Stat(s.fsys, s.path(n))
 		if err == nil {
 			return true, nil
@@ -411,10 +402,9 @@ func (s *Store) hasSlots() (bool, error) {
 	return false, nil
 }
 
-// collect removes files left by crashed or failed commits: segments (and
-// format 1's temporary manifests) of a generation the manifest has reached
-// but does not name, and a format-1 MANIFEST whose removal failed. Newer
-// ones may belong to a commit in progress elsewhere. Open
+// collect removes files left by crashed or failed commits: segments and
+// temporary files of a generation the manifest has reached but does not
+// name. Newer ones may belong to a commit in progress elsewhere. Open
 // does not do it: listing a directory costs an IndexedDB read per file,
 // and orphans are never read anyway; an instance's first flush does.
 func (s *Store) collect() {
@@ -424,7 +414,7 @@ func (s *Store) collect() {
 	}
 	live := s.cur.files()
 	for _, n := range names {
-		if g, ok := fileGen(n); (ok && g <= s.cur.gen && !live[n]) || n == legacyManifest {
+		if g, ok := fileGen(n); ok && g <= s.cur.gen && !live[n] {
 			s.remove(n)
 		}
 	}
