@@ -504,7 +504,7 @@ export interface StoreOpenOptions {
   name: string;
   /** memory: lives in the wasm instance; indexeddb: browsers (or a polyfill); fs: Node, files under `path`. */
   backend: 'memory' | 'indexeddb' | 'fs';
-  /** fs only: the directory holding the store (relative paths resolve against the working directory). */
+  /** fs only: the directory holding the store (relative paths resolve against the working directory); the store's high-water mark is the file .mxmark-<name> beside it. */
   path?: string;
   /** indexeddb only: the database name. Default "mxcrypto". */
   database?: string;

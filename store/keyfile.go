@@ -108,7 +108,11 @@ func (s *Store) openKeyFile(opts *Options) (key, id []byte, created bool, err er
 	}
 	id, err = sealed.Open(key, "mxstore.key\x00"+string(label), sealedID)
 	if errcode.Of(err) == errcode.WrongKey {
+		damagedKEY := s.keyOpensMark(key)
 		clear(key)
+		if damagedKEY {
+			return nil, nil, false, damaged("KEY does not open with the store key, which opens the store's high-water mark")
+		}
 		return nil, nil, false, errcode.New(errcode.WrongKey, "wrong store key")
 	}
 	if err != nil || len(id) != idSize {
@@ -147,4 +151,20 @@ func (s *Store) createKeyFile(opts *Options) (key, id []byte, err error) {
 		return nil, nil, err
 	}
 	return key, id, nil
+}
+
+// keyOpensMark tells a damaged KEY from a wrong key: the high-water mark
+// (its store id in clear) is sealed under the same key.
+func (s *Store) keyOpensMark(key []byte) bool {
+	raw, err := s.read(s.markFile())
+	if err != nil || len(raw) != markSize {
+		return false
+	}
+	c, err := sealed.NewCipher(key)
+	if err != nil {
+		return false
+	}
+	defer c.Wipe()
+	state, _, _ := openMark(c, raw[headerSize:headerSize+idSize], raw)
+	return state == markOK
 }

@@ -248,11 +248,17 @@ func (s *Store) refresh() error {
 
 var errNoSlot = errors.New("no manifest slot opens")
 
+// slotScan is what readSlots saw besides the manifest it adopted.
+type slotScan struct {
+	passedOver    bool   // a newer slot did not open: torn, or skipped damage
+	skippedDamage bool   // it was damage, skipped (opening with AllowRollback)
+	top           uint64 // the highest generation a slot claims in clear
+}
+
 // readSlots adopts the newest manifest of the two slots. A newer slot that
 // does not open is passed over only if it is a torn write (see mark.go),
-// or, while opening with AllowRollback, damage: then skippedDamage is set.
-// top is the highest generation a slot claims in clear.
-func (s *Store) readSlots(opening bool) (skippedDamage bool, top uint64, err error) {
+// or, while opening with AllowRollback, damage.
+func (s *Store) readSlots(opening bool) (scan slotScan, err error) {
 	var raws [2][]byte
 	var gens [2]uint64
 	for i := uint64(0); i < 2; i++ {
@@ -261,14 +267,14 @@ func (s *Store) readSlots(opening bool) (skippedDamage bool, top uint64, err err
 			continue
 		}
 		if err != nil {
-			return false, 0, err
+			return scan, err
 		}
 		if v, err := headerVersion(raw, manifestMagic, "MANIFEST"); err == nil && v != manifestVersion {
-			return false, 0, versionError(v)
+			return scan, versionError(v)
 		}
 		raws[i] = raw
 		gens[i], _, _, _ = parseSlot(raw)
-		top = max(top, gens[i])
+		scan.top = max(scan.top, gens[i])
 	}
 	// Only the newest slot that opens is decrypted: at 100,000 sessions a
 	// manifest is tens of kilobytes, and the other slot is usually fine.
@@ -287,29 +293,41 @@ func (s *Store) readSlots(opening bool) (skippedDamage bool, top uint64, err err
 		}
 		if err != nil {
 			if (opening || s.rolledBack) && s.allowRollback && errcode.Of(err) == StoreCorrupt {
-				skippedDamage = true
+				scan.skippedDamage, scan.passedOver = true, true
 				continue
 			}
-			return false, 0, err
+			return scan, err
 		}
 		if m != nil {
 			best = m
 			break
 		}
+		scan.passedOver = true
+	}
+	if opening && best != nil && s.mark == markOK && best.gen < s.markGen && !scan.passedOver {
+		// Below the mark: a rollback, unless the other slot is damage whose
+		// clear generation was altered downwards (it was not tried).
+		for i := uint64(0); i < 2; i++ {
+			if raws[i] != nil && i != best.gen%2 {
+				if m, err := openSlot(s.key, s.id, raws[i], i); err != nil || m == nil {
+					scan.passedOver = true
+				}
+			}
+		}
 	}
 	switch {
-	case best == nil && skippedDamage:
-		return false, 0, damaged("no MANIFEST slot opens with the store key")
+	case best == nil && scan.skippedDamage:
+		return scan, damaged("no MANIFEST slot opens with the store key")
 	case best == nil:
-		return false, top, errNoSlot
+		return scan, errNoSlot
 	case best.gen < s.maxGen:
-		return false, 0, rolledBack("MANIFEST went back from generation %d to %d while the store was open", s.maxGen, best.gen)
+		return scan, rolledBack("MANIFEST went back from generation %d to %d while the store was open", s.maxGen, best.gen)
 	case s.cur != nil && best.gen == s.cur.gen:
-		return skippedDamage, top, nil // generations are unique: the lock orders commits
+		return scan, nil // generations are unique: the lock orders commits
 	}
 	s.cur, s.maxGen = best, best.gen
 	s.cache.retain(best.files())
-	return skippedDamage, top, nil
+	return scan, nil
 }
 
 // tornWrite reports whether a slot of generation gen that does not open
@@ -325,11 +343,11 @@ func (s *Store) tornWrite(gen uint64) bool {
 // load reads the newest generation at open, after creating the manifest
 // of a new store, and checks it against the high-water mark.
 func (s *Store) load() error {
-	skipped, top, err := s.readSlots(true)
+	scan, err := s.readSlots(true)
 	if err == errNoSlot {
 		err = s.create()
 		if err == nil {
-			skipped, top, err = s.readSlots(true)
+			scan, err = s.readSlots(true)
 		}
 		if err == errNoSlot {
 			err = damaged("no MANIFEST slot opens with the store key")
@@ -338,7 +356,7 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	return s.checkMark(skipped, top)
+	return s.checkMark(scan)
 }
 
 // create writes the first manifest of a new store.
@@ -363,27 +381,33 @@ func (s *Store) create() error {
 }
 
 // checkMark compares the generation opened with the high-water mark (see
-// mark.go): older, or a damaged mark or newest slot, is a rollback.
-func (s *Store) checkMark(skippedDamage bool, top uint64) error {
+// mark.go): older, or a damaged mark or newest slot, is a rollback. Older
+// after a newer slot was passed over is damage (STORE_CORRUPT): that slot
+// claimed to be newer than the mark, or its generation was altered.
+func (s *Store) checkMark(scan slotScan) error {
 	gen := s.cur.gen
 	switch {
-	case skippedDamage:
+	case scan.skippedDamage:
 	case s.mark == markOK && gen >= s.markGen:
 		return nil
 	case s.mark == markNone:
 		return s.writeMark(gen)
 	}
-	if !s.allowRollback {
+	switch {
+	case s.allowRollback:
+	case scan.passedOver:
+		return damaged("the newest MANIFEST slot does not open, and the other holds generation %d, older than the committed generation %d", gen, s.markGen)
+	default:
 		return rolledBack("the store is at generation %d, but generation %d was committed: an older copy of it was restored", gen, s.markGen)
 	}
 	s.rolledBack = true
-	s.floor = max(s.markGen, top, gen)
+	s.floor = max(s.markGen, scan.top, gen)
 	return nil
 }
 
 // reload adopts the newest slot; there must be one that opens.
 func (s *Store) reload() error {
-	if _, _, err := s.readSlots(false); err != errNoSlot {
+	if _, err := s.readSlots(false); err != errNoSlot {
 		return err
 	}
 	return damaged("no MANIFEST slot opens with the store key")
