@@ -23,6 +23,8 @@
  * - `CLOSED`: the key store was closed.
  * - `STORE_FAILURE`: the key store's storage failed (IndexedDB missing, quota exceeded, a transaction aborted, a file error); the message gives the cause.
  * - `STORE_VERSION`: the key store was written by a newer mxcrypto (or an old format with no migration).
+ * - `STORE_CORRUPT`: a key store file is damaged (fails authentication, does not decode, or is missing); never papered over with an older generation.
+ * - `STORE_ROLLED_BACK`: the key store is older than the newest state this origin committed (an older copy was restored); open it with `allowRollback: true` to continue from it.
  * - `MISMATCHED_SENDER`: the room key of an event was sent by a device that is not the event's `sender`'s.
  * - `WITHHELD`: the sender withheld the room key (`withheldCode` on the error: m.unverified, m.blacklisted, m.no_olm, …).
  * - `ROOM_KEY_NOT_SHARED`: Machine.encryptRoomEvent before shareRoomKey gave the room key out (or it needs rotating).
@@ -51,6 +53,8 @@ export type MxCryptoErrorCode =
   | 'CLOSED'
   | 'STORE_FAILURE'
   | 'STORE_VERSION'
+  | 'STORE_CORRUPT'
+  | 'STORE_ROLLED_BACK'
   // Machine API:
   | 'MISMATCHED_SENDER'
   | 'WITHHELD'
@@ -388,6 +392,15 @@ export interface OpenDeviceOptions {
   passphrase?: string;
   /** How long a replaced fallback key still decrypts (default 30 days, MSC4081). */
   fallbackKeyRetentionMs?: number;
+  /**
+   * Open a store that is older than the newest state this origin committed
+   * (else STORE_ROLLED_BACK), or whose newest manifest or high-water mark is
+   * damaged (else STORE_CORRUPT). Before anything is encrypted, every
+   * outbound Megolm session is discarded and every Olm sending chain moved
+   * past the keys it may have used (or the session deleted), so no message
+   * key is used twice; what was received after the copy is lost. Default false.
+   */
+  allowRollback?: boolean;
 }
 
 /** Matrix JSON, as parsed. */
@@ -505,7 +518,7 @@ export interface StoreOpenOptions {
   name: string;
   /** memory: lives in the wasm instance; indexeddb: browsers (or a polyfill); fs: Node, files under `path`. */
   backend: 'memory' | 'indexeddb' | 'fs';
-  /** fs only: the directory holding the store (relative paths resolve against the working directory). */
+  /** fs only: the directory holding the store (relative paths resolve against the working directory); the store's high-water mark is the file .mxmark-<name> beside it. */
   path?: string;
   /** indexeddb only: the database name. Default "mxcrypto". */
   database?: string;
@@ -515,6 +528,13 @@ export interface StoreOpenOptions {
   passphrase?: string;
   /** PBKDF2 iterations for a new passphrase store; default 500,000. */
   iterations?: number;
+  /**
+   * Open a store older than the newest state this origin committed (else
+   * STORE_ROLLED_BACK), or whose newest manifest or high-water mark is
+   * damaged (else STORE_CORRUPT). The records are yours: anything you keep
+   * in them that must not go back (ratchets) is yours to repair. Default false.
+   */
+  allowRollback?: boolean;
 }
 
 /** Kinds of record, and the ids each takes: none, one or two. */
@@ -544,7 +564,8 @@ export interface StoredInboundSession {
  * An open key store. Every method commits before it resolves; several Store
  * objects (or tabs, through navigator.locks) may share one store. If the wasm
  * instance restarts, the next call reopens the store. Rejections: CLOSED,
- * STORE_FAILURE, STORE_VERSION, WRONG_KEY (open), BAD_PICKLE (damaged store),
+ * STORE_FAILURE, STORE_VERSION, WRONG_KEY (open), STORE_CORRUPT (damaged store),
+ * STORE_ROLLED_BACK (open: an older copy; see allowRollback),
  * BAD_INPUT, INSTANCE_EXITED (the call may or may not have committed).
  */
 export declare class Store {

@@ -3,12 +3,14 @@ package store
 import "github.com/mxcrypto/mxcrypto/crypto/errcode"
 
 // Codes of the store's own failures, declared in errcode with every public
-// code (errcode.WrongKey for a wrong store key, errcode.BadPickle for damaged
+// code (errcode.WrongKey for a wrong store key, errcode.StoreCorrupt for damaged
 // files, errcode.BadInput for bad calls).
 const (
-	Closed       = errcode.Closed
-	StoreFailure = errcode.StoreFailure
-	StoreVersion = errcode.StoreVersion
+	Closed          = errcode.Closed
+	StoreFailure    = errcode.StoreFailure
+	StoreVersion    = errcode.StoreVersion
+	StoreCorrupt    = errcode.StoreCorrupt
+	StoreRolledBack = errcode.StoreRolledBack
 )
 
 func errClosed() error { return errcode.New(Closed, "the store is closed") }
@@ -18,7 +20,7 @@ func fsFailure(err error, format string, args ...any) error {
 }
 
 func damaged(format string, args ...any) error {
-	e := errcode.New(errcode.BadPickle, format, args...)
+	e := errcode.New(StoreCorrupt, format, args...)
 	e.Message = "store is damaged: " + e.Message
 	return e
 }
@@ -29,4 +31,8 @@ func badInput(format string, args ...any) error {
 
 func internal(format string, args ...any) error {
 	return errcode.New(errcode.Internal, format, args...)
+}
+
+func rolledBack(format string, args ...any) error {
+	return errcode.New(StoreRolledBack, format, args...)
 }

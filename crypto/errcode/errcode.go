@@ -60,6 +60,14 @@ const (
 	// StoreVersion: the store's format is newer than this mxcrypto reads,
 	// or older with no migration.
 	StoreVersion Code = "STORE_VERSION"
+	// StoreCorrupt: a store file is damaged: it fails authentication under
+	// the right key, or does not decode, or one the manifest names is
+	// missing. The store never falls back to an older generation for it.
+	StoreCorrupt Code = "STORE_CORRUPT"
+	// StoreRolledBack: the store is older than the newest generation its
+	// high-water mark has seen (an older copy was restored), or it went back
+	// while open. Opening with AllowRollback recovers safely (store/mark.go).
+	StoreRolledBack Code = "STORE_ROLLED_BACK"
 )
 
 // Codes of a device's state (package device).
