@@ -5,9 +5,10 @@
 // restarts, the handle is gone but the state is in the store, so the device
 // opens it again and retries the call once. A memory store does not survive
 // a restart: calls then fail with INSTANCE_EXITED.
-import { mxError } from './common.mjs';
-import { prepareRestore, restoreDeriver } from './backup.mjs';
+import { mxError, optionsArg } from './common.mjs';
+import { checkRestoreOptions, prepareRestore, restoreDeriver } from './backup.mjs';
 import { storeLocker } from './store.mjs';
+import { guardClass } from './guard.mjs';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -22,6 +23,7 @@ export function deviceApi(rt) {
     /** @internal */
     constructor(token, r, open) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use openDevice()');
+      devices.add(this);
       this.#handle = r.handle;
       this.#open = open;
       /** { curve25519, ed25519 }, unpadded base64. */
@@ -75,7 +77,8 @@ export function deviceApi(rt) {
     }
 
     /** The POST /keys/upload body when the server needs keys, else null. Pass /sync's counts; unusedFallbackKeyTypes null when /sync lacks it. */
-    keysForUpload({ oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = {}) {
+    keysForUpload(sync) {
+      const { oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = optionsArg(sync, 'Device.keysForUpload');
       return this.#call('keysForUpload', [oneTimeKeyCounts, unusedFallbackKeyTypes]);
     }
 
@@ -90,7 +93,8 @@ export function deviceApi(rt) {
     }
 
     /** The m.room.encrypted content of a to-device event for one device. */
-    encryptToDevice({ userId, deviceId }, type, content) {
+    encryptToDevice(device, type, content) {
+      const { userId, deviceId } = optionsArg(device, 'Device.encryptToDevice');
       return this.#call('encryptToDevice', [userId, deviceId, type, content]);
     }
 
@@ -133,7 +137,8 @@ export function deviceApi(rt) {
       return this.#call('verifyBackupAuthData', [versionInfo, deviceKeys]);
     }
 
-    enableBackup({ version, publicKey }) {
+    enableBackup(info) {
+      const { version, publicKey } = optionsArg(info, 'Device.enableBackup');
       return this.#call('enableBackup', [version, publicKey]);
     }
 
@@ -161,8 +166,8 @@ export function deviceApi(rt) {
      * workers for big bodies) and handed to the store as they come; without
      * one, Go does it all. Either way they are stored in one transaction.
      */
-    async restoreBackup(key, roomKeys, { onProgress, workers, _workerSlice } = {}) {
-      if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
+    async restoreBackup(key, roomKeys, options) {
+      const { onProgress, workers, _workerSlice } = checkRestoreOptions(options, 'Device.restoreBackup');
       const decoded = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : null;
       let priv = decoded ?? key;
       try {
@@ -213,19 +218,23 @@ export function deviceApi(rt) {
       return this.#call('cancelSecretRequest', [requestId]);
     }
 
-    answerSecretRequest(requestEvent, { deviceIsVerified = false } = {}) {
+    answerSecretRequest(requestEvent, options) {
+      const { deviceIsVerified = false } = optionsArg(options, 'Device.answerSecretRequest');
       return this.#call('answerSecretRequest', [requestEvent, { deviceIsVerified }]);
     }
 
-    receiveSecret(decryptedEvent, { senderIsVerified = false } = {}) {
+    receiveSecret(decryptedEvent, options) {
+      const { senderIsVerified = false } = optionsArg(options, 'Device.receiveSecret');
       return this.#call('receiveSecret', [decryptedEvent, { senderIsVerified }]);
     }
 
-    exportRoomKeys(passphrase, { iterations } = {}) {
+    exportRoomKeys(passphrase, options) {
+      const { iterations } = optionsArg(options, 'Device.exportRoomKeys');
       return this.#call('exportRoomKeys', [passphrase, iterations]);
     }
 
-    importRoomKeys(text, passphrase, { onProgress } = {}) {
+    importRoomKeys(text, passphrase, options) {
+      const { onProgress } = optionsArg(options, 'Device.importRoomKeys');
       return this.#call('importRoomKeys', [text, passphrase, onProgress]);
     }
 
@@ -235,6 +244,8 @@ export function deviceApi(rt) {
       await call('close', [this.#handle]);
     }
   }
+
+  const devices = guardClass(Device, 'Device');
 
   /**
    * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs? })
@@ -246,7 +257,7 @@ export function deviceApi(rt) {
     if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
     // The stores' lock (Web Locks, or Node's shared queue): tabs, workers
     // and runtimes take turns on the store, as with store.open.
-    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }, storeLocker(rt)];
+    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey /* a copy already (guard.mjs) */, passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }, storeLocker(rt)];
     const r = await call('open', open);
     return new Device(TOKEN, r, open);
   }

@@ -1,6 +1,11 @@
 // Types for the mxcrypto loader (jsbridge/index.mjs, copied to dist/ by the build).
 
 /**
+ * Every function and method returns a Promise (ReplayGuard's are synchronous), whatever it is
+ * passed: arguments are copied when the call is made, and anything unreadable (a Proxy, a getter
+ * that throws, a detached buffer, a BigInt, a cycle, more than 256 MiB) rejects with BAD_INPUT.
+ * A callback (`now`, `onProgress`) that throws fails its call with BAD_INPUT; `cause` is what it threw.
+ *
  * Every rejection is an Error with a stable `code`:
  * - `BAD_INPUT`: wrong argument type, length or shape.
  * - `BAD_BASE64`: a field that must be base64 is not.

@@ -9,10 +9,11 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
-import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
+import { checkEntries, decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
+import { guardApi } from './guard.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -210,7 +211,7 @@ class Runtime {
 
 function buildApi(rt) {
   const call = (path) => (...args) => rt.call(path, args);
-  return {
+  return guardApi({
     /** Whether node:crypto primitives are lent to the Go side (Node only; see crypto/accel). */
     get nativeCrypto() {
       return rt.current?.native ?? false;
@@ -241,9 +242,14 @@ function buildApi(rt) {
       decrypt: call('backup.decrypt'),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
       /** @internal the per-thread part of decryptMany (restore-worker.mjs). */
-      _decryptEntries: (privateKey, entries, onProgress) => decryptEntries(rt, privateKey, entries, onProgress),
+      _decryptEntries: (privateKey, entries, onProgress) => {
+        checkEntries(privateKey, entries, [onProgress], 'backup._decryptEntries');
+        return decryptEntries(rt, privateKey, entries, onProgress ?? undefined);
+      },
       /** @internal the per-thread part of Device.restoreBackup (restore-worker.mjs). */
       _prepareEntries: async (privateKey, entries, onBatch, onProgress) => {
+        checkEntries(privateKey, entries, [onBatch, onProgress], 'backup._prepareEntries');
+        if (typeof onBatch !== 'function') throw mxError('BAD_INPUT', 'backup._prepareEntries: onBatch must be a function');
         const derive = await restoreDeriver(rt, privateKey);
         if (!derive) throw mxError('INTERNAL', 'restore worker: no native X25519 in this thread');
         return prepareEntries(rt, derive, entries, onBatch, onProgress);
@@ -263,7 +269,7 @@ function buildApi(rt) {
       exit: call('_debug.exit'),
       sleep: call('_debug.sleep'),
     },
-  };
+  });
 }
 
 // JSON.stringify turns NaN and ±Infinity into null, which would make canonical

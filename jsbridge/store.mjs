@@ -7,6 +7,7 @@
 // INSTANCE_EXITED (it may or may not have committed). The memory backend
 // lives in the instance, so a restart empties it.
 import { mxError } from './common.mjs';
+import { guardClass } from './guard.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const BACKENDS = ['memory', 'indexeddb', 'fs'];
@@ -103,6 +104,7 @@ export function storeApi(rt) {
     /** @internal */
     constructor(token, args, handle) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use store.open()');
+      stores.add(this);
       this.#args = args;
       this.#handle = handle;
       this.name = args[0];
@@ -213,6 +215,7 @@ export function storeApi(rt) {
   }
 
   const TOKEN = Symbol('store');
+  const stores = guardClass(Store, 'Store');
 
   return {
     Store,
