@@ -163,6 +163,21 @@ func (a *Args) Option(i int, prop string) js.Value {
 	return v.Get(prop)
 }
 
+// OptionBytes reads a Uint8Array property of an options-object argument
+// (nil if absent or null). size < 0 accepts any length.
+func (a *Args) OptionBytes(i int, prop string, size int) []byte {
+	v := a.Option(i, prop)
+	if a.err != nil || v.IsUndefined() || v.IsNull() {
+		return nil
+	}
+	one := &Args{fn: a.fn, vals: []js.Value{v}}
+	b := one.Bytes(0, prop, size)
+	if one.err != nil {
+		a.err = one.err
+	}
+	return b
+}
+
 // stringify calls JSON.stringify, turning a thrown exception (cycles,
 // BigInt) into an error.
 func stringify(v js.Value) (s string, err error) {

@@ -7,8 +7,12 @@
 // a restart: calls then fail with INSTANCE_EXITED.
 import { mxError, optionsArg } from './common.mjs';
 import { checkRestoreOptions, prepareRestore, restoreDeriver } from './backup.mjs';
-import { storeLocker } from './store.mjs';
+import { storeLocker, storeOptions } from './store.mjs';
 import { guardClass } from './guard.mjs';
+
+// What Go answers for a handle it does not hold (jsbridge/handles.go): the
+// instance restarted since the device was opened. Never shown to callers.
+const NO_HANDLE = 'NO_STORE';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -51,8 +55,10 @@ export function deviceApi(rt) {
         try {
           return await call(name, [handle, ...args]);
         } catch (e) {
-          if (e?.code !== 'CLOSED' || this.#closed || attempt > 0) throw e;
-          // The instance restarted: open the store again (once, for all callers).
+          if (e?.code !== NO_HANDLE) throw e;
+          if (this.#closed) throw mxError('CLOSED', `Device.${name}: the device was closed`);
+          if (attempt > 0) throw mxError('INSTANCE_EXITED', `Device.${name}: mxcrypto restarted again during the call`);
+          // The instance restarted (its handles are gone): open the store again (once, for all callers).
           if (this.#handle === handle) {
             this.#reopening = this.#reopen().finally(() => { this.#reopening = null; });
           }
@@ -69,7 +75,8 @@ export function deviceApi(rt) {
       try {
         return await call(name, [handle, ...args]);
       } catch (e) {
-        if (e?.code === 'CLOSED' && !this.#closed) {
+        if (e?.code === NO_HANDLE) {
+          if (this.#closed) throw mxError('CLOSED', 'Device.restoreBackup: the device was closed');
           throw mxError('INSTANCE_EXITED', 'Device.restoreBackup: mxcrypto restarted during the restore; nothing was stored: run it again');
         }
         throw e;
@@ -248,16 +255,17 @@ export function deviceApi(rt) {
   const devices = guardClass(Device, 'Device');
 
   /**
-   * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs? })
+   * openDevice({ userId, deviceId, store, backend?, dbName?, path?, storeKey | passphrase, iterations?, fallbackRetentionMs? }):
+   * the store options are store.open's (store is its name; backend defaults to indexeddb).
    */
   async function openDevice(options) {
     if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'openDevice: options must be an object');
-    const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs } = options;
+    const { userId, deviceId, store, fallbackRetentionMs } = options;
     if (typeof store !== 'string' || store === '') throw mxError('BAD_INPUT', 'openDevice: store must be the store\'s name');
-    if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
+    const spec = await storeOptions({ ...options, name: store }, 'openDevice', { defaultBackend: 'indexeddb' });
     // The stores' lock (Web Locks, or Node's shared queue): tabs, workers
     // and runtimes take turns on the store, as with store.open.
-    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey /* a copy already (guard.mjs) */, passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }, storeLocker(rt)];
+    const open = [userId, deviceId, spec, { fallbackRetentionMs }, storeLocker(rt)];
     const r = await call('open', open);
     return new Device(TOKEN, r, open);
   }

@@ -352,12 +352,6 @@ export interface MxCrypto {
     /** Check `object.signatures[userId][keyId]` (e.g. keyId "ed25519:DEVICE") against an unpadded-base64 Ed25519 key. */
     verify(object: object, userId: string, keyId: string, publicKey: Base64): Promise<boolean>;
   };
-  /** Internal: failure injection used by the tests. */
-  _debug: {
-    panic(): Promise<never>;
-    exit(code?: number): Promise<never>;
-    sleep(ms: number): Promise<number>;
-  };
 }
 
 /** Load the module (compiled once, restarted transparently if it ever exits). */
@@ -365,20 +359,19 @@ export function init(options?: InitOptions): Promise<MxCrypto>;
 
 // --- Device API --------------------------------------------------------------
 
-export interface OpenDeviceOptions {
+/**
+ * openDevice's options: the store options of `store.open` (one function opens stores for both),
+ * with `store` as the store's name and `indexeddb` as the default backend, plus the device's own.
+ */
+export interface OpenDeviceOptions extends Omit<StoreOpenOptions, 'name' | 'backend'> {
   userId: string;
   deviceId: string;
   /** The store's name. */
   store: string;
-  /** 'indexeddb' (default; fake-indexeddb works in Node) or 'memory' (lost when the instance restarts). */
-  backend?: 'indexeddb' | 'memory';
-  /** IndexedDB database name (default "mxcrypto"). */
-  dbName?: string;
-  /** Give one: a 32-byte key, or a passphrase (PBKDF2-SHA-512; a wrong one is WRONG_KEY). */
-  storeKey?: Uint8Array;
-  passphrase?: string;
-  /** How long a replaced fallback key still decrypts (default 30 days, MSC4081). */
-  fallbackKeyRetentionMs?: number;
+  /** 'indexeddb' (default; fake-indexeddb works in Node), 'fs' (Node, with `path`) or 'memory' (lost when the instance restarts). */
+  backend?: 'indexeddb' | 'memory' | 'fs';
+  /** How long a replaced fallback key still decrypts (default 30 days, MSC4081); as for olm accounts. */
+  fallbackRetentionMs?: number;
 }
 
 /** Matrix JSON, as parsed. */
@@ -499,6 +492,8 @@ export interface StoreOpenOptions {
   /** fs only: the directory holding the store (relative paths resolve against the working directory). */
   path?: string;
   /** indexeddb only: the database name. Default "mxcrypto". */
+  dbName?: string;
+  /** @deprecated the old name of `dbName`. */
   database?: string;
   /** A 32-byte store key, or… */
   storeKey?: Uint8Array;

@@ -263,12 +263,14 @@ function buildApi(rt) {
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),
     },
-    /** Internal: failure injection for tests. */
-    _debug: {
-      panic: call('_debug.panic'),
-      exit: call('_debug.exit'),
-      sleep: call('_debug.sleep'),
-    },
+    // Failure injection, in the test build (dist/mxcrypto-test.wasm) only.
+    ...(rt.current?.api?._debug ? {
+      _debug: {
+        panic: call('_debug.panic'),
+        exit: call('_debug.exit'),
+        sleep: call('_debug.sleep'),
+      },
+    } : {}),
   });
 }
 

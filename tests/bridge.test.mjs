@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/test-build.mjs';
 
-const mx = await init();
+const mx = await initTest();
 
 test('a Go panic rejects with INTERNAL and the instance keeps working', async () => {
   await assert.rejects(mx._debug.panic(), (e) => e instanceof Error && e.code === 'INTERNAL' && /bug in mxcrypto/.test(e.message));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 
 import 'fake-indexeddb/auto'; // the exit test's store must outlive the instance
 import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/test-build.mjs';
 
 const N = 700; // above two worker chunks
 const storeKey = new Uint8Array(32).fill(5);
@@ -79,7 +80,7 @@ test('a restore that fails part way stores nothing and leaves the device usable'
 
 test('an instance exit during a restore fails it with INSTANCE_EXITED; the device carries on', async () => {
   const { privateKey, publicKey, body } = await backupBody();
-  const lib = await init();
+  const lib = await initTest();
   const device = await lib.openDevice({ userId: '@a:example.org', deviceId: 'D', store: 'restore-exit', backend: 'indexeddb', dbName: 'restore-exit-test', storeKey });
   await device.enableBackup({ version: '1', publicKey });
   let exited = false;

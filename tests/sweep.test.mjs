@@ -86,9 +86,9 @@ const validArgs = {
 // Option fields: [argument index, valid options, fields to make hostile].
 const optionFields = {
   'openDevice': [0, () => ({ userId: '@o:x', deviceId: `OPT${++serial}`, store: `sweep-opt-${serial}`, backend: 'memory', storeKey: storeKey() }),
-    ['userId', 'deviceId', 'store', 'backend', 'dbName', 'storeKey', 'passphrase', 'fallbackKeyRetentionMs']],
+    ['userId', 'deviceId', 'store', 'backend', 'dbName', 'storeKey', 'passphrase', 'iterations', 'path', 'fallbackRetentionMs']],
   'store.open': [0, () => ({ name: `sweep-opt-${++serial}`, backend: 'memory', storeKey: storeKey() }),
-    ['name', 'backend', 'path', 'storeKey', 'passphrase', 'iterations', 'database']],
+    ['name', 'backend', 'path', 'storeKey', 'passphrase', 'iterations', 'dbName', 'database']],
   'olm.createAccount': [0, () => ({}), ['now', 'fallbackRotationPeriodMs', 'fallbackRetentionMs']],
   'secretStorage.createKey': [0, () => ({}), ['passphrase', 'name', 'iterations']],
   'backup.decryptMany': [2, () => ({}), ['onProgress', 'workers']],
