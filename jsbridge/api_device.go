@@ -288,14 +288,14 @@ func deviceAPI() js.Value {
 		"_restoreCommit": Async("Device.restoreBackup", deviceRestoreCommit),
 		"storeSecret": onDevice("Device.storeSecret", func(a *Args) func(*device.Device) (any, error) {
 			name, secret, keyID := a.String(1, "name"), a.String(2, "secret"), a.String(3, "keyId")
-			key := a.Bytes(4, "key", 32)
+			key := a.Secret(4, "key", 32)
 			return func(d *device.Device) (any, error) { return rawOrErr(d.StoreSecret(name, secret, keyID, key)) }
 		}),
 		"getSecret": onDevice("Device.getSecret", func(a *Args) func(*device.Device) (any, error) {
 			name := a.String(1, "name")
 			content := a.JSON(2, "accountData")
 			keyID := a.OptString(3, "keyId", "")
-			key := a.Bytes(4, "key", 32)
+			key := a.Secret(4, "key", 32)
 			return func(d *device.Device) (any, error) { return d.GetSecret(name, content, keyID, key) }
 		}),
 		"requestSecret": onDevice("Device.requestSecret", func(a *Args) func(*device.Device) (any, error) {

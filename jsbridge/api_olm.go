@@ -44,7 +44,7 @@ func olmAPI() js.Value {
 		}),
 		"accountUnpickle": Async("olm.unpickleAccount", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				raw, err := b64.Decode(pickle)
 				if err != nil {
@@ -59,7 +59,7 @@ func olmAPI() js.Value {
 		}),
 		"accountImportLibolm": Async("olm.importLibolmAccount", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			settings := accountOptions(a, 2)
 			return func() (any, error) {
 				now := time.Now()
@@ -121,7 +121,7 @@ func olmAPI() js.Value {
 			}
 		}),
 		"accountPickle": account("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
-			key := a.Bytes(0, "pickleKey", 32)
+			key := a.Secret(0, "pickleKey", 32)
 			return func() (any, error) {
 				acc, err := load()
 				if err != nil {
@@ -132,7 +132,7 @@ func olmAPI() js.Value {
 			}
 		}),
 		"accountExportLibolm": account("Account.exportLibolmPickle", func(a *Args, load func() (*olm.Account, error)) Work {
-			key := a.Bytes(0, "pickleKey", -1)
+			key := a.Secret(0, "pickleKey", -1)
 			return func() (any, error) {
 				acc, err := load()
 				if err != nil {
@@ -159,7 +159,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionPickle": Async("Session.pickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				s, err := loadSession(state)
 				if err != nil {
@@ -171,7 +171,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionExportLibolm": Async("Session.exportLibolmPickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := loadSession(state)
 				if err != nil {
@@ -182,7 +182,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionUnpickle": Async("olm.unpickleSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				raw, err := b64.Decode(pickle)
 				if err != nil {
@@ -197,7 +197,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionImportLibolm": Async("olm.importLibolmSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := olm.ImportLibolmSession(key, pickle)
 				if err != nil {

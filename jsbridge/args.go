@@ -11,9 +11,10 @@ import (
 // Args reads a call's arguments. The first problem is kept and the rest of
 // the reads return zero values, so a handler reads everything and checks once.
 type Args struct {
-	fn   string
-	vals []js.Value
-	err  error
+	fn      string
+	vals    []js.Value
+	err     error
+	secrets [][]byte // copies of secret arguments, wiped when the call ends
 }
 
 var (
@@ -60,6 +61,25 @@ func (a *Args) Bytes(i int, name string, size int) []byte {
 	b := make([]byte, n)
 	js.CopyBytesToGo(b, v)
 	return b
+}
+
+// Secret copies a Uint8Array argument holding a key: like Bytes, and the
+// copy is wiped when the call ends (Async does it, after the result was
+// converted), so a key passed in does not linger in Go's memory.
+func (a *Args) Secret(i int, name string, size int) []byte {
+	b := a.Bytes(i, name, size)
+	if b != nil {
+		a.secrets = append(a.secrets, b)
+	}
+	return b
+}
+
+// wipe clears the call's secret arguments.
+func (a *Args) wipe() {
+	for _, b := range a.secrets {
+		clear(b)
+	}
+	a.secrets = nil
 }
 
 // String reads a string argument.

@@ -269,6 +269,8 @@ function buildApi(rt) {
         panic: call('_debug.panic'),
         exit: call('_debug.exit'),
         sleep: call('_debug.sleep'),
+        /** A copy of the running instance's wasm memory, for tests that look for secrets left in it. */
+        memory: () => new Uint8Array(rt.current?.exports?.mem?.buffer ?? new ArrayBuffer(0)).slice(),
       },
     } : {}),
   });
