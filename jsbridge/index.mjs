@@ -13,7 +13,7 @@ import { checkEntries, decryptEntries, decryptMany, encryptForBackup, prepareEnt
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
-import { guardApi } from './guard.mjs';
+import { guardApi, plainCopy } from './guard.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -36,13 +36,48 @@ const STATEFUL_APIS = ['_device', '_store'];
  *   webCrypto: false makes every operation run in Go, without WebCrypto or
  *   node:crypto (for tests and benchmarks).
  */
-export async function init(options = {}) {
+export async function init(options) {
+  let wasm, webCrypto;
+  try {
+    ({ wasm, webCrypto } = readInitOptions(options));
+  } catch (e) {
+    throw e?.name === 'MxCryptoError' ? e : mxError(LOADER_CODES.BAD_INPUT, `init: options cannot be read: ${e?.message ?? e}`, e);
+  }
+  try {
+    return await start(wasm, webCrypto);
+  } catch (e) {
+    if (e?.name === 'MxCryptoError' && typeof e.code === 'string') throw e;
+    throw mxError(LOADER_CODES.NOT_LOADED, `init: ${e?.message ?? e}`, e);
+  }
+}
+
+/**
+ * init's options, read once and guarded (a Proxy or a throwing getter is
+ * BAD_INPUT): the module source is kept as it is (a Module, a Response), or
+ * copied if it is bytes, so that compile() reads only values it trusts.
+ */
+function readInitOptions(options) {
+  if (options === undefined || options === null) return { wasm: undefined, webCrypto: true };
+  if (typeof options !== 'object') throw mxError(LOADER_CODES.BAD_INPUT, 'init: options must be an object');
+  const wasm = options.wasm;
+  const webCrypto = options.webCrypto;
+  if (webCrypto !== undefined && typeof webCrypto !== 'boolean') throw mxError(LOADER_CODES.BAD_INPUT, 'init: webCrypto must be a boolean');
+  if (wasm instanceof Uint8Array || wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
+    return { wasm: plainCopy(wasm instanceof ArrayBuffer ? new Uint8Array(wasm) : wasm, 'init: options.wasm'), webCrypto };
+  }
+  if (wasm !== undefined && wasm !== null && typeof wasm !== 'string' && typeof wasm !== 'object') {
+    throw mxError(LOADER_CODES.BAD_INPUT, 'init: options.wasm must be a URL, a path, bytes, a Response or a WebAssembly.Module');
+  }
+  return { wasm, webCrypto };
+}
+
+async function start(wasm, webCrypto) {
   // Go's os package reaches files through globalThis.fs (the store's fs backend); without it wasm_exec.js installs a stub.
   if (isNode && !globalThis.Go && !globalThis.fs) globalThis.fs = (await import('node:fs')).default;
   // Compile the module while the Go runtime glue loads.
-  const native = options.webCrypto !== false;
+  const native = webCrypto !== false;
   const [module, , host] = await Promise.all([
-    compile(options.wasm ?? DEFAULT_WASM_URL),
+    compile(wasm ?? DEFAULT_WASM_URL),
     globalThis.Go ? null : import(WASM_EXEC_URL.href),
     native ? nativeHost() : null,
   ]);
