@@ -10,6 +10,14 @@ import (
 
 // Args reads a call's arguments. The first problem is kept and the rest of
 // the reads return zero values, so a handler reads everything and checks once.
+//
+// The values read here are plain copies the loader made (jsbridge/guard.mjs):
+// null-prototype objects, arrays, fresh Uint8Arrays, guarded callbacks. That
+// is what makes these reads safe: syscall/js's Get, Index, Length,
+// InstanceOf and CopyBytesToGo do not catch JS exceptions, so a Proxy trap
+// or a getter that threw inside one would end the whole instance. Calls
+// that throw (Call, Invoke, New) are caught by wasm_exec.js and recovered
+// into BAD_INPUT (see recovered in async.go).
 type Args struct {
 	fn      string
 	vals    []js.Value

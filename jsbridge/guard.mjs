@@ -63,6 +63,9 @@ function copyBytes(v, what, budget) {
   }
   const offset = typedArrayOffset.call(v);
   const length = typedArrayLength.call(v);
+  if (!bufferDetached && length === 0 && buffer instanceof ArrayBuffer && isDetached(buffer)) {
+    throw mxError('BAD_INPUT', `${what} is a Uint8Array over a detached ArrayBuffer`);
+  }
   budget.spend(length);
   const out = new Uint8Array(length);
   if (length) out.set(new Uint8Array(buffer, offset, length));
@@ -147,6 +150,17 @@ function copy(v, what, budget, depth) {
     out[k] = copy(v[k], `${what}.${k}`, budget, depth + 1);
   }
   return out;
+}
+
+// For hosts without ArrayBuffer.prototype.detached (Node 20): only a
+// detached buffer refuses a new view.
+function isDetached(buffer) {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function isArrayBuffer(v) {
