@@ -12,7 +12,7 @@ import (
 // the reads return zero values, so a handler reads everything and checks once.
 //
 // The values read here are plain copies the loader made (jsbridge/guard.mjs):
-// null-prototype objects, arrays, fresh Uint8Arrays, guarded callbacks. That
+// plain objects and arrays, fresh Uint8Arrays, guarded callbacks. That
 // is what makes these reads safe: syscall/js's Get, Index, Length,
 // InstanceOf and CopyBytesToGo do not catch JS exceptions, so a Proxy trap
 // or a getter that threw inside one would end the whole instance. Calls

@@ -7,7 +7,7 @@
 // through Go ends the whole wasm instance, with everyone's calls in flight.
 //
 // Arguments are turned into plain copies before anything else reads them:
-// objects into null-prototype objects, arrays into arrays, Uint8Arrays into
+// objects into plain objects (own enumerable keys), arrays into arrays, Uint8Arrays into
 // fresh Uint8Arrays whose length comes from the buffer (read through the
 // built-in getters, never the object's own), functions into callbacks that
 // cannot throw anything but an MxCryptoError. Every read of the caller's
@@ -36,7 +36,6 @@ const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
 const typedArrayOffset = getter(TypedArrayPrototype, 'byteOffset');
 const typedArrayLength = getter(TypedArrayPrototype, 'byteLength');
 const bufferDetached = getter(ArrayBuffer.prototype, 'detached');
-const bufferByteLength = getter(ArrayBuffer.prototype, 'byteLength');
 const isView = ArrayBuffer.isView;
 const isArray = Array.isArray;
 const objectKeys = Object.keys;
@@ -104,7 +103,22 @@ function describeError(e) {
   }
 }
 
-function copy(v, what, budget, depth) {
+// Where in an argument a value is: built into text only for an error
+// message (a whole restore body has hundreds of thousands of values).
+class Path {
+  constructor(root) {
+    this.root = root;
+    this.keys = [];
+  }
+
+  toString() {
+    let s = this.root;
+    for (const k of this.keys) s += typeof k === 'number' ? `[${k}]` : `.${k}`;
+    return s;
+  }
+}
+
+function copy(v, path, budget, depth) {
   switch (typeof v) {
     case 'undefined':
     case 'boolean':
@@ -112,43 +126,55 @@ function copy(v, what, budget, depth) {
     case 'number':
       // Top-level numbers are checked by the call (an index, a count);
       // inside a value, JSON has no NaN or Infinity to give them.
-      if (depth > 0 && !Number.isFinite(v)) throw mxError('BAD_INPUT', `${what} is ${v}, not a JSON number`);
+      if (depth > 0 && !Number.isFinite(v)) throw mxError('BAD_INPUT', `${path} is ${v}, not a JSON number`);
       return v;
     case 'string':
       budget.spend(v.length);
       return v;
     case 'bigint':
-      throw mxError('BAD_INPUT', `${what} is a BigInt; use a number`);
+      throw mxError('BAD_INPUT', `${path} is a BigInt; use a number`);
     case 'symbol':
-      throw mxError('BAD_INPUT', `${what} is a Symbol`);
+      throw mxError('BAD_INPUT', `${path} is a Symbol`);
     case 'function':
-      return guardCallback(v, what);
+      return guardCallback(v, String(path));
     default:
       break;
   }
   if (v === null) return null;
   if (ownObjects.has(v)) return v;
   budget.spend(NODE_COST);
-  if (depth >= MAX_DEPTH) throw mxError('BAD_INPUT', `${what} is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
-  if (isView(v)) return copyBytes(v, what, budget);
-  if (bufferByteLength && isArrayBuffer(v)) throw mxError('BAD_INPUT', `${what} must be a Uint8Array, got an ArrayBuffer`);
+  if (depth >= MAX_DEPTH) throw mxError('BAD_INPUT', `${path} is nested more than ${MAX_DEPTH} levels deep (or is cyclic)`);
+  if (isView(v)) return copyBytes(v, String(path), budget);
+  if (v instanceof ArrayBuffer) throw mxError('BAD_INPUT', `${path} must be a Uint8Array, got an ArrayBuffer`);
   if (typeof v.toJSON === 'function') {
     // As JSON.stringify does (a Date becomes its ISO text).
-    return copy(v.toJSON(), what, budget, depth);
+    return copy(v.toJSON(), path, budget, depth);
   }
+  const keys = path.keys;
   if (isArray(v)) {
     const n = v.length;
-    if (!Number.isSafeInteger(n) || n < 0) throw mxError('BAD_INPUT', `${what} has a bad length`);
+    if (!Number.isSafeInteger(n) || n < 0) throw mxError('BAD_INPUT', `${path} has a bad length`);
     budget.spend(n * NODE_COST);
     const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = copy(v[i], `${what}[${i}]`, budget, depth + 1);
+    keys.push(0);
+    for (let i = 0; i < n; i++) {
+      keys[keys.length - 1] = i;
+      out[i] = copy(v[i], path, budget, depth + 1);
+    }
+    keys.pop();
     return out;
   }
-  const out = Object.create(null);
+  const out = {};
+  keys.push('');
   for (const k of objectKeys(v)) {
     budget.spend(k.length + NODE_COST);
-    out[k] = copy(v[k], `${what}.${k}`, budget, depth + 1);
+    keys[keys.length - 1] = k;
+    const e = copy(v[k], path, budget, depth + 1);
+    // An own "__proto__" key (JSON.parse makes them) stays a plain key.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: e, enumerable: true, writable: true, configurable: true });
+    else out[k] = e;
   }
+  keys.pop();
   return out;
 }
 
@@ -163,15 +189,6 @@ function isDetached(buffer) {
   }
 }
 
-function isArrayBuffer(v) {
-  try {
-    bufferByteLength.call(v);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A plain copy of one value, or an MxCryptoError (BAD_INPUT) saying what is
  * wrong with it. Whatever the value does while it is read (a getter or a
@@ -179,7 +196,7 @@ function isArrayBuffer(v) {
  */
 export function plainCopy(v, what = 'argument') {
   try {
-    return copy(v, what, new Budget(what), 0);
+    return copy(v, new Path(what), new Budget(what), 0);
   } catch (e) {
     if (e?.name === 'MxCryptoError') throw e;
     throw mxError('BAD_INPUT', `${what} cannot be read: ${describeError(e)}`, e);
