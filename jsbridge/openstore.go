@@ -11,6 +11,7 @@ import (
 	"github.com/hack-pad/hackpadfs/mem"
 	osfs "github.com/hack-pad/hackpadfs/os"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -41,6 +42,12 @@ func storeSpecArg(a *Args, i, lock int) storeSpec {
 	s.opts.Key = a.OptionBytes(i, "storeKey", 32)
 	s.opts.Passphrase = optString(a, i, "passphrase")
 	s.opts.Iterations = int(optUint(a, i, "iterations"))
+	if s.opts.Iterations != 0 {
+		// The bound every PBKDF2 count has: a new store must not hang its opener.
+		if err := passphrase.CheckParams(s.opts.Iterations, passphrase.DefaultBits); err != nil {
+			a.fail(errcode.BadInput, "%v", err)
+		}
+	}
 	if fn := a.Func(lock, "lock"); !fn.IsUndefined() {
 		s.opts.Locker = jsLocker{fn} // tabs, workers and instances take turns, not just this instance's calls
 	}

@@ -107,8 +107,8 @@ export function storeApi(rt) {
       stores.add(this);
       this.#args = args;
       this.#handle = handle;
-      this.name = args[0];
-      this.backend = args[1];
+      this.name = args[0].name;
+      this.backend = args[0].backend;
     }
 
     async #reopen(stale) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import 'fake-indexeddb/auto'; // the exit test's store must outlive the instance
 import { init } from '../jsbridge/index.mjs';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const N = 700; // above two worker chunks
 const storeKey = new Uint8Array(32).fill(5);

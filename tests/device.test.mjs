@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../jsbridge/index.mjs';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const mx = await initTest();
 const storeKey = new Uint8Array(32).fill(9);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const mx = await initTest();
 const storeKey = new Uint8Array(32).fill(4);
@@ -49,6 +49,8 @@ test('after a restart, a device on a memory store rejects with INSTANCE_EXITED i
 
 test('after a restart, a store handle reopens its own store, not the store opened first in the new instance', async () => {
   const a = await mx.store.open({ name: 'store-a', backend: 'fs', path: dir, storeKey });
+  assert.equal(a.name, 'store-a');
+  assert.equal(a.backend, 'fs');
   await a.put('value', 'who', new TextEncoder().encode('a'));
   await restart();
   const b = await mx.store.open({ name: 'store-b', backend: 'fs', path: dir, storeKey });

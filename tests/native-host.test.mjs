@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../jsbridge/index.mjs';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const native = await init();
 const goOnly = await init({ webCrypto: false });

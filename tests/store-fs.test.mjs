@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 import { storeSuite } from './helpers/store-suite.mjs';
 
 const mx = await initTest();

@@ -1,7 +1,7 @@
 // The store's JS API over hackpadfs's IndexedDB backend, with fake-indexeddb
 // as Node's IndexedDB (real Chromium: tests/browser-store.test.mjs).
 import 'fake-indexeddb/auto';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 import { storeSuite } from './helpers/store-suite.mjs';
 
 const mx = await initTest();

@@ -1,7 +1,7 @@
 // The store's JS API over the memory backend (one filesystem per instance).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 import { storeSuite } from './helpers/store-suite.mjs';
 
 const mx = await initTest();

@@ -300,7 +300,9 @@ test('garbage sweep: every function, method and option field against every hosti
   }
   if (process.env.SWEEP_TIMES) console.log([...timings.entries()].sort((x, y) => y[1] - x[1]).slice(0, 15).map(([n, ms]) => `${n} ${ms} ms`).join('\n'));
   const byKind = [...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-  console.log(`sweep: ${cases} cases over ${functions.length} functions and ${swept.size} methods in ${((Date.now() - start) / 1000).toFixed(1)} s: ${byKind}`);
+  const n = (k) => outcomes.get(k) ?? 0;
+  const failures = `instance exits ${n('rejected INSTANCE_EXITED') + n('canary failed')}, INTERNAL ${n('rejected INTERNAL')}, without a code ${n('rejected without a code')}, synchronous throws ${n('synchronous throw')}, not a Promise ${n('not a Promise')}, hangs ${n('hang')}`;
+  console.log(`sweep: ${cases} cases over ${functions.length} functions and ${swept.size} methods in ${((Date.now() - start) / 1000).toFixed(1)} s: ${byKind}; ${failures}`);
   const byFunction = new Map();
   for (const p of problems) {
     const fn = p.slice(0, p.indexOf('('));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { init } from '../jsbridge/index.mjs';
-import { initTest } from './helpers/test-build.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const dist = (f) => new URL(`../dist/${f}`, import.meta.url);
 
