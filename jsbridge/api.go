@@ -9,7 +9,7 @@ import (
 // API builds the object the loader receives. Names starting with "_" are
 // internal to the loader (it wraps them, e.g. to use WebCrypto first).
 func API() js.Value {
-	return object(withStateful(map[string]any{
+	return object(withDebug(withStateful(map[string]any{
 		"recoveryKey":   recoveryKeyAPI(),
 		"passphrase":    passphraseAPI(),
 		"secretStorage": secretStorageAPI(),
@@ -18,9 +18,8 @@ func API() js.Value {
 		"signing":       signingAPI(),
 		"_megolm":       megolmAPI(),
 		"_olm":          olmAPI(),
-		"_debug":        debugAPI(),
 		"_directOps":    ToJS(directNames()),
-	}))
+	})))
 }
 
 // object builds a JS object of functions and nested objects.

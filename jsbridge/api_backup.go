@@ -15,11 +15,11 @@ func backupAPI() js.Value {
 			return func() (any, error) {
 				priv := pk.GenerateKey()
 				pub, err := backup.PublicKey(priv)
-				return map[string]any{"privateKey": priv, "publicKey": pub}, err
+				return map[string]any{"privateKey": SecretBytes(priv), "publicKey": pub}, err
 			}
 		}),
 		"publicKey": Async("backup.publicKey", func(a *Args) Work {
-			priv := a.Bytes(0, "privateKey", pk.KeySize)
+			priv := a.Secret(0, "privateKey", pk.KeySize)
 			return func() (any, error) { return backup.PublicKey(priv) }
 		}),
 		"encrypt": Async("backup.encrypt", func(a *Args) Work {
@@ -32,7 +32,7 @@ func backupAPI() js.Value {
 		}),
 		// backup.encrypt after WebCrypto made the ephemeral key and shared secret.
 		"_encryptShared": Async("backup.encrypt", func(a *Args) Work {
-			shared := a.Bytes(0, "shared", 32)
+			shared := a.Secret(0, "shared", 32)
 			ephemeral := a.Bytes(1, "ephemeral", 32)
 			data := a.JSON(2, "sessionData")
 			return func() (any, error) {
@@ -41,7 +41,7 @@ func backupAPI() js.Value {
 			}
 		}),
 		"decrypt": Async("backup.decrypt", func(a *Args) Work {
-			priv := a.Bytes(0, "privateKey", pk.KeySize)
+			priv := a.Secret(0, "privateKey", pk.KeySize)
 			encJSON := a.JSON(1, "encrypted")
 			return func() (any, error) {
 				m, err := pkMessageArg(encJSON, "encrypted")
@@ -55,7 +55,7 @@ func backupAPI() js.Value {
 		// The whole restore in Go; the loader uses it when the host has no
 		// WebCrypto X25519.
 		"_decryptMany": Async("backup.decryptMany", func(a *Args) Work {
-			priv := a.Bytes(0, "privateKey", pk.KeySize)
+			priv := a.Secret(0, "privateKey", pk.KeySize)
 			body := a.JSON(1, "roomKeys")
 			onProgress := a.Func(2, "onProgress")
 			return func() (any, error) {

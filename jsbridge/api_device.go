@@ -3,19 +3,16 @@
 package jsbridge
 
 import (
-	"context"
 	"sort"
 	"sync"
 	"syscall/js"
 	"time"
 
-	"github.com/hack-pad/hackpadfs/mem"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/device"
-	"github.com/mxcrypto/mxcrypto/store"
 )
 
 // Devices are the one stateful part of the bridge: an open store and its
@@ -24,27 +21,38 @@ import (
 // device again.
 
 type deviceHandle struct {
-	d        *device.Device
-	mu       sync.Mutex
-	batches  map[int]*device.BackupBatch
-	restores map[int]*device.Restore
-	next     int
+	d  *device.Device
+	mu sync.Mutex
+	// The handles of this device's backup batches and restores in progress
+	// (entries of the one handle table, forgotten when the device closes).
+	owned map[int]bool
 }
 
-var devices = struct {
-	sync.Mutex
-	next int
-	open map[int]*deviceHandle
-	// memory stores by name, so reopening one in this instance finds it.
-	memFS map[string]*mem.FS
-}{open: map[int]*deviceHandle{}, memFS: map[string]*mem.FS{}}
+// deviceBatch and deviceRestore are what a batch's or a restore's handle
+// names: the object and the device it belongs to.
+type deviceBatch struct {
+	owner *deviceHandle
+	b     *device.BackupBatch
+}
+
+type deviceRestore struct {
+	owner *deviceHandle
+	r     *device.Restore
+}
+
+// own registers v as an object of this device and returns its handle.
+func (dh *deviceHandle) own(v any) int {
+	h := register(v)
+	dh.mu.Lock()
+	dh.owned[h] = true
+	dh.mu.Unlock()
+	return h
+}
 
 func lookupDevice(h int) (*deviceHandle, error) {
-	devices.Lock()
-	defer devices.Unlock()
-	dh := devices.open[h]
-	if dh == nil {
-		return nil, errcode.New(store.Closed, "device handle %d is not open (closed, or the module restarted)", h)
+	dh, ok := lookup[*deviceHandle](h)
+	if !ok {
+		return nil, errcode.New(noHandle, "this device is not open in this instance (closed, or the module restarted)")
 	}
 	return dh, nil
 }
@@ -280,14 +288,14 @@ func deviceAPI() js.Value {
 		"_restoreCommit": Async("Device.restoreBackup", deviceRestoreCommit),
 		"storeSecret": onDevice("Device.storeSecret", func(a *Args) func(*device.Device) (any, error) {
 			name, secret, keyID := a.String(1, "name"), a.String(2, "secret"), a.String(3, "keyId")
-			key := a.Bytes(4, "key", 32)
+			key := a.Secret(4, "key", 32)
 			return func(d *device.Device) (any, error) { return rawOrErr(d.StoreSecret(name, secret, keyID, key)) }
 		}),
 		"getSecret": onDevice("Device.getSecret", func(a *Args) func(*device.Device) (any, error) {
 			name := a.String(1, "name")
 			content := a.JSON(2, "accountData")
 			keyID := a.OptString(3, "keyId", "")
-			key := a.Bytes(4, "key", 32)
+			key := a.Secret(4, "key", 32)
 			return func(d *device.Device) (any, error) { return d.GetSecret(name, content, keyID, key) }
 		}),
 		"requestSecret": onDevice("Device.requestSecret", func(a *Args) func(*device.Device) (any, error) {
@@ -343,60 +351,14 @@ func deviceAPI() js.Value {
 	})
 }
 
-// deviceOpen: (userId, deviceId, {backend, dbName, storeName, storeKey,
-// passphrase, fallbackRetentionMs}, lock), lock as for store.open.
+// deviceOpen: (userId, deviceId, store options as for store.open,
+// {fallbackRetentionMs}, lock).
 func deviceOpen(a *Args) Work {
 	user, dev := a.String(0, "userId"), a.String(1, "deviceId")
-	backend := optString(a, 2, "backend")
-	dbName := optString(a, 2, "dbName")
-	storeName := optString(a, 2, "storeName")
-	pass := optString(a, 2, "passphrase")
-	var key []byte
-	if k := a.Option(2, "storeKey"); !k.IsUndefined() && !k.IsNull() {
-		if k.Type() != js.TypeObject || !k.InstanceOf(uint8ArrayCtor) || k.Length() != 32 {
-			a.fail(errcode.BadInput, "storeKey must be a 32-byte Uint8Array")
-		} else {
-			key = make([]byte, 32)
-			js.CopyBytesToGo(key, k)
-		}
-	}
-	retention := optUint(a, 2, "fallbackRetentionMs")
-	allowRollback := a.Option(2, "allowRollback").Equal(js.ValueOf(true)) // device.mjs checked it is a boolean
-	var locker store.Locker
-	if lock := a.Func(3, "lock"); !lock.IsUndefined() {
-		locker = jsLocker{lock} // tabs and instances take turns, not just this instance's calls
-	}
+	spec := storeSpecArg(a, 2, 4)
+	retention := optUint(a, 3, "fallbackRetentionMs")
 	return func() (any, error) {
-		if storeName == "" {
-			return nil, errcode.New(errcode.BadInput, "openDevice: store name is required")
-		}
-		// After a rollback, device.Open discards the sending ratchets before
-		// anything is encrypted (device/rollback.go).
-		opts := store.Options{Key: key, Passphrase: pass, Locker: locker, AllowRollback: allowRollback}
-		var st *store.Store
-		var err error
-		switch backend {
-		case "", "indexeddb":
-			if dbName == "" {
-				dbName = "mxcrypto"
-			}
-			st, err = store.OpenIndexedDB(context.Background(), dbName, storeName, opts)
-		case "memory":
-			devices.Lock()
-			fsys := devices.memFS[storeName]
-			if fsys == nil {
-				if fsys, err = mem.NewFS(); err == nil {
-					devices.memFS[storeName] = fsys
-				}
-			}
-			devices.Unlock()
-			if err == nil {
-				st, err = store.Open(fsys, storeName, opts)
-			}
-		default:
-			return nil, errcode.New(errcode.BadInput, "openDevice: backend must be \"indexeddb\" or \"memory\", not %q", backend)
-		}
-		clear(key) // Open keeps its own copy
+		st, err := openStore(spec)
 		if err != nil {
 			return nil, errcode.Context(err, "openDevice")
 		}
@@ -405,11 +367,7 @@ func deviceOpen(a *Args) Work {
 			st.Close()
 			return nil, err
 		}
-		devices.Lock()
-		devices.next++
-		h := devices.next
-		devices.open[h] = &deviceHandle{d: d, batches: map[int]*device.BackupBatch{}, restores: map[int]*device.Restore{}}
-		devices.Unlock()
+		h := register(&deviceHandle{d: d, owned: map[int]bool{}})
 		ik := d.IdentityKeys()
 		return map[string]any{"handle": h, "identityKeys": map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519}}, nil
 	}
@@ -418,13 +376,16 @@ func deviceOpen(a *Args) Work {
 func deviceClose(a *Args) Work {
 	h := a.Int(0, "device")
 	return func() (any, error) {
-		devices.Lock()
-		dh := devices.open[h]
-		delete(devices.open, h)
-		devices.Unlock()
-		if dh == nil {
+		dh, ok := take[*deviceHandle](h)
+		if !ok {
 			return nil, nil
 		}
+		dh.mu.Lock()
+		for o := range dh.owned {
+			forget(o)
+		}
+		dh.owned = nil
+		dh.mu.Unlock()
 		return nil, dh.d.Close()
 	}
 }
@@ -443,11 +404,7 @@ func deviceNextBatch(a *Args) Work {
 		if err != nil || b == nil {
 			return nil, err
 		}
-		dh.mu.Lock()
-		dh.next++
-		id := dh.next
-		dh.batches[id] = b
-		dh.mu.Unlock()
+		id := dh.own(deviceBatch{dh, b})
 		return map[string]any{"batchId": id, "version": b.Version, "count": b.Count, "body": RawJSON(b.Body)}, nil
 	}
 }
@@ -460,14 +417,15 @@ func deviceMarkBackedUp(a *Args) Work {
 		if err != nil {
 			return nil, err
 		}
-		dh.mu.Lock()
-		b := dh.batches[id]
-		delete(dh.batches, id)
-		dh.mu.Unlock()
-		if b == nil {
-			return nil, errcode.New(errcode.BadInput, "Device.markBackedUp: unknown batch %d (already marked, or from before a restart)", id)
+		b, ok := lookup[deviceBatch](id)
+		if !ok || b.owner != dh {
+			return nil, errcode.New(errcode.BadInput, "Device.markBackedUp: unknown batch (already marked, of another device, or from before a restart)")
 		}
-		return nil, dh.d.MarkBackedUp(b)
+		forget(id)
+		dh.mu.Lock()
+		delete(dh.owned, id)
+		dh.mu.Unlock()
+		return nil, dh.d.MarkBackedUp(b.b)
 	}
 }
 
@@ -559,12 +517,7 @@ func deviceRestoreBegin(a *Args) Work {
 		if err != nil {
 			return nil, err
 		}
-		dh.mu.Lock()
-		dh.next++
-		id := dh.next
-		dh.restores[id] = r
-		dh.mu.Unlock()
-		return id, nil
+		return dh.own(deviceRestore{dh, r}), nil
 	}
 }
 
@@ -610,16 +563,17 @@ func lookupRestore(h, id int, remove bool) (*device.Restore, error) {
 	if err != nil {
 		return nil, err
 	}
-	dh.mu.Lock()
-	defer dh.mu.Unlock()
-	r := dh.restores[id]
-	if r == nil {
-		return nil, errcode.New(errcode.BadInput, "restore %d is not in progress", id)
+	r, ok := lookup[deviceRestore](id)
+	if !ok || r.owner != dh {
+		return nil, errcode.New(errcode.BadInput, "this restore is not in progress on this device")
 	}
 	if remove {
-		delete(dh.restores, id)
+		forget(id)
+		dh.mu.Lock()
+		delete(dh.owned, id)
+		dh.mu.Unlock()
 	}
-	return r, nil
+	return r.r, nil
 }
 
 func jsonArray(text, name string) ([]any, error) {
@@ -632,4 +586,9 @@ func jsonArray(text, name string) ([]any, error) {
 		return nil, errcode.New(errcode.BadInput, "%s must be a JSON array", name)
 	}
 	return list, nil
+}
+
+// optBool reads an optional boolean option (store.mjs checked its type).
+func optBool(a *Args, i int, prop string) bool {
+	return a.Option(i, prop).Equal(js.ValueOf(true))
 }

@@ -14,12 +14,18 @@ import (
 func recoveryKeyAPI() js.Value {
 	return object(map[string]any{
 		"encode": Async("recoveryKey.encode", func(a *Args) Work {
-			key := a.Bytes(0, "key", recoverykey.KeySize)
+			key := a.Secret(0, "key", recoverykey.KeySize)
 			return func() (any, error) { return recoverykey.Encode(key) }
 		}),
 		"decode": Async("recoveryKey.decode", func(a *Args) Work {
 			text := a.String(0, "text")
-			return func() (any, error) { return recoverykey.Decode(text) }
+			return func() (any, error) {
+				key, err := recoverykey.Decode(text)
+				if err != nil {
+					return nil, err
+				}
+				return SecretBytes(key), nil
+			}
 		}),
 	})
 }
@@ -32,7 +38,13 @@ func passphraseAPI() js.Value {
 			salt := a.String(1, "salt")
 			iterations := a.Int(2, "iterations")
 			bits := a.OptInt(3, "bits", passphrase.DefaultBits)
-			return func() (any, error) { return passphrase.DeriveKey(pass, salt, iterations, bits) }
+			return func() (any, error) {
+				key, err := passphrase.DeriveKey(pass, salt, iterations, bits)
+				if err != nil {
+					return nil, err
+				}
+				return SecretBytes(key), nil
+			}
 		}),
 		"_checkParams": Async("passphrase.deriveKey", func(a *Args) Work {
 			iterations := a.Int(0, "iterations")

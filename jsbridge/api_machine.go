@@ -32,7 +32,7 @@ func lookupMachine(h int) (*machine.Machine, error) {
 	defer machines.Unlock()
 	m := machines.open[h]
 	if m == nil {
-		return nil, errcode.New(store.Closed, "machine %d is not open (closed, or the module restarted)", h)
+		return nil, errcode.New(noHandle, "this machine is not open in this instance (closed, or the module restarted)")
 	}
 	return m, nil
 }

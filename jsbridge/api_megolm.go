@@ -65,7 +65,7 @@ func megolmAPI() js.Value {
 		}),
 		"outboundPickle": Async("OutboundGroupSession.pickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				s, err := loadOutbound(state)
 				if err != nil {
@@ -76,7 +76,7 @@ func megolmAPI() js.Value {
 		}),
 		"outboundExportLibolm": Async("OutboundGroupSession.exportLibolmPickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := loadOutbound(state)
 				if err != nil {
@@ -87,7 +87,7 @@ func megolmAPI() js.Value {
 		}),
 		"outboundUnpickle": Async("megolm.unpickleOutboundSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				s, err := megolm.UnpickleOutbound(key, pickle)
 				return outboundOrErr(s, err)
@@ -95,7 +95,7 @@ func megolmAPI() js.Value {
 		}),
 		"outboundImportLibolm": Async("megolm.importLibolmOutboundSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := megolm.ImportLibolmOutbound(key, pickle)
 				return outboundOrErr(s, err)
@@ -130,7 +130,7 @@ func megolmAPI() js.Value {
 		}),
 		"inboundPickle": Async("InboundGroupSession.pickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				s, err := loadInbound(state)
 				if err != nil {
@@ -141,7 +141,7 @@ func megolmAPI() js.Value {
 		}),
 		"inboundExportLibolm": Async("InboundGroupSession.exportLibolmPickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := loadInbound(state)
 				if err != nil {
@@ -152,12 +152,12 @@ func megolmAPI() js.Value {
 		}),
 		"inboundUnpickle": Async("megolm.unpickleInboundSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) { return inboundOrErr(megolm.UnpickleInbound(key, pickle)) }
 		}),
 		"inboundImportLibolm": Async("megolm.importLibolmInboundSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) { return inboundOrErr(megolm.ImportLibolmInbound(key, pickle)) }
 		}),
 		"keepBetter": Async("megolm.keepBetter", func(a *Args) Work {

@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"math"
 	"syscall/js"
 	"time"
 
@@ -43,7 +44,7 @@ func olmAPI() js.Value {
 		}),
 		"accountUnpickle": Async("olm.unpickleAccount", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				raw, err := b64.Decode(pickle)
 				if err != nil {
@@ -58,7 +59,7 @@ func olmAPI() js.Value {
 		}),
 		"accountImportLibolm": Async("olm.importLibolmAccount", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			settings := accountOptions(a, 2)
 			return func() (any, error) {
 				now := time.Now()
@@ -120,7 +121,7 @@ func olmAPI() js.Value {
 			}
 		}),
 		"accountPickle": account("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
-			key := a.Bytes(0, "pickleKey", 32)
+			key := a.Secret(0, "pickleKey", 32)
 			return func() (any, error) {
 				acc, err := load()
 				if err != nil {
@@ -131,7 +132,7 @@ func olmAPI() js.Value {
 			}
 		}),
 		"accountExportLibolm": account("Account.exportLibolmPickle", func(a *Args, load func() (*olm.Account, error)) Work {
-			key := a.Bytes(0, "pickleKey", -1)
+			key := a.Secret(0, "pickleKey", -1)
 			return func() (any, error) {
 				acc, err := load()
 				if err != nil {
@@ -158,7 +159,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionPickle": Async("Session.pickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				s, err := loadSession(state)
 				if err != nil {
@@ -170,7 +171,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionExportLibolm": Async("Session.exportLibolmPickle", func(a *Args) Work {
 			state := a.Bytes(0, "state", -1)
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := loadSession(state)
 				if err != nil {
@@ -181,7 +182,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionUnpickle": Async("olm.unpickleSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", 32)
+			key := a.Secret(1, "pickleKey", 32)
 			return func() (any, error) {
 				raw, err := b64.Decode(pickle)
 				if err != nil {
@@ -196,7 +197,7 @@ func olmAPI() js.Value {
 		}),
 		"sessionImportLibolm": Async("olm.importLibolmSession", func(a *Args) Work {
 			pickle := a.String(0, "pickle")
-			key := a.Bytes(1, "pickleKey", -1)
+			key := a.Secret(1, "pickleKey", -1)
 			return func() (any, error) {
 				s, err := olm.ImportLibolmSession(key, pickle)
 				if err != nil {
@@ -219,15 +220,26 @@ type accountSettings struct {
 func accountOptions(a *Args, i int) accountSettings {
 	var s accountSettings
 	if v := a.Option(i, "now"); v.Type() == js.TypeNumber {
-		s.nowMs, s.hasNow = v.Int(), true
+		s.nowMs, s.hasNow = optionInt(a, v, "now"), true
 	}
 	if v := a.Option(i, "fallbackRotationPeriodMs"); v.Type() == js.TypeNumber {
-		s.rotationMs = v.Int()
+		s.rotationMs = optionInt(a, v, "fallbackRotationPeriodMs")
 	}
 	if v := a.Option(i, "fallbackRetentionMs"); v.Type() == js.TypeNumber {
-		s.keepMs = v.Int()
+		s.keepMs = optionInt(a, v, "fallbackRetentionMs")
 	}
 	return s
+}
+
+// optionInt reads a number option that must be a safe integer (NaN, 0.5 or
+// 1e300 are refused, not converted to whatever int(f) gives).
+func optionInt(a *Args, v js.Value, name string) int {
+	f := v.Float()
+	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		a.fail(errcode.BadInput, "%s must be an integer, got %v", name, f)
+		return 0
+	}
+	return int(f)
 }
 
 func (s accountSettings) apply(acc *olm.Account) {
@@ -314,9 +326,12 @@ func olmMessageArg(a *Args, i int) olm.Message {
 		a.fail(errcode.BadInput, "message must be {type: 0 | 1, body: string}")
 		return olm.Message{}
 	}
-	t := v.Get("type").Int()
-	if t != int(olm.MessageTypePreKey) && t != int(olm.MessageTypeNormal) {
-		a.fail(errcode.BadInput, "message type must be 0 (pre-key) or 1 (normal), got %d", t)
+	// Compared as a float: 0.7, -0.5 or NaN must be refused, not truncated
+	// to 0 (the direct-call path refuses them the same way).
+	f := v.Get("type").Float()
+	if f != float64(olm.MessageTypePreKey) && f != float64(olm.MessageTypeNormal) {
+		a.fail(errcode.BadInput, "message type must be 0 (pre-key) or 1 (normal), got %v", f)
+		return olm.Message{}
 	}
-	return olm.Message{Type: olm.MessageType(t), Body: v.Get("body").String()}
+	return olm.Message{Type: olm.MessageType(int(f)), Body: v.Get("body").String()}
 }

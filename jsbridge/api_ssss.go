@@ -29,7 +29,7 @@ func secretStorageAPI() js.Value {
 			}
 		}),
 		"_describeKey": Async("secretStorage.createKey", func(a *Args) Work {
-			key := a.Bytes(0, "key", ssss.KeySize)
+			key := a.Secret(0, "key", ssss.KeySize)
 			name := a.OptString(1, "name", "")
 			info := a.JSON(2, "passphraseInfo")
 			return func() (any, error) {
@@ -45,7 +45,7 @@ func secretStorageAPI() js.Value {
 			}
 		}),
 		"checkKey": Async("secretStorage.checkKey", func(a *Args) Work {
-			key := a.Bytes(0, "key", ssss.KeySize)
+			key := a.Secret(0, "key", ssss.KeySize)
 			infoJSON := a.JSON(1, "keyInfo")
 			return func() (any, error) {
 				info, err := keyInfoArg(infoJSON, "keyInfo")
@@ -57,7 +57,7 @@ func secretStorageAPI() js.Value {
 		}),
 		"encrypt": Async("secretStorage.encrypt", func(a *Args) Work {
 			secret := a.String(0, "secret")
-			key := a.Bytes(1, "key", ssss.KeySize)
+			key := a.Secret(1, "key", ssss.KeySize)
 			name := a.String(2, "name")
 			return func() (any, error) {
 				e, err := ssss.Encrypt(key, name, []byte(secret))
@@ -66,7 +66,7 @@ func secretStorageAPI() js.Value {
 		}),
 		"decrypt": Async("secretStorage.decrypt", func(a *Args) Work {
 			encJSON := a.JSON(0, "encrypted")
-			key := a.Bytes(1, "key", ssss.KeySize)
+			key := a.Secret(1, "key", ssss.KeySize)
 			name := a.String(2, "name")
 			return func() (any, error) {
 				e, err := aesHmacArg(encJSON, "encrypted")
@@ -87,7 +87,7 @@ func secretStorageAPI() js.Value {
 		}),
 		"decryptCurve25519": Async("secretStorage.decryptCurve25519", func(a *Args) Work {
 			encJSON := a.JSON(0, "encrypted")
-			priv := a.Bytes(1, "privateKey", pk.KeySize)
+			priv := a.Secret(1, "privateKey", pk.KeySize)
 			return func() (any, error) {
 				m, err := pkMessageArg(encJSON, "encrypted")
 				if err != nil {

@@ -3,24 +3,17 @@
 package jsbridge
 
 import (
-	"context"
-	"crypto/rand"
 	"encoding/binary"
-	"strings"
 	"sync"
 	"syscall/js"
 
-	"github.com/hack-pad/hackpadfs"
-	"github.com/hack-pad/hackpadfs/mem"
-	osfs "github.com/hack-pad/hackpadfs/os"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
 // storeAPI backs jsbridge/store.mjs. Open stores live in Go between calls,
-// named by a handle. Handles are random, so one from before a restart of
-// the instance never names another store: it is noStore, and store.mjs
-// then reopens.
+// named by a handle of the one handle table (handles.go): one from before a
+// restart of the instance names nothing, and store.mjs then reopens.
 func storeAPI() js.Value {
 	return object(map[string]any{
 		"open":             Async("store.open", storeOpen),
@@ -40,34 +33,16 @@ func storeAPI() js.Value {
 	})
 }
 
-// noStore is an internal code: store.mjs never shows it to callers.
-const noStore errcode.Code = "NO_STORE"
-
-var stores struct {
-	sync.Mutex
-	open map[float64]*store.Store
-	mem  hackpadfs.FS // the "memory" backend: one per instance, shared by name
-}
-
-func newHandle() float64 {
-	var b [8]byte
-	rand.Read(b[:])
-	return float64(binary.LittleEndian.Uint64(b[:]) >> 11) // exact in a JS number
-}
-
 // storeCall reads the handle (argument 0) and hands the store to h.
 func storeCall(name string, h func(s *store.Store, a *Args) Work) js.Func {
 	return Async(name, func(a *Args) Work {
-		if a.err != nil || a.get(0).Type() != js.TypeNumber {
-			a.fail(errcode.BadInput, "bad store handle")
+		id := a.Int(0, "store handle")
+		if a.err != nil {
 			return nil
 		}
-		id := a.get(0).Float()
-		stores.Lock()
-		s := stores.open[id]
-		stores.Unlock()
-		if s == nil {
-			a.fail(noStore, "this store is not open in this instance")
+		s, ok := lookup[*store.Store](id)
+		if !ok {
+			a.fail(noHandle, "this store is not open in this instance")
 			return nil
 		}
 		a.vals = a.vals[1:]
@@ -77,67 +52,24 @@ func storeCall(name string, h func(s *store.Store, a *Args) Work) js.Func {
 
 func storeClose(s *store.Store, a *Args) Work {
 	return func() (any, error) {
-		stores.Lock()
-		for id, o := range stores.open {
-			if o == s {
-				delete(stores.open, id)
+		handles.Lock()
+		for h, o := range handles.m {
+			if o == any(s) {
+				delete(handles.m, h)
 			}
 		}
-		stores.Unlock()
+		handles.Unlock()
 		return nil, s.Close()
 	}
 }
 
-// storeOpen(options): options as store.mjs checked them; "lock" is a
-// function (name, onGranted(release), onFailed(error)), e.g. over
+// storeOpen(options, lock): options as store.mjs's storeOptions made them;
+// lock is a function (name, onGranted(release), onFailed(error)), e.g. over
 // navigator.locks.
 func storeOpen(a *Args) Work {
-	name := a.String(0, "name")
-	backend := a.String(1, "backend")
-	dir := a.OptString(2, "path", "")
-	var opts store.Options
-	if a.Present(3) {
-		opts.Key = a.Bytes(3, "storeKey", 32)
-	}
-	opts.Passphrase = a.OptString(4, "passphrase", "")
-	opts.Iterations = a.OptInt(5, "iterations", 0)
-	database := a.OptString(6, "database", "mxcrypto")
-	if lock := a.Func(7, "lock"); !lock.IsUndefined() {
-		opts.Locker = jsLocker{lock}
-	}
-	opts.AllowRollback = a.get(8).Equal(js.ValueOf(true)) // store.mjs passes a boolean
+	spec := storeSpecArg(a, 0, 1)
 	return func() (any, error) {
-		var s *store.Store
-		var err error
-		switch backend {
-		case "memory":
-			stores.Lock()
-			if stores.mem == nil {
-				stores.mem, err = mem.NewFS()
-			}
-			fsys := stores.mem
-			stores.Unlock()
-			if err != nil {
-				return nil, err
-			}
-			s, err = store.Open(fsys, name, opts)
-		case "indexeddb":
-			s, err = store.OpenIndexedDB(context.Background(), database, name, opts)
-		case "fs":
-			if !strings.HasPrefix(dir, "/") {
-				return nil, errcode.New(errcode.BadInput, "store.open: path must be an absolute directory, got %q", dir)
-			}
-			var fsys hackpadfs.FS = osfs.NewFS()
-			if sub := strings.Trim(dir, "/"); sub != "" {
-				if fsys, err = osfs.NewFS().Sub(sub); err != nil {
-					return nil, errcode.Wrap(store.StoreFailure, err, "store.open: directory %q", dir)
-				}
-			}
-			s, err = store.Open(fsys, name, opts)
-		default:
-			return nil, errcode.New(errcode.BadInput, "store.open: unknown backend %q", backend)
-		}
-		clear(opts.Key) // Open keeps its own copy
+		s, err := openStore(spec)
 		if err == nil && s.RolledBack() {
 			// The records are the caller's: it repairs what it keeps in
 			// them (index.d.ts); the store moves past its mark.
@@ -146,16 +78,9 @@ func storeOpen(a *Args) Work {
 			}
 		}
 		if err != nil {
-			return nil, err
+			return nil, errcode.Context(err, "store.open")
 		}
-		id := newHandle()
-		stores.Lock()
-		if stores.open == nil {
-			stores.open = map[float64]*store.Store{}
-		}
-		stores.open[id] = s
-		stores.Unlock()
-		return float64(id), nil
+		return register(s), nil
 	}
 }
 

@@ -10,10 +10,19 @@ import (
 
 // Args reads a call's arguments. The first problem is kept and the rest of
 // the reads return zero values, so a handler reads everything and checks once.
+//
+// The values read here are plain copies the loader made (jsbridge/guard.mjs):
+// plain objects and arrays, fresh Uint8Arrays, guarded callbacks. That
+// is what makes these reads safe: syscall/js's Get, Index, Length,
+// InstanceOf and CopyBytesToGo do not catch JS exceptions, so a Proxy trap
+// or a getter that threw inside one would end the whole instance. Calls
+// that throw (Call, Invoke, New) are caught by wasm_exec.js and recovered
+// into BAD_INPUT (see recovered in async.go).
 type Args struct {
-	fn   string
-	vals []js.Value
-	err  error
+	fn      string
+	vals    []js.Value
+	err     error
+	secrets [][]byte // copies of secret arguments, wiped when the call ends
 }
 
 var (
@@ -60,6 +69,25 @@ func (a *Args) Bytes(i int, name string, size int) []byte {
 	b := make([]byte, n)
 	js.CopyBytesToGo(b, v)
 	return b
+}
+
+// Secret copies a Uint8Array argument holding a key: like Bytes, and the
+// copy is wiped when the call ends (Async does it, after the result was
+// converted), so a key passed in does not linger in Go's memory.
+func (a *Args) Secret(i int, name string, size int) []byte {
+	b := a.Bytes(i, name, size)
+	if b != nil {
+		a.secrets = append(a.secrets, b)
+	}
+	return b
+}
+
+// wipe clears the call's secret arguments.
+func (a *Args) wipe() {
+	for _, b := range a.secrets {
+		clear(b)
+	}
+	a.secrets = nil
 }
 
 // String reads a string argument.
@@ -161,6 +189,21 @@ func (a *Args) Option(i int, prop string) js.Value {
 		return js.Undefined()
 	}
 	return v.Get(prop)
+}
+
+// OptionBytes reads a Uint8Array property of an options-object argument
+// (nil if absent or null). size < 0 accepts any length.
+func (a *Args) OptionBytes(i int, prop string, size int) []byte {
+	v := a.Option(i, prop)
+	if a.err != nil || v.IsUndefined() || v.IsNull() {
+		return nil
+	}
+	one := &Args{fn: a.fn, vals: []js.Value{v}}
+	b := one.Bytes(0, prop, size)
+	if one.err != nil {
+		a.err = one.err
+	}
+	return b
 }
 
 // stringify calls JSON.stringify, turning a thrown exception (cycles,

@@ -41,13 +41,16 @@ func Async(name string, h Handler) js.Func {
 			panic("jsbridge: " + name + " must be called by the loader as fn(resolve, reject, ...args)")
 		}
 		resolve, reject := args[0], args[1]
-		work, err := prepare(name, h, args[2:])
+		a := &Args{fn: name, vals: args[2:]}
+		work, err := prepare(name, h, a)
 		if err != nil {
+			a.wipe()
 			reject.Invoke(toJSError(err))
 			return nil
 		}
 		go func() {
 			v, err := run(name, work)
+			a.wipe() // the result (which may be a key passed in) is a JS copy by now
 			if err != nil {
 				reject.Invoke(toJSError(err))
 				return
@@ -58,13 +61,12 @@ func Async(name string, h Handler) js.Func {
 	})
 }
 
-func prepare(name string, h Handler, args []js.Value) (work Work, err error) {
+func prepare(name string, h Handler, a *Args) (work Work, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			work, err = nil, recovered(name, r)
 		}
 	}()
-	a := &Args{fn: name, vals: args}
 	work = h(a)
 	if a.err != nil {
 		return nil, a.err

@@ -99,6 +99,33 @@ async function makeDeriver(rt, privateKey) {
   return null;
 }
 
+/** Most workers a caller may ask for (each loads its own wasm instance). */
+const MAX_REQUESTED_WORKERS = 16;
+
+/** Checks the options decryptMany and restoreBackup share. */
+export function checkRestoreOptions(opts, name) {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object') throw mxError('BAD_INPUT', `${name}: options must be an object`);
+  const { onProgress, workers, _workerSlice } = opts;
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') throw mxError('BAD_INPUT', `${name}: onProgress must be a function`);
+  if (workers !== undefined && workers !== null && (!Number.isInteger(workers) || workers < 0 || workers > MAX_REQUESTED_WORKERS)) {
+    throw mxError('BAD_INPUT', `${name}: workers must be an integer 0..${MAX_REQUESTED_WORKERS}`);
+  }
+  if (_workerSlice !== undefined && (!Number.isInteger(_workerSlice) || _workerSlice < 1)) throw mxError('BAD_INPUT', `${name}: _workerSlice must be a positive integer`);
+  return { onProgress: onProgress ?? undefined, workers: workers ?? undefined, _workerSlice };
+}
+
+/** Checks what the restore workers pass to _decryptEntries and _prepareEntries. */
+export function checkEntries(privateKey, entries, callbacks, name) {
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) throw mxError('BAD_INPUT', `${name}: privateKey must be a 32-byte Uint8Array`);
+  if (!Array.isArray(entries) || !entries.every((e) => e !== null && typeof e === 'object' && typeof e.roomId === 'string' && typeof e.sessionId === 'string')) {
+    throw mxError('BAD_INPUT', `${name}: entries must be an array of { roomId, sessionId, record }`);
+  }
+  for (const [i, cb] of callbacks.entries()) {
+    if (cb !== undefined && cb !== null && typeof cb !== 'function') throw mxError('BAD_INPUT', `${name}: argument ${i + 3} must be a function`);
+  }
+}
+
 export async function decryptMany(rt, privateKey, roomKeys, opts) {
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) {
     throw mxError('BAD_INPUT', 'backup.decryptMany: privateKey must be a 32-byte Uint8Array');
@@ -107,8 +134,8 @@ export async function decryptMany(rt, privateKey, roomKeys, opts) {
     throw mxError('BAD_INPUT', 'backup.decryptMany: roomKeys must be the body of GET /room_keys/keys ({ rooms: { ... } })');
   }
   privateKey = privateKey.slice(); // read now: the caller may reuse the buffer
-  const onProgress = opts?.onProgress;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'backup.decryptMany: onProgress must be a function');
+  opts = checkRestoreOptions(opts, 'backup.decryptMany');
+  const onProgress = opts.onProgress;
   if (!rt.subtle) return rt.call('backup._decryptMany', [privateKey, roomKeys, onProgress]);
   const entries = flatten(roomKeys.rooms);
   const workers = opts?.workers ?? (entries.length >= WORKER_THRESHOLD ? await defaultWorkers() : 0);

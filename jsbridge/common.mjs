@@ -21,6 +21,18 @@ export function serialize() {
   };
 }
 
+/**
+ * An options argument: undefined and null mean none; anything but an object
+ * is BAD_INPUT. (Arguments reaching here are already plain copies.)
+ */
+export function optionsArg(options, name) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options) || options instanceof Uint8Array) {
+    throw mxError('BAD_INPUT', `${name}: options must be an object`);
+  }
+  return options;
+}
+
 const utf8 = new TextEncoder();
 
 /** libolm pickle keys are byte strings; its JS API takes them as strings. */

@@ -8,6 +8,10 @@ import (
 	"syscall/js"
 )
 
+// SecretBytes is a result holding a key (a decoded recovery key, a derived
+// or generated key): ToJS gives JS a Uint8Array copy and wipes Go's.
+type SecretBytes []byte
+
 // ToJS converts a Go result: []byte becomes a Uint8Array, maps and slices
 // become objects and arrays, RawJSON goes through JSON.parse.
 func ToJS(v any) js.Value {
@@ -19,6 +23,11 @@ func ToJS(v any) js.Value {
 	case []byte:
 		u := uint8ArrayCtor.New(len(x))
 		js.CopyBytesToJS(u, x)
+		return u
+	case SecretBytes:
+		u := uint8ArrayCtor.New(len(x))
+		js.CopyBytesToJS(u, x)
+		clear(x) // JS has its copy; Go's must not linger
 		return u
 	case RawJSON:
 		return jsonObj.Call("parse", string(x))

@@ -1,4 +1,4 @@
-//go:build js && wasm
+//go:build js && wasm && mxcrypto_debug
 
 package jsbridge
 
@@ -8,8 +8,15 @@ import (
 	"time"
 )
 
-// debugAPI lets tests prove the failure handling: a panic must become a
-// rejected Promise, and an exit must be survived by the loader.
+// withDebug adds _debug, which lets tests prove the failure handling: a
+// panic must become a rejected Promise, and an exit must be survived by the
+// loader. Only the test build (-tags mxcrypto_debug, dist/mxcrypto-test.wasm)
+// has it: a page must not be able to stop its own crypto module.
+func withDebug(m map[string]any) map[string]any {
+	m["_debug"] = debugAPI()
+	return m
+}
+
 func debugAPI() js.Value {
 	return object(map[string]any{
 		"panic": Async("_debug.panic", func(a *Args) Work {

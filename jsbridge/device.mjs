@@ -5,9 +5,14 @@
 // restarts, the handle is gone but the state is in the store, so the device
 // opens it again and retries the call once. A memory store does not survive
 // a restart: calls then fail with INSTANCE_EXITED.
-import { mxError } from './common.mjs';
-import { prepareRestore, restoreDeriver } from './backup.mjs';
-import { storeLocker } from './store.mjs';
+import { mxError, optionsArg } from './common.mjs';
+import { checkRestoreOptions, prepareRestore, restoreDeriver } from './backup.mjs';
+import { storeLocker, storeOptions } from './store.mjs';
+import { guardClass } from './guard.mjs';
+
+// What Go answers for a handle it does not hold (jsbridge/handles.go): the
+// instance restarted since the device was opened. Never shown to callers.
+export const NO_HANDLE = 'NO_STORE';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -22,6 +27,7 @@ export function deviceApi(rt) {
     /** @internal */
     constructor(token, r, open) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use openDevice()');
+      devices.add(this);
       this.#handle = r.handle;
       this.#open = open;
       /** { curve25519, ed25519 }, unpadded base64. */
@@ -54,8 +60,10 @@ export function deviceApi(rt) {
         try {
           return await call(name, [handle, ...args]);
         } catch (e) {
-          if (e?.code !== 'CLOSED' || this.#closed || attempt > 0) throw e;
-          // The instance restarted: open the store again (once, for all callers).
+          if (e?.code !== NO_HANDLE) throw e;
+          if (this.#closed) throw mxError('CLOSED', `Device.${name}: the device was closed`);
+          if (attempt > 0) throw mxError('INSTANCE_EXITED', `Device.${name}: mxcrypto restarted again during the call`);
+          // The instance restarted (its handles are gone): open the store again (once, for all callers).
           if (this.#handle === handle) {
             this.#reopening = this.#reopen().finally(() => { this.#reopening = null; });
           }
@@ -72,7 +80,8 @@ export function deviceApi(rt) {
       try {
         return await call(name, [handle, ...args]);
       } catch (e) {
-        if (e?.code === 'CLOSED' && !this.#closed) {
+        if (e?.code === NO_HANDLE) {
+          if (this.#closed) throw mxError('CLOSED', 'Device.restoreBackup: the device was closed');
           throw mxError('INSTANCE_EXITED', 'Device.restoreBackup: mxcrypto restarted during the restore; nothing was stored: run it again');
         }
         throw e;
@@ -80,7 +89,8 @@ export function deviceApi(rt) {
     }
 
     /** The POST /keys/upload body when the server needs keys, else null. Pass /sync's counts; unusedFallbackKeyTypes null when /sync lacks it. */
-    keysForUpload({ oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = {}) {
+    keysForUpload(sync) {
+      const { oneTimeKeyCounts = null, unusedFallbackKeyTypes = null } = optionsArg(sync, 'Device.keysForUpload');
       return this.#call('keysForUpload', [oneTimeKeyCounts, unusedFallbackKeyTypes]);
     }
 
@@ -95,7 +105,8 @@ export function deviceApi(rt) {
     }
 
     /** The m.room.encrypted content of a to-device event for one device. */
-    encryptToDevice({ userId, deviceId }, type, content) {
+    encryptToDevice(device, type, content) {
+      const { userId, deviceId } = optionsArg(device, 'Device.encryptToDevice');
       return this.#call('encryptToDevice', [userId, deviceId, type, content]);
     }
 
@@ -138,7 +149,8 @@ export function deviceApi(rt) {
       return this.#call('verifyBackupAuthData', [versionInfo, deviceKeys]);
     }
 
-    enableBackup({ version, publicKey }) {
+    enableBackup(info) {
+      const { version, publicKey } = optionsArg(info, 'Device.enableBackup');
       return this.#call('enableBackup', [version, publicKey]);
     }
 
@@ -166,8 +178,8 @@ export function deviceApi(rt) {
      * workers for big bodies) and handed to the store as they come; without
      * one, Go does it all. Either way they are stored in one transaction.
      */
-    async restoreBackup(key, roomKeys, { onProgress, workers, _workerSlice } = {}) {
-      if (onProgress !== undefined && typeof onProgress !== 'function') throw mxError('BAD_INPUT', 'Device.restoreBackup: onProgress must be a function');
+    async restoreBackup(key, roomKeys, options) {
+      const { onProgress, workers, _workerSlice } = checkRestoreOptions(options, 'Device.restoreBackup');
       const decoded = typeof key === 'string' ? await rt.call('recoveryKey.decode', [key]) : null;
       let priv = decoded ?? key;
       try {
@@ -218,19 +230,23 @@ export function deviceApi(rt) {
       return this.#call('cancelSecretRequest', [requestId]);
     }
 
-    answerSecretRequest(requestEvent, { deviceIsVerified = false } = {}) {
+    answerSecretRequest(requestEvent, options) {
+      const { deviceIsVerified = false } = optionsArg(options, 'Device.answerSecretRequest');
       return this.#call('answerSecretRequest', [requestEvent, { deviceIsVerified }]);
     }
 
-    receiveSecret(decryptedEvent, { senderIsVerified = false } = {}) {
+    receiveSecret(decryptedEvent, options) {
+      const { senderIsVerified = false } = optionsArg(options, 'Device.receiveSecret');
       return this.#call('receiveSecret', [decryptedEvent, { senderIsVerified }]);
     }
 
-    exportRoomKeys(passphrase, { iterations } = {}) {
+    exportRoomKeys(passphrase, options) {
+      const { iterations } = optionsArg(options, 'Device.exportRoomKeys');
       return this.#call('exportRoomKeys', [passphrase, iterations]);
     }
 
-    importRoomKeys(text, passphrase, { onProgress } = {}) {
+    importRoomKeys(text, passphrase, options) {
+      const { onProgress } = optionsArg(options, 'Device.importRoomKeys');
       return this.#call('importRoomKeys', [text, passphrase, onProgress]);
     }
 
@@ -241,18 +257,20 @@ export function deviceApi(rt) {
     }
   }
 
+  const devices = guardClass(Device, 'Device');
+
   /**
-   * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs?, allowRollback? })
+   * openDevice({ userId, deviceId, store, backend?, dbName?, path?, storeKey | passphrase, iterations?, fallbackRetentionMs? }):
+   * the store options are store.open's (store is its name; backend defaults to indexeddb).
    */
   async function openDevice(options) {
     if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'openDevice: options must be an object');
-    const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs, allowRollback = false } = options;
-    if (typeof allowRollback !== 'boolean') throw mxError('BAD_INPUT', 'openDevice: allowRollback must be a boolean');
+    const { userId, deviceId, store, fallbackRetentionMs } = options;
     if (typeof store !== 'string' || store === '') throw mxError('BAD_INPUT', 'openDevice: store must be the store\'s name');
-    if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
+    const spec = await storeOptions({ ...options, name: store }, 'openDevice', { defaultBackend: 'indexeddb' });
     // The stores' lock (Web Locks, or Node's shared queue): tabs, workers
     // and runtimes take turns on the store, as with store.open.
-    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs, allowRollback }, storeLocker(rt)];
+    const open = [userId, deviceId, spec, { fallbackRetentionMs }, storeLocker(rt)];
     const r = await call('open', open);
     return new Device(TOKEN, r, open);
   }

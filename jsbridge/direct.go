@@ -40,9 +40,16 @@ var exchange = make([]byte, 64<<10)
 //go:wasmexport mxcrypto_exchange
 func exchangeBuffer(size uint32) uint32 {
 	if int(size) > len(exchange) {
-		exchange = make([]byte, max(int(size), 2*len(exchange)))
+		growExchange(int(size))
 	}
 	return uint32(uintptr(unsafe.Pointer(&exchange[0])))
+}
+
+// growExchange replaces the exchange buffer by a bigger one, wiping the old
+// one: it may hold the last answer (a plaintext) until the loader wiped it.
+func growExchange(size int) {
+	clear(exchange)
+	exchange = make([]byte, max(size, 2*len(exchange)))
 }
 
 // mxcrypto_call runs operation op on the n-byte request at the start of the
@@ -57,16 +64,22 @@ func directCall(op, n uint32) uint32 {
 		// The request is read in place: operations copy what they keep,
 		// and nothing else can use the buffer until this returns.
 		in := exchange[:n]
+		before := answer[:cap(answer)]
 		out = runDirect(directOps[op], &request{name: directOps[op].name, b: in}, answer[:0])
 		clear(in)
+		if cap(out) != cap(before) {
+			clear(before) // outgrown mid-answer: it holds the answer's start
+		}
 		endOperation()
 	}
 	if len(out) > len(exchange) {
-		exchange = make([]byte, max(len(out), 2*len(exchange)))
+		growExchange(len(out))
 	}
 	copy(exchange, out)
 	answer = out[:0] // reused: most answers are the same size every call
 	clear(out)
+	// The answer now lives only in the exchange buffer; the loader wipes it
+	// there once read (direct.mjs), so no plaintext outlives its call.
 	return uint32(len(out))
 }
 

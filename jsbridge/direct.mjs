@@ -116,6 +116,7 @@ export function callDirect(exports, op, args) {
   const req = encodeArgs(args);
   const ptr = exports.mxcrypto_exchange(req.size);
   writeArgs(exports.mem, ptr, req);
+  wipeEncoded(req); // our UTF-8 copies of plaintexts; Go wipes the request in its memory
   let n;
   try {
     n = exports.mxcrypto_call(op, req.size);
@@ -123,7 +124,17 @@ export function callDirect(exports, op, args) {
     throw { trapped: e };
   }
   const r = new Reader(exports.mem, exports.mxcrypto_exchange(0), n);
-  if (r.u8[r.o++] === 0) return r.value();
-  const code = r.string();
-  throw mxError(code, r.string());
+  try {
+    if (r.u8[r.o++] === 0) return r.value();
+    const code = r.string();
+    throw mxError(code, r.string());
+  } finally {
+    // The answer (a decrypted plaintext, a session state) is copied out:
+    // wipe it from wasm memory, where it would stay until the next call.
+    r.u8.fill(0);
+  }
+}
+
+function wipeEncoded({ parts }) {
+  for (const [tag, v] of parts) if (tag === STRING || tag === JSON_TEXT) v.fill(0);
 }

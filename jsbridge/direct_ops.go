@@ -52,7 +52,7 @@ var directOps = []directOp{
 		}
 		return withSession(state, func(s *olm.Session) (any, error) {
 			pt, err := s.Decrypt(msg)
-			return string(pt), err
+			return SecretText(pt), err
 		})
 	}},
 	{"olm.accountCreateOutboundSession", func(r *request) (any, error) {
@@ -77,7 +77,7 @@ var directOps = []directOp{
 		if err != nil {
 			return nil, err
 		}
-		return accountJS(acc, Fields{{"session", sessionJS(s)}, {"plaintext", string(pt)}}), nil
+		return accountJS(acc, Fields{{"session", sessionJS(s)}, {"plaintext", SecretText(pt)}}), nil
 	}},
 }
 
@@ -95,7 +95,7 @@ func directInboundDecrypt(decrypt func(*megolm.InboundGroupSession, string) ([]b
 		if err != nil {
 			return nil, err
 		}
-		return append(inboundJS(s), Field{"plaintext", string(pt)}, Field{"messageIndex", int(index)}), nil
+		return append(inboundJS(s), Field{"plaintext", SecretText(pt)}, Field{"messageIndex", int(index)}), nil
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
 )
 
 // HostImports are the native primitives the loader supplies as the wasm
@@ -22,8 +21,10 @@ import (
 //
 // Pointers are into Go memory and valid for the call only. Lengths and
 // results are byte counts; 0 means the host declined. Keys are imported once
-// and named by a handle, which Release drops. Private keys cross as JWK text
-// (base64url) that b64 encoded without tables.
+// and named by a handle, which Release drops. Private keys cross as raw
+// bytes read in place (the host wraps them in PKCS#8 DER and wipes its
+// copy): no encoded text of a key is left behind in Go's heap, as the
+// base64url JWK strings of earlier versions were.
 type HostImports struct {
 	Ready       func() int32
 	X25519Key   func(d unsafe.Pointer, dLen int32) int32
@@ -52,10 +53,6 @@ const maxCachedKeys = 256
 
 func ptr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 
-func text(s string) (unsafe.Pointer, int32) {
-	return unsafe.Pointer(unsafe.StringData(s)), int32(len(s))
-}
-
 func (h *importHost) X25519(scalar, point []byte) (out [32]byte, ok bool) {
 	if len(scalar) != 32 || len(point) != 32 {
 		return out, false
@@ -80,8 +77,7 @@ func (h *importHost) dhKey(scalar []byte) (int32, bool) {
 	if k, found := h.dh[id]; found {
 		return k, true
 	}
-	d, n := text(b64.EncodeURL(scalar))
-	k := h.imp.X25519Key(d, n)
+	k := h.imp.X25519Key(ptr(scalar), int32(len(scalar)))
 	if k == 0 {
 		return 0, false
 	}
@@ -119,9 +115,7 @@ func (h *importHost) signingKey(seed, public []byte) (int32, bool) {
 	if k, found := h.keys[id]; found && subtle.ConstantTimeCompare(k.seed, seed) == 1 {
 		return k.handle, true
 	}
-	d, dn := text(b64.EncodeURL(seed))
-	x, xn := text(b64.EncodeURL(public))
-	handle := h.imp.Ed25519Key(d, dn, x, xn)
+	handle := h.imp.Ed25519Key(ptr(seed), int32(len(seed)), ptr(public), int32(len(public)))
 	if handle == 0 {
 		return 0, false
 	}

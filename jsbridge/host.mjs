@@ -5,11 +5,14 @@
 // (OpenSSL). Elsewhere every import declines and Go computes alone.
 //
 // Arguments are pointers into wasm memory, valid for the call. Private keys
-// arrive as base64url text that Go encoded without tables; imported keys are
-// held in a table and named by a handle.
+// arrive as raw bytes, go to node:crypto as PKCS#8 DER (RFC 8410) in a
+// buffer wiped right after the import, never as text; imported keys are held
+// in a table and named by a handle.
 
 const BASE_POINT = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // u = 9
-const ZERO_X = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // a placeholder JWK "x": Node derives the public key from "d"
+// PKCS#8 headers of a 32-byte X25519 or Ed25519 private key (RFC 8410 §7).
+const PKCS8_X25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
 /** The imports of a host without native primitives: every one declines. */
 export const decliningImports = {
@@ -38,7 +41,16 @@ export async function nativeHost() {
   } catch {
     return null; // a node:crypto look-alike without X25519 JWK keys (e.g. some Worker runtimes)
   }
-  const jwk = (crv, d, x) => createPrivateKey({ key: { kty: 'OKP', crv, d, x }, format: 'jwk' });
+  const der = Buffer.alloc(48); // reused; wiped after every import
+  const privateKey = (header, raw) => {
+    try {
+      der.set(header);
+      der.set(raw, 16);
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
+  };
   const points = new Map(); // X25519 public key (base64url) → KeyObject; public data
   const publicX25519 = (point) => {
     const x = Buffer.from(point).toString('base64url');
@@ -51,7 +63,6 @@ export async function nativeHost() {
     return key;
   };
   const verifyKeys = new Map(); // Ed25519 public key (base64) → KeyObject
-  const latin1 = new TextDecoder('latin1');
 
   return {
     /**
@@ -74,7 +85,6 @@ export async function nativeHost() {
       const keys = new Map();
       let next = 1;
       const bytes = (p, n) => new Uint8Array(memory.buffer, p, n);
-      const str = (p, n) => latin1.decode(bytes(p, n));
       const hold = (key) => {
         const h = next++;
         if (next > 0x7fffffff) next = 1;
@@ -92,7 +102,7 @@ export async function nativeHost() {
       };
       const module = {
         ready: () => (memory ? 1 : 0),
-        x25519_key: guard((d, dn) => hold(jwk('X25519', str(d, dn), ZERO_X))),
+        x25519_key: guard((d, dn) => (dn === 32 ? hold(privateKey(PKCS8_X25519, bytes(d, 32))) : 0)),
         x25519: guard((k, point, out) => {
           const key = keys.get(k);
           if (!key) return 0;
@@ -101,7 +111,8 @@ export async function nativeHost() {
           shared.fill(0);
           return 32;
         }),
-        ed25519_key: guard((d, dn, x, xn) => hold(jwk('Ed25519', str(d, dn), str(x, xn)))),
+        // The public key (x) is not needed: node:crypto derives it from the seed.
+        ed25519_key: guard((d, dn) => (dn === 32 ? hold(privateKey(PKCS8_ED25519, bytes(d, 32))) : 0)),
         ed25519_sign: guard((k, msg, n, out) => {
           const key = keys.get(k);
           if (!key) return 0;

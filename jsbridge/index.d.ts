@@ -1,6 +1,11 @@
 // Types for the mxcrypto loader (jsbridge/index.mjs, copied to dist/ by the build).
 
 /**
+ * Every function and method returns a Promise (ReplayGuard's are synchronous), whatever it is
+ * passed: arguments are copied when the call is made, and anything unreadable (a Proxy, a getter
+ * that throws, a detached buffer, a BigInt, a cycle, more than 256 MiB) rejects with BAD_INPUT.
+ * A callback (`now`, `onProgress`) that throws fails its call with BAD_INPUT; `cause` is what it threw.
+ *
  * Every rejection is an Error with a stable `code`:
  * - `BAD_INPUT`: wrong argument type, length or shape.
  * - `BAD_BASE64`: a field that must be base64 is not.
@@ -365,12 +370,6 @@ export interface MxCrypto {
     /** Check `object.signatures[userId][keyId]` (e.g. keyId "ed25519:DEVICE") against an unpadded-base64 Ed25519 key. */
     verify(object: object, userId: string, keyId: string, publicKey: Base64): Promise<boolean>;
   };
-  /** Internal: failure injection used by the tests. */
-  _debug: {
-    panic(): Promise<never>;
-    exit(code?: number): Promise<never>;
-    sleep(ms: number): Promise<number>;
-  };
 }
 
 /** Load the module (compiled once, restarted transparently if it ever exits). */
@@ -378,29 +377,19 @@ export function init(options?: InitOptions): Promise<MxCrypto>;
 
 // --- Device API --------------------------------------------------------------
 
-export interface OpenDeviceOptions {
+/**
+ * openDevice's options: the store options of `store.open` (one function opens stores for both),
+ * with `store` as the store's name and `indexeddb` as the default backend, plus the device's own.
+ */
+export interface OpenDeviceOptions extends Omit<StoreOpenOptions, 'name' | 'backend'> {
   userId: string;
   deviceId: string;
   /** The store's name. */
   store: string;
-  /** 'indexeddb' (default; fake-indexeddb works in Node) or 'memory' (lost when the instance restarts). */
-  backend?: 'indexeddb' | 'memory';
-  /** IndexedDB database name (default "mxcrypto"). */
-  dbName?: string;
-  /** Give one: a 32-byte key, or a passphrase (PBKDF2-SHA-512; a wrong one is WRONG_KEY). */
-  storeKey?: Uint8Array;
-  passphrase?: string;
-  /** How long a replaced fallback key still decrypts (default 30 days, MSC4081). */
-  fallbackKeyRetentionMs?: number;
-  /**
-   * Open a store that is older than the newest state this origin committed
-   * (else STORE_ROLLED_BACK), or whose newest manifest or high-water mark is
-   * damaged (else STORE_CORRUPT). Before anything is encrypted, every
-   * outbound Megolm session is discarded and every Olm sending chain moved
-   * past the keys it may have used (or the session deleted), so no message
-   * key is used twice; what was received after the copy is lost. Default false.
-   */
-  allowRollback?: boolean;
+  /** 'indexeddb' (default; fake-indexeddb works in Node), 'fs' (Node, with `path`) or 'memory' (lost when the instance restarts). */
+  backend?: 'indexeddb' | 'memory' | 'fs';
+  /** How long a replaced fallback key still decrypts (default 30 days, MSC4081); as for olm accounts. */
+  fallbackRetentionMs?: number;
 }
 
 /** Matrix JSON, as parsed. */
@@ -521,6 +510,8 @@ export interface StoreOpenOptions {
   /** fs only: the directory holding the store (relative paths resolve against the working directory); the store's high-water mark is the file .mxmark-<name> beside it. */
   path?: string;
   /** indexeddb only: the database name. Default "mxcrypto". */
+  dbName?: string;
+  /** @deprecated the old name of `dbName`. */
   database?: string;
   /** A 32-byte store key, or… */
   storeKey?: Uint8Array;

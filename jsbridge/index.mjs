@@ -10,10 +10,11 @@ import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
 import { machineApi } from './machine.mjs';
-import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
+import { checkEntries, decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
+import { guardApi, plainCopy } from './guard.mjs';
 
 // The build rewrites these two URLs for the copy in dist/. They are made on
 // first use, not at load: in a Cloudflare Worker import.meta.url is not a
@@ -38,13 +39,48 @@ const STATEFUL_APIS = ['_device', '_store', '_machine'];
  *   webCrypto: false makes every operation run in Go, without WebCrypto or
  *   node:crypto (for tests and benchmarks).
  */
-export async function init(options = {}) {
+export async function init(options) {
+  let wasm, webCrypto;
+  try {
+    ({ wasm, webCrypto } = readInitOptions(options));
+  } catch (e) {
+    throw e?.name === 'MxCryptoError' ? e : mxError(LOADER_CODES.BAD_INPUT, `init: options cannot be read: ${e?.message ?? e}`, e);
+  }
+  try {
+    return await start(wasm, webCrypto);
+  } catch (e) {
+    if (e?.name === 'MxCryptoError' && typeof e.code === 'string') throw e;
+    throw mxError(LOADER_CODES.NOT_LOADED, `init: ${e?.message ?? e}`, e);
+  }
+}
+
+/**
+ * init's options, read once and guarded (a Proxy or a throwing getter is
+ * BAD_INPUT): the module source is kept as it is (a Module, a Response), or
+ * copied if it is bytes, so that compile() reads only values it trusts.
+ */
+function readInitOptions(options) {
+  if (options === undefined || options === null) return { wasm: undefined, webCrypto: true };
+  if (typeof options !== 'object') throw mxError(LOADER_CODES.BAD_INPUT, 'init: options must be an object');
+  const wasm = options.wasm;
+  const webCrypto = options.webCrypto;
+  if (webCrypto !== undefined && typeof webCrypto !== 'boolean') throw mxError(LOADER_CODES.BAD_INPUT, 'init: webCrypto must be a boolean');
+  if (wasm instanceof Uint8Array || wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
+    return { wasm: plainCopy(wasm instanceof ArrayBuffer ? new Uint8Array(wasm) : wasm, 'init: options.wasm'), webCrypto };
+  }
+  if (wasm !== undefined && wasm !== null && typeof wasm !== 'string' && typeof wasm !== 'object') {
+    throw mxError(LOADER_CODES.BAD_INPUT, 'init: options.wasm must be a URL, a path, bytes, a Response or a WebAssembly.Module');
+  }
+  return { wasm, webCrypto };
+}
+
+async function start(wasm, webCrypto) {
   // Go's os package reaches files through globalThis.fs (the store's fs backend); without it wasm_exec.js installs a stub.
   if (isNode && !globalThis.Go && !globalThis.fs) globalThis.fs = (await import('node:fs')).default;
   // Compile the module while the Go runtime glue loads.
-  const native = options.webCrypto !== false;
+  const native = webCrypto !== false;
   const [module, , host] = await Promise.all([
-    compile(options.wasm ?? defaultWasmUrl()),
+    compile(wasm ?? defaultWasmUrl()),
     globalThis.Go ? null : import(wasmExecUrl().href),
     native ? nativeHost() : null,
   ]);
@@ -213,7 +249,7 @@ class Runtime {
 
 function buildApi(rt) {
   const call = (path) => (...args) => rt.call(path, args);
-  return {
+  return guardApi({
     /** Whether node:crypto primitives are lent to the Go side (Node only; see crypto/accel). */
     get nativeCrypto() {
       return rt.current?.native ?? false;
@@ -244,9 +280,14 @@ function buildApi(rt) {
       decrypt: call('backup.decrypt'),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
       /** @internal the per-thread part of decryptMany (restore-worker.mjs). */
-      _decryptEntries: (privateKey, entries, onProgress) => decryptEntries(rt, privateKey, entries, onProgress),
+      _decryptEntries: (privateKey, entries, onProgress) => {
+        checkEntries(privateKey, entries, [onProgress], 'backup._decryptEntries');
+        return decryptEntries(rt, privateKey, entries, onProgress ?? undefined);
+      },
       /** @internal the per-thread part of Device.restoreBackup (restore-worker.mjs). */
       _prepareEntries: async (privateKey, entries, onBatch, onProgress) => {
+        checkEntries(privateKey, entries, [onBatch, onProgress], 'backup._prepareEntries');
+        if (typeof onBatch !== 'function') throw mxError('BAD_INPUT', 'backup._prepareEntries: onBatch must be a function');
         const derive = await restoreDeriver(rt, privateKey);
         if (!derive) throw mxError('INTERNAL', 'restore worker: no native X25519 in this thread');
         return prepareEntries(rt, derive, entries, onBatch, onProgress);
@@ -261,13 +302,17 @@ function buildApi(rt) {
     signing: {
       verify: signedJSONInput(call('signing.verify'), 'signing.verify'),
     },
-    /** Internal: failure injection for tests. */
-    _debug: {
-      panic: call('_debug.panic'),
-      exit: call('_debug.exit'),
-      sleep: call('_debug.sleep'),
-    },
-  };
+    // Failure injection, in the test build (dist/mxcrypto-test.wasm) only.
+    ...(rt.current?.api?._debug ? {
+      _debug: {
+        panic: call('_debug.panic'),
+        exit: call('_debug.exit'),
+        sleep: call('_debug.sleep'),
+        /** A copy of the running instance's wasm memory, for tests that look for secrets left in it. */
+        memory: () => new Uint8Array(rt.current?.exports?.mem?.buffer ?? new ArrayBuffer(0)).slice(),
+      },
+    } : {}),
+  });
 }
 
 // JSON.stringify turns NaN and ±Infinity into null, which would make canonical

@@ -4,7 +4,8 @@
 // device reopens its store and the machine attaches again (its requests in
 // flight are forgotten; the ones that matter are in the store).
 import { mxError } from './common.mjs';
-import { deviceApi } from './device.mjs';
+import { guardClass } from './guard.mjs';
+import { NO_HANDLE, deviceApi } from './device.mjs';
 
 export function machineApi(rt) {
   const call = (name, args) => rt.call(`_machine.${name}`, args);
@@ -20,6 +21,7 @@ export function machineApi(rt) {
     /** @internal */
     constructor(token, device) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use openMachine()');
+      machines.add(this);
       this.#device = device;
       this.#handle = device._handle;
       this.userId = device.userId;
@@ -46,7 +48,7 @@ export function machineApi(rt) {
         try {
           return await call(name, [handle, ...args]);
         } catch (e) {
-          if (e?.code !== 'CLOSED' || this.#closed || attempt > 0) throw e;
+          if (e?.code !== NO_HANDLE || this.#closed || attempt > 0) throw e;
           if (this.#handle === handle) {
             this.#attaching = this.#reattach().finally(() => { this.#attaching = null; });
           }
@@ -148,6 +150,9 @@ export function machineApi(rt) {
       await this.#device.close();
     }
   }
+
+  // Every method takes plain copies of its arguments and only rejects (guard.mjs).
+  const machines = guardClass(Machine, 'Machine');
 
   /** openMachine(options): the options of openDevice. */
   async function openMachine(options) {

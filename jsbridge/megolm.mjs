@@ -5,7 +5,8 @@
 // can never both start from the same state: for an outbound session that
 // would reuse a message key. Nothing lives in Go between calls, so there is
 // nothing to free, and a restarted wasm instance loses no session.
-import { decodeBase64, mxError, serialize, pickleKeyBytes } from './common.mjs';
+import { decodeBase64, mxError, optionsArg, serialize, pickleKeyBytes } from './common.mjs';
+import { guardClass, guardSyncFunction } from './guard.mjs';
 
 export function megolmApi(rt) {
   const call = (name, args) => rt.call(`_megolm.${name}`, args);
@@ -16,6 +17,7 @@ export function megolmApi(rt) {
     /** @internal */
     constructor(token, r) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use megolm.createOutboundSession() or megolm.unpickleOutboundSession()');
+      outbounds.add(this);
       this.#queue = serialize();
       this.#update(r);
     }
@@ -49,8 +51,8 @@ export function megolmApi(rt) {
     }
 
     /** The content of the m.room_key event that shares this session. */
-    roomKeyContent(roomId, options = {}) {
-      return this.#run((state) => call('outboundRoomKey', [state, roomId, options]));
+    roomKeyContent(roomId, options) {
+      return this.#run((state) => call('outboundRoomKey', [state, roomId, optionsArg(options, 'OutboundGroupSession.roomKeyContent')]));
     }
 
     /** Whether the session must be replaced, per the room's m.room.encryption content. */
@@ -75,6 +77,7 @@ export function megolmApi(rt) {
     /** @internal */
     constructor(token, r) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use megolm.createInboundSession(), importInboundSession() or unpickleInboundSession()');
+      inbounds.add(this);
       this.#queue = serialize();
       this.#update(r);
     }
@@ -123,6 +126,8 @@ export function megolmApi(rt) {
   }
 
   const TOKEN = Symbol('megolm');
+  const outbounds = guardClass(OutboundGroupSession, 'OutboundGroupSession');
+  const inbounds = guardClass(InboundGroupSession, 'InboundGroupSession');
   const outbound = (r) => new OutboundGroupSession(TOKEN, r);
   const inbound = (r) => new InboundGroupSession(TOKEN, r);
   const withSession = (r) => ({ ...r, session: inbound(r.session) });
@@ -144,7 +149,8 @@ export function megolmApi(rt) {
       const r = await call('keepBetter', [await existing._state(), await incoming._state()]);
       return { session: inbound(r), kept: r.kept };
     },
-    async parseRoomKey(content, { senderKey, senderClaimedEd25519Key } = {}) {
+    async parseRoomKey(content, sender) {
+      const { senderKey, senderClaimedEd25519Key } = optionsArg(sender, 'megolm.parseRoomKey');
       return withSession(await call('parseRoomKey', [content, senderKey, senderClaimedEd25519Key]));
     },
     async parseForwardedRoomKey(content) {
@@ -274,3 +280,8 @@ export class ReplayGuard {
     return JSON.stringify({ sessions, version: 1 });
   }
 }
+
+// Synchronous by design (a check inside a render loop); guarded all the same:
+// plain copies of the arguments, and only MxCryptoErrors are thrown.
+guardClass(ReplayGuard, 'ReplayGuard', { sync: ['check', 'forget', 'export'] });
+ReplayGuard.import = guardSyncFunction(ReplayGuard.import, 'ReplayGuard.import');

@@ -2,7 +2,8 @@
 // holds its state privately and runs its calls one at a time (two overlapping
 // encrypts from one state would reuse a message key); nothing lives in Go
 // between calls, so there is nothing to free.
-import { mxError, serialize, pickleKeyBytes } from './common.mjs';
+import { mxError, optionsArg, serialize, pickleKeyBytes } from './common.mjs';
+import { guardClass } from './guard.mjs';
 
 // Settings cross direct calls as numbers, or null when unset.
 const num = (v) => v ?? null;
@@ -26,6 +27,7 @@ export function olmApi(rt) {
     /** @internal */
     constructor(token, r, settings) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use olm.createAccount(), olm.unpickleAccount() or olm.importLibolmAccount()');
+      accounts.add(this);
       this.#settings = settings;
       this.#update(r);
     }
@@ -157,6 +159,7 @@ export function olmApi(rt) {
     /** @internal */
     constructor(token, r) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'sessions come from an Account, olm.unpickleSession() or olm.importLibolmSession()');
+      sessions.add(this);
       this.#update(r);
     }
 
@@ -198,9 +201,11 @@ export function olmApi(rt) {
     }
   }
 
-  const settingsOf = (options = {}) => {
-    if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'account options must be an object');
-    const { now = Date.now, fallbackRotationPeriodMs, fallbackRetentionMs } = options;
+  const accounts = guardClass(Account, 'Account');
+  const sessions = guardClass(Session, 'Session');
+
+  const settingsOf = (options) => {
+    const { now = Date.now, fallbackRotationPeriodMs, fallbackRetentionMs } = optionsArg(options, 'account options');
     if (typeof now !== 'function') throw mxError('BAD_INPUT', 'options.now must be a function returning ms since the epoch');
     return { now, fallbackRotationPeriodMs, fallbackRetentionMs };
   };

@@ -7,6 +7,7 @@
 // INSTANCE_EXITED (it may or may not have committed). The memory backend
 // lives in the instance, so a restart empties it.
 import { mxError } from './common.mjs';
+import { guardClass } from './guard.mjs';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const BACKENDS = ['memory', 'indexeddb', 'fs'];
@@ -103,10 +104,11 @@ export function storeApi(rt) {
     /** @internal */
     constructor(token, args, handle) {
       if (token !== TOKEN) throw mxError('BAD_INPUT', 'use store.open()');
+      stores.add(this);
       this.#args = args;
       this.#handle = handle;
-      this.name = args[0];
-      this.backend = args[1];
+      this.name = args[0].name;
+      this.backend = args[0].backend;
     }
 
     async #reopen(stale) {
@@ -213,28 +215,55 @@ export function storeApi(rt) {
   }
 
   const TOKEN = Symbol('store');
+  const stores = guardClass(Store, 'Store');
 
   return {
     Store,
     async open(options) {
-      const o = options ?? {};
-      if (typeof o !== 'object') throw mxError('BAD_INPUT', 'store.open: options must be an object');
-      if (typeof o.name !== 'string' || o.name === '') throw mxError('BAD_INPUT', 'store.open: name must be a non-empty string');
-      if (!BACKENDS.includes(o.backend)) throw mxError('BAD_INPUT', `store.open: backend must be one of ${BACKENDS.join(', ')}`);
-      if ((o.storeKey === undefined) === (o.passphrase === undefined)) throw mxError('BAD_INPUT', 'store.open: give storeKey or passphrase (one of them)');
-      if (o.passphrase !== undefined && (typeof o.passphrase !== 'string' || o.passphrase === '')) throw mxError('BAD_INPUT', 'store.open: passphrase must be a non-empty string');
-      let path = o.path;
-      if (o.backend === 'fs') {
-        if (!isNode) throw mxError('BAD_INPUT', 'store.open: the fs backend needs Node');
-        if (typeof path !== 'string' || path === '') throw mxError('BAD_INPUT', 'store.open: the fs backend needs a path (a directory)');
-        path = (await import('node:path')).resolve(path);
-      }
-      // A copy of the key: the caller may wipe theirs after open.
-      const key = o.storeKey instanceof Uint8Array ? o.storeKey.slice() : o.storeKey;
-      if (o.allowRollback !== undefined && typeof o.allowRollback !== 'boolean') throw mxError('BAD_INPUT', 'store.open: allowRollback must be a boolean');
-      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, lock, o.allowRollback === true];
+      const spec = await storeOptions(options, 'store.open');
+      const args = [spec, lock];
       return new Store(TOKEN, args, await call('open', args));
     },
+  };
+}
+
+/**
+ * The options naming a store and its key, as store.open and openDevice both
+ * take them: { name, backend, path (fs), dbName (indexeddb), storeKey |
+ * passphrase, iterations, allowRollback }. Checked and normalised here, read by Go in one
+ * place (storeSpecArg in jsbridge/openstore.go). `database` is the old name
+ * of dbName, still read.
+ */
+export async function storeOptions(o, what, { defaultBackend } = {}) {
+  if (o === null || typeof o !== 'object') throw mxError('BAD_INPUT', `${what}: options must be an object`);
+  const backend = o.backend ?? defaultBackend;
+  if (typeof o.name !== 'string' || o.name === '') throw mxError('BAD_INPUT', `${what}: name must be a non-empty string`);
+  if (!BACKENDS.includes(backend)) throw mxError('BAD_INPUT', `${what}: backend must be one of ${BACKENDS.join(', ')}`);
+  if ((o.storeKey == null) === (o.passphrase == null)) throw mxError('BAD_INPUT', `${what}: give storeKey or passphrase (one of them)`);
+  if (o.passphrase != null && (typeof o.passphrase !== 'string' || o.passphrase === '')) throw mxError('BAD_INPUT', `${what}: passphrase must be a non-empty string`);
+  if (o.storeKey != null && (!(o.storeKey instanceof Uint8Array) || o.storeKey.length !== 32)) throw mxError('BAD_INPUT', `${what}: storeKey must be a 32-byte Uint8Array`);
+  const dbName = o.dbName ?? o.database;
+  if (dbName != null && (typeof dbName !== 'string' || dbName === '')) throw mxError('BAD_INPUT', `${what}: dbName must be a non-empty string`);
+  if (o.allowRollback != null && typeof o.allowRollback !== 'boolean') throw mxError('BAD_INPUT', `${what}: allowRollback must be a boolean`);
+  let path = o.path;
+  if (backend === 'fs') {
+    if (!isNode) throw mxError('BAD_INPUT', `${what}: the fs backend needs Node`);
+    if (typeof path !== 'string' || path === '') throw mxError('BAD_INPUT', `${what}: the fs backend needs a path (a directory)`);
+    path = (await import('node:path')).resolve(path);
+  } else if (path != null) {
+    throw mxError('BAD_INPUT', `${what}: path is for the fs backend only`);
+  }
+  return {
+    name: o.name,
+    backend,
+    path,
+    dbName: dbName ?? undefined,
+    // A copy of the key (guard.mjs made it): the caller may wipe theirs after open.
+    storeKey: o.storeKey ?? undefined,
+    passphrase: o.passphrase ?? undefined,
+    iterations: o.iterations ?? undefined,
+    // Open a store older than its high-water mark (store/mark.go), repaired first.
+    allowRollback: o.allowRollback === true,
   };
 }
 

@@ -44,6 +44,10 @@ func appendString(b []byte, s string) []byte {
 }
 
 // appendValue encodes a result; the same shapes as ToJS.
+// SecretText is a decrypted plaintext, answered as a string: the direct-call
+// encoder (wire.go) wipes it once encoded.
+type SecretText []byte
+
 func appendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
@@ -61,6 +65,13 @@ func appendValue(b []byte, v any) []byte {
 		return appendNumber(b, x)
 	case string:
 		return appendString(append(b, tagString), x)
+	case SecretText:
+		// Encoded as a string, then wiped: a decrypted plaintext must not
+		// stay in Go's heap after its call (the answer is wiped too).
+		b = appendU32(append(b, tagString), len(x))
+		b = append(b, x...)
+		clear(x)
+		return b
 	case []byte:
 		b = appendU32(append(b, tagBytes), len(x))
 		return append(b, x...)

@@ -13,7 +13,9 @@ mkdirSync(dist, { recursive: true });
 const goEnv = { ...process.env, GOOS: 'js', GOARCH: 'wasm' };
 // Two modules from one main: the full one, and the core build without the
 // store and device APIs (about 400 KiB smaller gzipped).
-const modules = [['mxcrypto.wasm', []], ['mxcrypto-core.wasm', ['-tags', 'mxcrypto_core']]];
+// The test module adds _debug (panic, exit, sleep) for the tests that need
+// it; it is never what a user loads.
+const modules = [['mxcrypto.wasm', []], ['mxcrypto-core.wasm', ['-tags', 'mxcrypto_core']], ['mxcrypto-test.wasm', ['-tags', 'mxcrypto_debug']]];
 for (const [name, tags] of modules) {
   execFileSync('go', ['build', '-trimpath', ...tags, '-ldflags=-s -w', '-o', join(dist, name), './wasm/mxcrypto'], { cwd: root, env: goEnv, stdio: 'inherit' });
 }

@@ -7,8 +7,9 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
-const mx = await init();
+const mx = await initTest();
 const storeKey = new Uint8Array(32).fill(9);
 let seq = 0;
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 
 import { loadMx, loadRustSdk } from './helpers/peers.mjs';
 import { Relay, ourPeer, rustPeer } from './helpers/machine-relay.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const ROOM = '!machine:example.org';
 const storeKey = new Uint8Array(32).fill(5);
@@ -264,6 +265,8 @@ test('bad input is BAD_INPUT, a closed machine is CLOSED, and the module lives o
 
 test('a machine survives a restart of the wasm instance (IndexedDB store): its unsent to-device requests too', async () => {
   const relay = new Relay();
+  // The test build, for _debug.exit; its own instance, so the others' stay up.
+  const mx = await initTest();
   const opts = { userId: '@ida:example.org', deviceId: 'IDA', store: 'machine-restart', backend: 'indexeddb', dbName: 'machine-test', storeKey };
   const m = await mx.openMachine(opts);
   const ida = ourPeer(relay, m);

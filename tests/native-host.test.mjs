@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 
 const native = await init();
 const goOnly = await init({ webCrypto: false });
@@ -87,7 +88,7 @@ test('overlapping calls on one session are serialised: no message index is used 
 });
 
 test('direct calls work while an async call waits, and after the instance exits', async () => {
-  const mx = await init();
+  const mx = await initTest();
   const out = await mx.megolm.createOutboundSession();
   const inb = await mx.megolm.createInboundSession(await out.sessionKey());
   const sleeping = mx._debug.sleep(30);

@@ -91,6 +91,6 @@ test('an onProgress that throws fails decryptMany in workers', async () => {
         if (calls++ === 0) throw failure;
       },
     }),
-    (e) => e === failure,
+    (e) => e.code === 'BAD_INPUT' && e.cause === failure,
   );
 });

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 import { storeSuite } from './helpers/store-suite.mjs';
 
-const mx = await init();
+const mx = await initTest();
 const dir = mkdtempSync(join(tmpdir(), 'mxstore-js-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
 // The store's JS API over the memory backend (one filesystem per instance).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { initTest } from './helpers/debug-build.mjs';
 import { storeSuite } from './helpers/store-suite.mjs';
 
-const mx = await init();
+const mx = await initTest();
 storeSuite(mx, 'memory', () => ({ backend: 'memory' }), { persistent: false });
 
 test('indexeddb backend without an IndexedDB in the host: STORE_FAILURE', async () => {

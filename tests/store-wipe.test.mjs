@@ -37,7 +37,7 @@ test('no copy of a store key is left in wasm memory after close()', async (t) =>
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const backend of ['memory', 'fs']) {
     const key = randomBytes(32);
-    const opts = { name: `wipe-${backend}`, backend, path: dir, storeKey: key };
+    const opts = { name: `wipe-${backend}`, backend, ...(backend === 'fs' ? { path: dir } : {}), storeKey: key };
     const s = await mx.store.open(opts);
     for (let i = 0; i < 200; i++) await s.put('value', [`v${i}`], randomBytes(100));
     const sessions = Array.from({ length: 500 }, (_, i) => ({ roomId: '!r', sessionId: `s${i}`, firstKnownIndex: 0, state: randomBytes(64), backedUp: false }));
