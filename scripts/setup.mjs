@@ -1,8 +1,9 @@
 // Installs what the build and tests need, so `npm test` and `npm start` work
 // on a machine that has only Go, Node and npm: npm dev dependencies (the
 // interop peers), Go modules and, for the browser test, Debian's chromium
-// (`--tests`). The vodozemac virtualenv is made by its test helper. Quick when
-// everything is already there.
+// (`--tests`), and for the homeserver tests a Synapse virtualenv
+// (`.venv-synapse/`, scripts/homeserver.mjs). The vodozemac virtualenv is made
+// by its test helper. Quick when everything is already there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,4 +27,10 @@ if (process.argv.includes('--tests') && !existsSync('/usr/bin/chromium')) {
   } else {
     console.warn('setup: /usr/bin/chromium is missing and this is not root; install Debian\'s chromium for the browser test');
   }
+}
+
+if (process.argv.includes('--tests')) {
+  // The homeserver tests run a real Synapse from PyPI in a git-ignored venv.
+  const { ensureSynapse } = await import('./homeserver.mjs');
+  ensureSynapse();
 }
