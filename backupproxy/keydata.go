@@ -247,4 +247,3 @@ func ParseVersionBody(body []byte) (VersionBody, *MatrixError) {
 	}
 	return vb, nil
 }
-

@@ -43,14 +43,20 @@ type Response struct {
 	Proxy  bool
 }
 
-// Config sets up a Service.
-type Config struct {
+// Backends are what one request reaches: handles may be bound to the
+// request (workerd ties I/O objects to the request that made them), so the
+// host passes them with each request.
+type Backends struct {
 	// DBs are the databases users are spread over; DBNames their stable names
 	// (the hash input), in the same order.
 	DBs     []DB
 	DBNames []string
 	// Upstream is the homeserver.
 	Upstream Upstream
+}
+
+// Config sets up a Service.
+type Config struct {
 	// MaxBodyBytes bounds a request body (413 M_TOO_LARGE past it).
 	MaxBodyBytes int
 	// AuthCacheTTL is how long a token's user is remembered.
@@ -87,7 +93,7 @@ func NewService(cfg Config) *Service {
 
 // Handle answers one request. A panic becomes a 500 M_UNKNOWN for this
 // request only.
-func (s *Service) Handle(req Request) (resp Response) {
+func (s *Service) Handle(req Request, b Backends) (resp Response) {
 	defer func() {
 		if r := recover(); r != nil {
 			resp = errorResponse(InternalError())
@@ -103,11 +109,15 @@ func (s *Service) Handle(req Request) (resp Response) {
 	if !methodAllowed(route, req.Method) {
 		return errorResponse(newError(405, ErrUnrecognized, "unrecognized request"))
 	}
-	userID, err := s.authenticate(req)
+	if len(b.DBs) == 0 || len(b.DBs) != len(b.DBNames) {
+		return errorResponse(InternalError())
+	}
+	userID, err := s.authenticate(req, b.Upstream)
 	if err != nil {
 		return errorResponse(asMatrixError(err))
 	}
-	h := handler{s: s, req: req, route: route, userID: userID, db: s.dbFor(userID)}
+	db := b.DBs[ShardIndex(userID, b.DBNames)]
+	h := handler{s: s, req: req, route: route, userID: userID, db: db, upstream: b.Upstream}
 	resp, err = h.serve()
 	if err != nil {
 		return errorResponse(asMatrixError(err))
@@ -134,10 +144,6 @@ func asMatrixError(err error) *MatrixError {
 
 func errorResponse(e *MatrixError) Response { return Response{Status: e.Status, Body: e.JSON()} }
 
-func (s *Service) dbFor(userID string) DB {
-	return s.cfg.DBs[ShardIndex(userID, s.cfg.DBNames)]
-}
-
 // accessToken reads the token from "Authorization: Bearer" or, as the spec
 // still allows, the access_token query parameter.
 func accessToken(req Request) string {
@@ -151,7 +157,7 @@ func accessToken(req Request) string {
 // authenticate maps the token to its user through the upstream whoami,
 // remembering answers for AuthCacheTTL under the token's SHA-256 (the token
 // itself is never kept).
-func (s *Service) authenticate(req Request) (string, error) {
+func (s *Service) authenticate(req Request, up Upstream) (string, error) {
 	token := accessToken(req)
 	if token == "" {
 		return "", newError(401, ErrMissingToken, "missing access token")
@@ -164,7 +170,7 @@ func (s *Service) authenticate(req Request) (string, error) {
 	if ok && now.Before(e.expires) {
 		return e.userID, nil
 	}
-	userID, err := s.cfg.Upstream.WhoAmI(token)
+	userID, err := up.WhoAmI(token)
 	if err != nil {
 		return "", err
 	}
@@ -178,11 +184,12 @@ func (s *Service) authenticate(req Request) (string, error) {
 }
 
 type handler struct {
-	s      *Service
-	req    Request
-	route  Route
-	userID string
-	db     DB
+	s        *Service
+	req      Request
+	route    Route
+	userID   string
+	db       DB
+	upstream Upstream
 }
 
 func (h handler) serve() (Response, error) {
@@ -269,7 +276,7 @@ func (h handler) getVersion(id string) (Response, error) {
 // checkedAuthData validates a version body's auth_data signature against
 // the user's own devices and returns its canonical JSON.
 func (h handler) checkedAuthData(vb VersionBody) (string, error) {
-	keys, err := h.s.cfg.Upstream.KeysQuery(accessToken(h.req), h.userID)
+	keys, err := h.upstream.KeysQuery(accessToken(h.req), h.userID)
 	if err != nil {
 		return "", err
 	}

@@ -40,7 +40,7 @@ WHERE user_id = ?1 AND version = ?2 AND deleted = 0`
 	// version is still the current one (a concurrent create or delete makes
 	// the guarded upsert write nothing).
 	sqlVersionState = `SELECT key_count, key_hash,
-  version = (SELECT MAX(version) FROM backup_versions WHERE user_id = ?1 AND deleted = 0)
+  version = (SELECT MAX(version) FROM backup_versions WHERE user_id = ?1 AND deleted = 0) AS is_current
 FROM backup_versions WHERE user_id = ?1 AND version = ?2 AND deleted = 0`
 	// sqlUpsertKeys stores a JSON array of rows [room, session, fmi, fc,
 	// verified, session_data, hash], only into the user's current version,
@@ -65,7 +65,12 @@ WHERE excluded.is_verified > backup_keys.is_verified
 	sqlDeleteAllKeys     = `DELETE FROM backup_keys WHERE user_id = ?1 AND version = ?2`
 	sqlDeleteRoomKeys    = `DELETE FROM backup_keys WHERE user_id = ?1 AND version = ?2 AND room_id = ?3`
 	sqlDeleteSessionKeys = `DELETE FROM backup_keys WHERE user_id = ?1 AND version = ?2 AND room_id = ?3 AND session_id = ?4`
-	keyColumns           = `room_id, session_id, first_message_index, forwarded_count, is_verified, session_data`
+	// keyColumns: room, session and the row's KeyBackupData JSON, built by
+	// SQLite so a page crosses into Go as three strings per key.
+	keyColumns = `room_id, session_id, '{"first_message_index":' || first_message_index ||
+  ',"forwarded_count":' || forwarded_count ||
+  ',"is_verified":' || CASE is_verified WHEN 0 THEN 'false' ELSE 'true' END ||
+  ',"session_data":' || session_data || '}'`
 	// Keyset pages in (room_id, session_id) order, so a GET of 100,000 keys
 	// streams in a bounded number of queries and bounded memory.
 	sqlPageAll = `SELECT ` + keyColumns + ` FROM backup_keys

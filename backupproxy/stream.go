@@ -1,7 +1,5 @@
 package backupproxy
 
-import "strconv"
-
 // PageSize is how many keys one query of a streamed GET reads: 100,000 keys
 // take 25 queries (D1 allows 50 per invocation on Free, 1,000 on Paid), and
 // one page of JSON stays around 2 MB.
@@ -74,15 +72,5 @@ func (k *KeyStream) Next() ([]byte, error) {
 	return out, nil
 }
 
-// appendKeyData writes a stored row (columns of keyColumns) as KeyBackupData.
-func appendKeyData(b []byte, r []any) []byte {
-	b = append(b, `{"first_message_index":`...)
-	b = strconv.AppendInt(b, asInt(r[2]), 10)
-	b = append(b, `,"forwarded_count":`...)
-	b = strconv.AppendInt(b, asInt(r[3]), 10)
-	b = append(b, `,"is_verified":`...)
-	b = strconv.AppendBool(b, asInt(r[4]) != 0)
-	b = append(b, `,"session_data":`...)
-	b = append(b, asString(r[5])...)
-	return append(b, '}')
-}
+// appendKeyData writes a stored row's KeyBackupData (the third column of keyColumns).
+func appendKeyData(b []byte, r []any) []byte { return append(b, asString(r[2])...) }
