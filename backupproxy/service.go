@@ -393,6 +393,10 @@ func etagCount(count, keyHash int64) []byte {
 	return append(b, '}')
 }
 
+// putKeys stores keys in one batch and one round trip: the upsert is
+// guarded to the current version and the batch's last statement reports
+// the version's state, so a stale or unknown version is found after the
+// fact, with nothing written.
 func (h handler) putKeys() (Response, error) {
 	body, err := h.body()
 	if err != nil {
@@ -402,25 +406,24 @@ func (h handler) putKeys() (Response, error) {
 	if merr != nil {
 		return Response{}, merr
 	}
-	v, err := h.keysVersion()
-	if err != nil {
-		return Response{}, err
+	id, ok := queryParam(h.req.RawQuery, "version")
+	if !ok {
+		return Response{}, newError(400, ErrMissingParam, "missing version query parameter")
 	}
-	cur, err := h.version("")
-	if err != nil {
-		return Response{}, err
+	version, ok := parseVersionID(id)
+	if !ok {
+		return Response{}, notFound("unknown backup version")
 	}
-	if cur.Version != v.Version {
-		return Response{}, h.wrongVersion()
-	}
-	stmts := upsertStatements(h.userID, v.Version, rows)
-	stmts = append(stmts, Stmt{SQL: sqlVersionState, Args: []any{h.userID, v.Version}})
+	stmts := upsertStatements(h.userID, version, rows)
+	stmts = append(stmts, Stmt{SQL: sqlVersionState, Args: []any{h.userID, version}})
 	state, err := h.db.Batch(stmts)
 	if err != nil {
 		return Response{}, err
 	}
-	// A version created or deleted meanwhile: the guarded upsert wrote nothing.
-	if len(state) != 1 || len(state[0]) != 3 || asInt(state[0][2]) != 1 {
+	if len(state) != 1 || len(state[0]) != 3 {
+		return Response{}, notFound("unknown backup version")
+	}
+	if asInt(state[0][2]) != 1 {
 		return Response{}, h.wrongVersion()
 	}
 	return okJSON(etagCount(asInt(state[0][0]), asInt(state[0][1])))

@@ -69,6 +69,7 @@ export function migrationStatements() {
 // workerdPids(), stop() }.
 export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true } = {}) {
   const { Miniflare } = await import('miniflare');
+  const before = new Set(childPids(process.pid));
   const mf = new Miniflare({
     host: '127.0.0.1',
     port,
@@ -81,6 +82,7 @@ export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0,
     bindings: { UPSTREAM_URL: upstreamUrl, BACKUP_DBS: dbs.join(','), ...vars },
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
+  const pids = childPids(process.pid).filter((p) => !before.has(p) && commandOf(p).includes('workerd'));
   if (migrate) {
     const statements = migrationStatements();
     for (const n of dbs) {
@@ -92,7 +94,8 @@ export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0,
     url,
     mf,
     d1: (name) => mf.getD1Database(name),
-    workerdPids: () => childPids(process.pid).filter((p) => commandOf(p).includes('workerd')),
+    // The workerd process running this Worker (for CPU readings).
+    workerdPids: () => pids,
     stop: () => mf.dispose(),
   };
 }

@@ -40,7 +40,6 @@ function intSetting(env, name) {
 
 let ownHeaders = [['Content-Type', 'application/json']];
 const idle = [];
-const waiters = [];
 let live = 0;
 
 function startInstance() {
@@ -58,15 +57,21 @@ function startInstance() {
   return inst;
 }
 
+// acquire waits for a free instance by polling with a short timer in this
+// request's own context. Waiting on a promise another request resolves would
+// not do: workerd cancels a request whose only pending work belongs to
+// another request ("code had hung and would never generate a response").
 async function acquire(max) {
   if (max === 0) return startInstance(); // one instance per request (syumai's mode)
-  while (idle.length) {
-    const inst = idle.pop();
-    if (!inst.dead) return inst;
-    retire(inst);
+  for (;;) {
+    while (idle.length) {
+      const inst = idle.pop();
+      if (!inst.dead) return inst;
+      retire(inst);
+    }
+    if (live < max) return startInstance();
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  if (live < max) return startInstance();
-  return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
 }
 
 function retire(inst) {
@@ -76,14 +81,7 @@ function retire(inst) {
 function releaseInstance(inst, max) {
   // Anything left pending would run in a later request's context: retire.
   const clean = !inst.dead && !inst.go.exited && inst.go._scheduledTimeouts.size === 0;
-  if (!clean || max === 0) {
-    retire(inst);
-    const w = waiters.shift();
-    if (w) { try { w.resolve(startInstance()); } catch (e) { w.reject(e); } }
-    return;
-  }
-  const w = waiters.shift();
-  if (w) w.resolve(inst);
+  if (!clean || max === 0) retire(inst);
   else idle.push(inst);
 }
 
