@@ -181,6 +181,9 @@ func ParseKeysBody(body []byte, roomID, sessionID string) ([]KeyRow, *MatrixErro
 }
 
 func parseRoom(v any, roomID, where string) ([]KeyRow, *MatrixError) {
+	if err := checkID(roomID, "room id"); err != nil {
+		return nil, err
+	}
 	o, ok := v.(map[string]any)
 	if !ok {
 		return nil, badJSON("%s must be an object", where)
