@@ -13,6 +13,7 @@ import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreD
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
+import { connectClient } from './client.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -252,6 +253,7 @@ function buildApi(rt) {
     olm: olmApi(rt),
     megolm: megolmApi(rt),
     openDevice: deviceApi(rt).openDevice,
+    connect(options) { return connectClient(this, options); },
     store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {
