@@ -11,36 +11,10 @@
 // /sync response was processed and its events emitted: a crash in between
 // makes the server send the same response again (at least once, never lost).
 import { mxError } from './common.mjs';
+import { DEFAULT_RETRY, matrixHttp, sleep } from './http.mjs';
 
 const CLIENT = '/_matrix/client/v3';
 const enc = encodeURIComponent;
-
-const DEFAULT_RETRY = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 30000 };
-
-/** A failed homeserver call: code HOMESERVER_ERROR with status (0: network), errcode, body. */
-function homeserverError(method, path, status, body, cause) {
-  const what = status ? `${status} ${body?.errcode ?? ''} ${body?.error ?? ''}`.trim() : `network error: ${cause?.message ?? cause}`;
-  const e = mxError('HOMESERVER_ERROR', `${method} ${path.split('?')[0]}: ${what}`, cause);
-  e.status = status;
-  e.errcode = body?.errcode;
-  e.body = body;
-  return e;
-}
-
-const retryable = (status) => status === 0 || status === 429 || status >= 500;
-
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 function randomTxnId() {
   const b = new Uint8Array(12);
@@ -50,76 +24,6 @@ function randomTxnId() {
 
 const bytesToB64 = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/=+$/, '');
 const b64ToBytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-
-/**
- * The homeserver's HTTP API with retries: 429 waits retry_after_ms (or
- * Retry-After), 5xx and network errors back off exponentially with jitter.
- * A 4xx other than 429 is final.
- */
-function httpClient({ baseUrl, fetchImpl, retry, signal, getToken, onRetry }) {
-  async function once(method, path, body, { timeoutMs }) {
-    const headers = {};
-    const token = getToken();
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body != null) headers['content-type'] = 'application/json';
-    const signals = [signal];
-    if (timeoutMs) signals.push(AbortSignal.timeout(timeoutMs));
-    let res;
-    try {
-      res = await fetchImpl(baseUrl + path, {
-        method,
-        headers,
-        body: body == null ? undefined : JSON.stringify(body),
-        signal: AbortSignal.any ? AbortSignal.any(signals) : signal,
-      });
-    } catch (e) {
-      if (signal.aborted) throw mxError('CLOSED', 'the client was closed', e);
-      return { status: 0, body: null, error: e };
-    }
-    let json = null;
-    try {
-      const text = await res.text();
-      json = text ? JSON.parse(text) : {};
-    } catch (e) {
-      if (signal.aborted) throw mxError('CLOSED', 'the client was closed', e);
-      // A 2xx that is not JSON is a broken proxy: retry it like a 502.
-      if (res.ok) return { status: 502, body: null, error: e };
-    }
-    return { status: res.status, body: json, headers: res.headers };
-  }
-
-  /**
-   * Resolves to { status, body } of the final answer: 2xx, a final 4xx (only
-   * with allowError), or rejects with HOMESERVER_ERROR once retries are spent.
-   */
-  async function request(method, path, body = null, { timeoutMs = 90000, allowError = false, maxAttempts = retry.maxAttempts } = {}) {
-    for (let attempt = 1; ; attempt++) {
-      const r = await once(method, path, body, { timeoutMs });
-      if (r.status >= 200 && r.status < 300) return r;
-      if (!retryable(r.status) || attempt >= maxAttempts) {
-        if (allowError && r.status !== 0) return r;
-        throw homeserverError(method, path, r.status, r.body, r.error);
-      }
-      let delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      delay = delay / 2 + Math.random() * (delay / 2);
-      if (r.status === 429) {
-        const after = r.body?.retry_after_ms ?? Number(r.headers?.get('retry-after')) * 1000;
-        if (Number.isFinite(after) && after >= 0) delay = Math.min(after, retry.maxDelayMs * 4);
-      }
-      onRetry?.({ method, path, status: r.status, attempt, delayMs: delay });
-      await sleep(delay, signal);
-      if (signal.aborted) throw mxError('CLOSED', 'the client was closed');
-    }
-  }
-
-  return {
-    request,
-    /** The JSON body of a 2xx answer. */
-    async json(method, path, body, opts) {
-      return (await request(method, path, body, opts)).body;
-    },
-  };
-}
 
 /** A tiny event emitter that works the same in Node and browsers. */
 function emitter() {
@@ -179,7 +83,7 @@ export async function connectClient(mx, options) {
   const abort = new AbortController();
   const events = emitter();
   let session = { accessToken: options.accessToken };
-  const http = httpClient({
+  const http = matrixHttp({
     baseUrl: homeserverUrl.replace(/\/+$/, ''),
     fetchImpl,
     retry,
