@@ -73,7 +73,7 @@ async function authenticate(http, options) {
 export async function connectClient(mx, options) {
   if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'connect: options must be an object');
   const {
-    homeserverUrl, store, backend, dbName, storeKey, passphrase,
+    homeserverUrl, store, backend, dbName, path, storeKey, passphrase,
     syncTimeoutMs = 30000, start = true, fetch: fetchImpl = globalThis.fetch.bind(globalThis),
     roomKeySettings = {},
   } = options;
@@ -92,7 +92,7 @@ export async function connectClient(mx, options) {
     onRetry: (info) => events.emit('retry', info),
   });
   session = await authenticate(http, options);
-  const machine = await mx.openMachine({ userId: session.userId, deviceId: session.deviceId, store, backend, dbName, storeKey, passphrase });
+  const machine = await mx.openMachine({ userId: session.userId, deviceId: session.deviceId, store, backend, dbName, path, storeKey, passphrase });
 
   // --- outgoing requests ------------------------------------------------------
   // One send per request id at a time; ids marked sent are remembered so a

@@ -387,8 +387,10 @@ export interface OpenDeviceOptions {
   deviceId: string;
   /** The store's name. */
   store: string;
-  /** 'indexeddb' (default; fake-indexeddb works in Node) or 'memory' (lost when the instance restarts). */
-  backend?: 'indexeddb' | 'memory';
+  /** 'indexeddb' (default; fake-indexeddb works in Node), 'memory' (lost when the instance restarts) or 'fs' (Node: files under `path`). */
+  backend?: 'indexeddb' | 'memory' | 'fs';
+  /** fs only: the directory holding the store (relative paths resolve against the working directory). */
+  path?: string;
   /** IndexedDB database name (default "mxcrypto"). */
   dbName?: string;
   /** Give one: a 32-byte key, or a passphrase (PBKDF2-SHA-512; a wrong one is WRONG_KEY). */
