@@ -73,7 +73,7 @@ async function authenticate(http, options) {
 export async function connectClient(mx, options) {
   if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'connect: options must be an object');
   const {
-    homeserverUrl, store, backend, dbName, path, storeKey, passphrase,
+    homeserverUrl, store, backend, dbName, path, storeKey, passphrase, fallbackKeyRetentionMs,
     syncTimeoutMs = 30000, start = true, fetch: fetchImpl = globalThis.fetch.bind(globalThis),
     roomKeySettings = {},
   } = options;
@@ -82,6 +82,9 @@ export async function connectClient(mx, options) {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const abort = new AbortController();
   const events = emitter();
+  let loop = null;
+  let stopped = false;
+  let closing = null;
   let session = { accessToken: options.accessToken };
   const http = matrixHttp({
     baseUrl: homeserverUrl.replace(/\/+$/, ''),
@@ -92,7 +95,7 @@ export async function connectClient(mx, options) {
     onRetry: (info) => events.emit('retry', info),
   });
   session = await authenticate(http, options);
-  const machine = await mx.openMachine({ userId: session.userId, deviceId: session.deviceId, store, backend, dbName, path, storeKey, passphrase });
+  const machine = await mx.openMachine({ userId: session.userId, deviceId: session.deviceId, store, backend, dbName, path, storeKey, passphrase, fallbackKeyRetentionMs });
 
   // --- outgoing requests ------------------------------------------------------
   // One send per request id at a time; ids marked sent are remembered so a
@@ -117,13 +120,47 @@ export async function connectClient(mx, options) {
     return p;
   }
 
-  /** Sends everything the machine has queued, until it has nothing new (bounded). */
+  // The sync loop never waits for outgoing requests (a blocked /keys/upload
+  // must not stop to-device events from being processed): schedulePump()
+  // lists the machine's requests and starts those not in flight, each on its
+  // own; one that succeeds schedules another look (answers make new
+  // requests), one that fails is reported and tried again after the next sync.
+  let listing = null;
+  let listAgain = false;
+  async function startQueued() {
+    const reqs = (await machine.outgoingRequests()).filter((r) => !sent.has(r.id) && !inFlight.has(r.id));
+    for (const r of reqs) {
+      sendRequest(r).then(() => schedulePump(), (e) => {
+        if (!stopped && e?.code !== 'CLOSED') events.emit('error', e);
+      });
+    }
+    return reqs.length;
+  }
+  function schedulePump() {
+    if (stopped) return Promise.resolve();
+    if (listing) {
+      listAgain = true;
+      return listing;
+    }
+    listing = (async () => {
+      do {
+        listAgain = false;
+        try {
+          await startQueued();
+        } catch (e) {
+          if (!stopped && e?.code !== 'CLOSED') events.emit('error', e);
+        }
+      } while (listAgain && !stopped);
+    })().finally(() => { listing = null; });
+    return listing;
+  }
+
+  /** Sends everything the machine has queued and waits for the answers, until nothing is left (bounded); rejects with the first failure. */
   async function pumpOutgoing() {
     for (let round = 0; round < 20; round++) {
-      const reqs = (await machine.outgoingRequests()).filter((r) => !sent.has(r.id) && !inFlight.has(r.id));
-      if (!reqs.length) return;
-      // Different requests may go in parallel; keys_upload first (others may depend on it).
-      const results = await Promise.allSettled(reqs.map(sendRequest));
+      const started = (await machine.outgoingRequests()).filter((r) => !sent.has(r.id));
+      if (!started.length && !inFlight.size) return;
+      const results = await Promise.allSettled([...started.map(sendRequest), ...inFlight.values()]);
       const failed = results.find((x) => x.status === 'rejected');
       if (failed) throw failed.reason;
     }
@@ -278,16 +315,13 @@ export async function connectClient(mx, options) {
     await processSync(sync, since);
     // Everything in the response is processed (and emitted): now the token may advance.
     await machine.setSyncToken(sync.next_batch);
-    await pumpOutgoing();
+    schedulePump();
     lastSync = sync;
     events.emit('sync', { nextBatch: sync.next_batch });
     for (const w of [...syncWaiters]) w();
     return sync;
   }
 
-  let loop = null;
-  let stopped = false;
-  let closing = null;
   function runLoop() {
     loop ??= (async () => {
       let failures = 0;
@@ -528,6 +562,7 @@ export async function connectClient(mx, options) {
         abort.abort();
         events.emit('close');
         await loop?.catch(() => {});
+        await listing?.catch(() => {});
         await Promise.allSettled([...inFlight.values()]);
         await machine.close();
       })();
