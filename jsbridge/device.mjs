@@ -30,6 +30,11 @@ export function deviceApi(rt) {
       this.deviceId = open[1];
     }
 
+    /** @internal The Go handle, for machine.mjs (changes when the instance restarts). */
+    get _handle() {
+      return this.#handle;
+    }
+
     async #reopen() {
       if (this.#open[2].backend === 'memory') {
         throw mxError('INSTANCE_EXITED', 'the wasm instance restarted and this device used a memory store, which did not survive; open it again');

@@ -65,6 +65,7 @@ export interface MxCryptoError extends Error {
   code: MxCryptoErrorCode;
   /** WITHHELD only: the code the sender gave (m.unverified, m.blacklisted, m.no_olm, m.unauthorised, m.unavailable). */
   withheldCode?: string;
+  withheldReason?: string;
   /** HOMESERVER_ERROR only: the HTTP status (0: network error), the Matrix errcode and the error body. */
   status?: number;
   errcode?: string;
@@ -629,9 +630,9 @@ export type MachineEvent =
   /** A room key was stored (m.room_key, m.forwarded_room_key, or fetched from the backup): retry events of this session. */
   | { type: 'roomKeyReceived'; roomId: string; sessionId: string; source: 'm.room_key' | 'm.forwarded_room_key' | 'backup' }
   /** The sender will not give us this key (m.room_key.withheld). */
-  | { type: 'roomKeyWithheld'; roomId: string; sessionId: string; code: string; reason?: string }
+  | { type: 'roomKeyWithheld'; roomId: string; sessionId: string; code: string; reason: string; sender: string }
   /** The server's backup version is not the enabled one (M_WRONG_ROOM_KEYS_VERSION): uploads stopped, backup disabled. */
-  | { type: 'backupVersionMismatch'; version: string; currentVersion: string | null }
+  | { type: 'backupVersionMismatch'; version: string; currentVersion: string | null; errcode: string }
   /** A secret arrived by m.secret.send from a trusted own device (the backup key is also enabled for on-demand fetches). */
   | { type: 'secretReceived'; name: string; secret: string }
   /** A /keys/query answer tried to change the keys of a known device, or carried a bad signature: the device keeps its old keys / is ignored. */
