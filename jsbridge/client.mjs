@@ -295,7 +295,13 @@ export async function connectClient(mx, options) {
       timelines.push([roomId, r.timeline?.events ?? []]);
     }
     const tracked = [...newlyTracked].filter((u) => [...rooms.values()].some((room) => room.encryption && room.members.has(u)));
-    if (tracked.length) await machine.updateTrackedUsers(tracked);
+    if (tracked.length) {
+      await machine.updateTrackedUsers(tracked);
+      // Know the new members' devices before decrypting their events, so
+      // each comes with its senderDevice (a failed query only delays that).
+      const queries = (await machine.outgoingRequests()).filter((r) => r.type === 'keys_query');
+      await Promise.allSettled(queries.map(sendRequest));
+    }
     for (const [roomId, list] of timelines) for (const ev of list) await decryptAndEmit(roomId, ev);
   }
 
