@@ -80,7 +80,7 @@ export async function synapseFixture() {
 }
 
 /** Resolves when check() is truthy (polled), else rejects after timeoutMs. */
-export async function eventually(check, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
+export async function eventually(check, { timeoutMs = 60000, intervalMs = 100, what = 'condition' } = {}) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
