@@ -151,3 +151,34 @@ test('the backup key is shared between own devices by m.secret.request / m.secre
   assert.ok(sends.some((e) => /m\.room\.encrypted/.test(e.path)));
   assert.ok(!sends.some((e) => JSON.stringify(e.requestBody).includes(got.secret)), 'the secret was not sent in the clear');
 });
+
+test('a new backup version elsewhere: M_WRONG_ROOM_KEYS_VERSION stops uploads with a backupVersionMismatch event', { timeout: 120_000 }, async () => {
+  const mismatches = [];
+  alice1.on('backupVersionMismatch', (e) => mismatches.push(e));
+  // Another client replaces the backup version (any valid auth_data will do for the server).
+  const fresh = await fx.mx.backup.createKey();
+  const { version: newVersion } = await alice1.request('POST', '/_matrix/client/v3/room_keys/version', {
+    algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: fresh.publicKey },
+  });
+  assert.notEqual(newVersion, backupInfo.version);
+
+  assert.equal(await bob.machine.invalidateGroupSession(new bob.sdk.RoomId(roomId)), true);
+  await bob.sendMessage(roomId, text('b3 after the version changed'));
+  await eventually(() => decrypted(alice1Seen, 'b3 after the version changed'), { what: 'alice1 decrypting b3' });
+  const ev = await eventually(() => mismatches[0], { what: 'the backupVersionMismatch event' });
+  assert.equal(ev.version, backupInfo.version);
+  const refused = fx.proxy.requests('/room_keys/keys', 'PUT').filter((e) => e.token === alice1.accessToken && e.status === 403);
+  assert.ok(refused.length >= 1);
+  assert.equal(refused[0].responseBody.errcode, 'M_WRONG_ROOM_KEYS_VERSION');
+
+  // Uploads stay stopped: a further room key is not uploaded anywhere.
+  const puts = () => fx.proxy.requests('/room_keys/keys', 'PUT').filter((e) => e.token === alice1.accessToken).length;
+  const before = puts();
+  assert.equal(await bob.machine.invalidateGroupSession(new bob.sdk.RoomId(roomId)), true);
+  await bob.sendMessage(roomId, text('b4 with backup stopped'));
+  await eventually(() => decrypted(alice1Seen, 'b4 with backup stopped'), { what: 'alice1 decrypting b4' });
+  await alice1.nextSync();
+  await alice1.backup.flush();
+  assert.equal(puts(), before, 'no upload after the mismatch');
+  assert.equal(mismatches.length, 1);
+});
