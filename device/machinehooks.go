@@ -3,6 +3,7 @@ package device
 import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/crypto/olm"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -193,4 +194,97 @@ func (d *Device) EnabledBackup() (version, publicKey string, err error) {
 		return err
 	})
 	return version, publicKey, err
+}
+
+// DecryptToDeviceWith is DecryptToDevice with also run in the same
+// transaction, after the decryption and before the commit: the layer above
+// keeps the decrypted event there, so a crash between the Olm ratchet step
+// being committed and the event being handled cannot lose the event (the
+// server will not deliver one that decrypts again). The event is read as
+// DecryptToDevice reads it.
+func (d *Device) DecryptToDeviceWith(event []byte, also func(tx *store.Tx, ev *ToDeviceEvent) error) (*ToDeviceEvent, error) {
+	ev, err := parseObject(event, "to-device event")
+	if err != nil {
+		return nil, err
+	}
+	sender := ev.String("sender")
+	content := ev.Object("content")
+	alg := content.String("algorithm")
+	senderKey := content.String("sender_key")
+	ciphertexts := content.Object("ciphertext")
+	if err := ev.Err(); err != nil {
+		return nil, err
+	}
+	if alg != olm.AlgorithmOlm {
+		return nil, errcode.New(errcode.UnsupportedAlgorithm, "to-device algorithm %q is not supported (only %s)", alg, olm.AlgorithmOlm)
+	}
+	if senderKey, err = normalizeKey(senderKey, "sender_key"); err != nil {
+		return nil, err
+	}
+	mine, ok := ciphertexts.OptObject(d.identity.Curve25519)
+	if !ok {
+		return nil, badInput("the event has no ciphertext for this device's key %s", d.identity.Curve25519)
+	}
+	msg := olm.Message{Type: olm.MessageType(mine.Int("type")), Body: mine.String("body")}
+	if err := mine.Err(); err != nil {
+		return nil, err
+	}
+	var out *ToDeviceEvent
+	err = d.st.Update(func(tx *store.Tx) error {
+		pt, err := d.olmDecrypt(tx, senderKey, msg)
+		if err != nil {
+			return err
+		}
+		if out, err = d.checkPayload(tx, pt, sender, senderKey); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeviceRef names a device.
+type DeviceRef struct{ UserID, DeviceID string }
+
+// EncryptToDevicesWith encrypts one to-device event for several devices in
+// one transaction, then runs also (which may stage the layer above's own
+// records, e.g. the requests carrying the messages) before the commit:
+// ratchet steps and what depends on them commit together. Devices without
+// an Olm session (or unknown) are returned in skipped, not as an error.
+func (d *Device) EncryptToDevicesWith(devices []DeviceRef, eventType string, content []byte, also func(tx *store.Tx, out map[DeviceRef][]byte) error) (out map[DeviceRef][]byte, skipped []DeviceRef, err error) {
+	if eventType == "" {
+		return nil, nil, badInput("event type is required")
+	}
+	c, err := parseObject(content, "content")
+	if err != nil {
+		return nil, nil, err
+	}
+	err = d.st.Update(func(tx *store.Tx) error {
+		out, skipped = map[DeviceRef][]byte{}, nil
+		for _, ref := range devices {
+			msg, err := d.encryptToDevice(tx, ref.UserID, ref.DeviceID, eventType, c.Map())
+			if errcode.Of(err) == NoOlmSession {
+				skipped = append(skipped, ref)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[ref] = msg
+		}
+		if also != nil {
+			return also(tx, out)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, skipped, nil
 }

@@ -377,7 +377,11 @@ func knownDeviceJS(d *machine.KnownDevice) map[string]any {
 func toDeviceResultJS(t machine.ToDeviceResult) map[string]any {
 	switch {
 	case t.Failure != nil:
-		return map[string]any{"failure": true, "code": string(errcode.Of(t.Failure)), "message": t.Failure.Error(), "event": RawJSON(t.Event)}
+		var ev any
+		if t.Event != nil {
+			ev = RawJSON(t.Event)
+		}
+		return map[string]any{"failure": true, "code": string(errcode.Of(t.Failure)), "message": t.Failure.Error(), "event": ev}
 	case t.Decrypted != nil:
 		e := t.Decrypted
 		return map[string]any{

@@ -615,8 +615,8 @@ export interface ToDeviceFailure {
   failure: true;
   code: MxCryptoErrorCode;
   message: string;
-  /** The event as received. */
-  event: JsonObject;
+  /** The event as received (null for an event decrypted before a crash and handled after it). */
+  event: JsonObject | null;
 }
 
 /** Plain (unencrypted) to-device events are passed through with `encrypted: false`. */
@@ -631,7 +631,11 @@ export type MachineEvent =
   | { type: 'roomKeyReceived'; roomId: string; sessionId: string; source: 'm.room_key' | 'm.forwarded_room_key' | 'backup' }
   /** The sender will not give us this key (m.room_key.withheld). */
   | { type: 'roomKeyWithheld'; roomId: string; sessionId: string; code: string; reason: string; sender: string }
-  /** The server's backup version is not the enabled one (M_WRONG_ROOM_KEYS_VERSION): uploads stopped, backup disabled. */
+  /**
+   * The server's backup version is not the enabled one (M_WRONG_ROOM_KEYS_VERSION, or M_NOT_FOUND): uploads
+   * stopped, backup disabled. currentVersion is what the server said (Synapse 1.163 puts the requested version
+   * there): GET /room_keys/version for the real one, check it, then enableBackup again.
+   */
   | { type: 'backupVersionMismatch'; version: string; currentVersion: string | null; errcode: string }
   /** A secret arrived by m.secret.send from a trusted own device (the backup key is also enabled for on-demand fetches). */
   | { type: 'secretReceived'; name: string; secret: string }
@@ -735,7 +739,11 @@ export interface Machine {
   setSyncToken(token: string | null): Promise<void>;
   /** body for POST /room_keys/version (auth_data signed by this device); the private key is kept. */
   createBackupVersion(): Promise<{ body: JsonObject; privateKey: Uint8Array; publicKey: Base64; recoveryKey: string }>;
-  /** Start uploading to this version. With the private key (or recovery key), missing keys are also fetched from it on demand. */
+  /**
+   * Start uploading to this version. With the private key (or recovery key; WRONG_KEY if it does not match
+   * publicKey), or when the device already holds the m.megolm_backup.v1 secret for it (device.getSecret,
+   * a secretReceived), missing keys are also fetched from it on demand.
+   */
   enableBackup(backup: { version: string; publicKey: Base64; privateKey?: Uint8Array | string | null }): Promise<void>;
   disableBackup(): Promise<void>;
   /** As Device.restoreBackup. */

@@ -1,8 +1,10 @@
 // The machine's JS API (mx.openMachine) end to end in one process: two of
 // our machines and matrix-sdk-crypto-wasm's OlmMachine exchange keys and
-// room messages through an in-memory relay (tests/helpers/machine-relay.mjs);
+// room messages through an in-memory relay (tests/helpers/machine-relay.mjs),
+// and tell each other when a key is withheld (m.room_key.withheld both ways);
 // forged senders, withheld keys, key requests between own devices, backup
 // uploads and on-demand fetches, and a restart that keeps the room key.
+import 'fake-indexeddb/auto';
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -199,6 +201,94 @@ test('interop: our machine and matrix-sdk-crypto-wasm OlmMachine share room keys
   // A Rust-made event re-sent as mallory's is refused.
   const another = await rust.encrypt(ROOM, 'm.room.message', { msgtype: 'm.text', body: 'not from mallory' });
   await assert.rejects(alice.m.decryptRoomEvent(ROOM, roomEvent('@mallory:example.org', another)), { code: 'MISMATCHED_SENDER' });
+
+  // Alice withholds from unverified devices: Rust sees why (m.room_key.withheld as Rust parses it).
+  const room2 = '!withheld:example.org';
+  for (let i = 0; i < 10; i++) {
+    const reqs = await alice.m.shareRoomKey(room2, users, { onlyTrustedDevices: true });
+    if (!reqs.length) break;
+    for (const r of reqs) await alice.send(r);
+  }
+  const hidden = await alice.m.encryptRoomEvent(room2, 'm.room.message', { body: 'not for rust' });
+  await rust.sync();
+  await assert.rejects(rust.decrypt(room2, { ...roomEvent('@alice:example.org', hidden), room_id: room2 }), (e) => {
+    assert.equal(e.maybe_withheld, 'The sender has disabled encrypting to unverified devices.');
+    return true;
+  });
+  // And the reverse: Rust withholds from our unverified device; we report its code.
+  const room3 = '!withheld-by-rust:example.org';
+  await rust.share(room3, users, { onlyTrustedDevices: true });
+  const fromRustHidden = await rust.encrypt(room3, 'm.room.message', { body: 'not for alice' });
+  const got = await alice.sync();
+  assert.ok(got.events.some((e) => e.type === 'roomKeyWithheld' && e.code === 'm.unverified'), JSON.stringify(got.events));
+  await assert.rejects(alice.m.decryptRoomEvent(room3, { ...roomEvent('@rust:example.org', fromRustHidden), room_id: room3 }),
+    (e) => e.code === 'WITHHELD' && e.withheldCode === 'm.unverified');
   await alice.m.close();
   rust.m.free?.();
+});
+
+test('bad input is BAD_INPUT, a closed machine is CLOSED, and the module lives on', async () => {
+  const relay = new Relay();
+  const p = await ours(relay, '@eve:example.org', 'EVE');
+  const m = p.m;
+  const bad = [
+    () => m.shareRoomKey('not-a-room', ['@a:b']),
+    () => m.shareRoomKey(ROOM, ['not-a-user']),
+    () => m.shareRoomKey(ROOM, 'x'),
+    () => m.updateTrackedUsers(['nobody']),
+    () => m.markRequestAsSent('id', 'bogus_type', {}),
+    () => m.receiveSyncChanges({ toDeviceEvents: 'x' }),
+    () => m.receiveSyncChanges({ toDeviceEvents: [1] }),
+    () => m.receiveSyncChanges({ changedDevices: { changed: [1] } }),
+    () => m.receiveSyncChanges(null),
+    () => m.decryptRoomEvent(ROOM, { content: {} }),
+    () => m.decryptRoomEvent(ROOM, 'x'),
+    () => m.encryptRoomEvent(ROOM, 'm.room.message', 'x'),
+    () => m.setDeviceTrust('@a:b', 'D', 'maybe'),
+    () => m.enableBackup({ version: '1', publicKey: 'AAAA', privateKey: new Uint8Array(3) }),
+    () => m.enableBackup(null),
+  ];
+  for (const f of bad) await assert.rejects(f(), (e) => e.name === 'MxCryptoError' && e.code === 'BAD_INPUT', String(f));
+  // A malformed response or to-device event is reported, not fatal.
+  const res = await m.receiveSyncChanges({ toDeviceEvents: [{ type: 'm.room.encrypted', sender: '@x:y', content: { algorithm: 'nope', sender_key: 'x', ciphertext: {} } }] });
+  assert.equal(res.toDeviceEvents[0].failure, true);
+  assert.equal(res.toDeviceEvents[0].code, 'UNSUPPORTED_ALGORITHM');
+  await m.markRequestAsSent('unknown-id', 'keys_query', { device_keys: 5 });
+  await m.close();
+  await assert.rejects(m.outgoingRequests(), { code: 'CLOSED' });
+  // The module still works.
+  const again = await ours(relay, '@eve:example.org', 'EVE2');
+  assert.ok((await again.m.trackedUsers()).includes('@eve:example.org'));
+  await again.m.close();
+});
+
+test('a machine survives a restart of the wasm instance (IndexedDB store): its unsent to-device requests too', async () => {
+  const relay = new Relay();
+  const opts = { userId: '@ida:example.org', deviceId: 'IDA', store: 'machine-restart', backend: 'indexeddb', dbName: 'machine-test', storeKey };
+  const m = await mx.openMachine(opts);
+  const ida = ourPeer(relay, m);
+  await ida.flush();
+  const bob = ourPeer(relay, await mx.openMachine({ ...opts, userId: '@bob:example.org', deviceId: 'BOB', store: 'machine-restart-bob' }));
+  await bob.flush();
+  await ida.sync();
+  await bob.sync();
+  const users = ['@ida:example.org', '@bob:example.org'];
+  // Query and claim, but leave the room key messages unsent.
+  let toDevice = [];
+  for (let i = 0; i < 10 && toDevice.length === 0; i++) {
+    for (const r of await m.shareRoomKey(ROOM, users)) {
+      if (r.type === 'to_device') toDevice.push(r);
+      else await ida.send(r);
+    }
+  }
+  assert.ok(toDevice.length > 0);
+  const content = await m.encryptRoomEvent(ROOM, 'm.room.message', { body: 'across a restart' });
+  await assert.rejects(mx._debug.exit(3), (e) => e.code === 'INSTANCE_EXITED');
+  const after = await m.outgoingRequests(); // reattaches on the new instance
+  for (const r of toDevice) assert.ok(after.some((x) => x.id === r.id), `request ${r.id} kept`);
+  await ida.flush();
+  await bob.sync();
+  assert.equal((await bob.m.decryptRoomEvent(ROOM, roomEvent('@ida:example.org', content))).content.body, 'across a restart');
+  await m.close();
+  await bob.m.close();
 });

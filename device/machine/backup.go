@@ -1,8 +1,6 @@
 package machine
 
 import (
-	"net/url"
-
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -73,7 +71,7 @@ func (m *Machine) ensureBackupUpload() error {
 	m.backupBatch = b
 	m.backupUpload = &Request{
 		ID: newID(), Type: BackupUpload, Method: "PUT",
-		Path: clientPrefix + "/room_keys/keys?version=" + url.QueryEscape(b.Version),
+		Path: clientPrefix + "/room_keys/keys?version=" + escape(b.Version),
 		Body: b.Body,
 	}
 	return nil
@@ -112,19 +110,25 @@ func (m *Machine) fetchFromBackup(room, session string) error {
 	if m.fetched[k] {
 		return nil
 	}
-	version, _, err := m.d.EnabledBackup()
+	version, pub, err := m.d.EnabledBackup()
 	if err != nil || version == "" {
 		return err
 	}
-	_, held, err := m.d.LocalBackupKey()
+	priv, held, err := m.d.LocalBackupKey()
 	if err != nil || !held {
 		return err
+	}
+	// The key held may be for another version (e.g. from secret storage).
+	mine, err := backup.PublicKey(priv)
+	clear(priv)
+	if err != nil || trimPad(mine) != trimPad(pub) {
+		return nil
 	}
 	m.fetched[k] = true
 	id := newID()
 	m.backupGets[id] = &backupGet{room: room, session: session, req: Request{
 		ID: id, Type: BackupGet, Method: "GET",
-		Path: clientPrefix + "/room_keys/keys/" + url.PathEscape(room) + "/" + url.PathEscape(session) + "?version=" + url.QueryEscape(version),
+		Path: clientPrefix + "/room_keys/keys/" + escape(room) + "/" + escape(session) + "?version=" + escape(version),
 	}}
 	return nil
 }
@@ -153,8 +157,11 @@ func (m *Machine) backupGetSent(id string, resp Response) ([]Event, error) {
 		return nil, err
 	}
 	res, err := m.d.RestoreBackup(priv, body, nil)
-	if err != nil {
+	if err != nil && isStoreFailure(err) {
 		return nil, err
+	}
+	if err != nil {
+		return nil, nil // e.g. the backup moved to another key: nothing to import
 	}
 	if res.Imported == 0 {
 		return nil, nil

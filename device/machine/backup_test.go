@@ -168,3 +168,49 @@ func TestBackupKeySharedBySecretRequest(t *testing.T) {
 		t.Fatalf("B3 does not hold the backup key: %v %v", held, err)
 	}
 }
+
+func TestBackupKeyHeldLocallyIsUsedOnlyForItsVersion(t *testing.T) {
+	srv, clk, a, b1, _ := setup(t)
+	a.share(room, members, ShareSettings{})
+	ev := a.roomEvent(room, "held locally")
+	b1.sync()
+	nb := enableNewBackup(t, srv, b1, "5")
+	b1.flush()
+	b3 := newClient(t, srv, "@bob:example.org", "B3", clk.now)
+	b3.sync()
+	// Another backup's key is held (stale secret): no fetch is attempted.
+	other, _ := b3.m.Device().CreateBackupVersion()
+	if err := b3.m.EnableBackup("5", nb.PublicKey, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b3.m.Device().SetLocalSecret(device.BackupSecretName, b64.Encode(other.PrivateKey)); err != nil {
+		t.Fatal(err)
+	}
+	b3.decrypt(room, ev)
+	if n := len(requestsOf(t, b3, BackupGet)); n != 0 {
+		t.Fatalf("%d backup fetches with a key of another version", n)
+	}
+	// The right key arrives (as device.getSecret would keep it): fetched.
+	if err := b3.m.Device().SetLocalSecret(device.BackupSecretName, b64.Encode(nb.PrivateKey)); err != nil {
+		t.Fatal(err)
+	}
+	ev2 := decodeJSON(t, ev)
+	ev2["event_id"] = "$second-try"
+	b3.decrypt(room, toJSON(t, ev2))
+	b3.flush()
+	mustDecrypt(t, b3, toJSON(t, ev2), "held locally")
+}
+
+func requestsOf(t *testing.T, c *client, typ string) []Request {
+	reqs, err := c.m.OutgoingRequests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Request
+	for _, r := range reqs {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}

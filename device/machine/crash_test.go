@@ -104,3 +104,40 @@ func TestSyncTokenIsStoredAfterProcessing(t *testing.T) {
 		t.Fatalf("token %q, %v", tok, err)
 	}
 }
+
+func TestDecryptedToDeviceEventSurvivesACrashBeforeHandling(t *testing.T) {
+	srv, _, a, b1, _ := setup(t)
+	a.share(room, members, ShareSettings{})
+	ev := a.roomEvent(room, "key decrypted, then crash")
+	ch := srv.syncFor(b1.user, b1.dev)
+	// The room key's Olm message is decrypted and committed, and the
+	// process dies before the key is imported.
+	found := false
+	for _, raw := range ch.ToDeviceEvents {
+		if decodeJSON(t, raw)["type"] == "m.room.encrypted" {
+			if _, _, err := b1.m.decryptAndStash(raw); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no encrypted to-device event for B1")
+	}
+	b1.restart()
+	// The server sends the same events again (the sync token did not move):
+	// they no longer decrypt, but the stashed one is handled.
+	res, err := b1.m.ReceiveSyncChanges(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasEvent(res.Events, "roomKeyReceived") {
+		t.Fatalf("events %v: the stashed room key was not handled", res.Events)
+	}
+	mustDecrypt(t, b1, ev, "key decrypted, then crash")
+	// Handled once: the inbox is empty now.
+	res, err = b1.m.ReceiveSyncChanges(SyncChanges{})
+	if err != nil || len(res.ToDevice) != 0 {
+		t.Fatalf("inbox not emptied: %v %v", res, err)
+	}
+}

@@ -14,8 +14,8 @@ import (
 
 // keyRequest is an m.room_key_request we sent and not yet cancelled.
 type keyRequest struct {
-	RequestID string `json:"requestId"`
-	SenderKey string `json:"senderKey,omitempty"`
+	RequestID string
+	SenderKey string
 }
 
 func keyRequestKey(room, session string) store.Key { return recordKey("keyrequest", room, session) }
@@ -23,8 +23,8 @@ func keyRequestKey(room, session string) store.Key { return recordKey("keyreques
 func withheldKey(room, session string) store.Key { return recordKey("withheld", room, session) }
 
 type withheldInfo struct {
-	Code   string `json:"code"`
-	Reason string `json:"reason,omitempty"`
+	Code   string
+	Reason string
 }
 
 // sessionOf reads room_id and session_id of a room key content.
@@ -141,7 +141,7 @@ func (m *Machine) withheldReceived(sender string, c jsonvalue.Object, olmSenderK
 			held = found
 			return err
 		}
-		return putRecord(tx, withheldKey(room, session), withheldInfo{Code: code, Reason: reason})
+		return putRecord(tx, withheldKey(room, session), &withheldInfo{Code: code, Reason: reason})
 	})
 	if err != nil || held {
 		return nil, err
@@ -167,7 +167,7 @@ func (m *Machine) requestRoomKey(room, session, senderKey string) error {
 		if err != nil {
 			return err
 		}
-		if err := putRecord(tx, keyRequestKey(room, session), kr); err != nil {
+		if err := putRecord(tx, keyRequestKey(room, session), &kr); err != nil {
 			return err
 		}
 		return queue(tx, reqs...)
@@ -259,9 +259,23 @@ func (m *Machine) answer(w waitingAnswer) error {
 		if err != nil {
 			return err
 		}
-		if encrypted, err = m.d.EncryptToDevice(w.to.User, w.to.Device, "m.forwarded_room_key", fwd); err != nil {
-			return err
-		}
+		// The ratchet step and the request carrying the key commit together.
+		_, _, err = m.d.EncryptToDevicesWith([]device.DeviceRef{{UserID: w.to.User, DeviceID: w.to.Device}}, "m.forwarded_room_key", fwd,
+			func(tx *store.Tx, out map[device.DeviceRef][]byte) error {
+				for _, c := range out {
+					v, err := jsonvalue.Parse(c)
+					if err != nil {
+						return err
+					}
+					reqs, err := toDeviceRequests("m.room.encrypted", "", map[devRef]any{w.to: v})
+					if err != nil {
+						return err
+					}
+					return queue(tx, reqs...)
+				}
+				return nil
+			})
+		return err
 	case "m.secret.request":
 		if encrypted, err = m.d.AnswerSecretRequest(w.event, true); err != nil || encrypted == nil {
 			return err

@@ -1,7 +1,6 @@
 package machine
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -110,26 +109,6 @@ func recordKey(parts ...string) store.Key {
 		name += "\x00" + p
 	}
 	return store.ValueKey(name)
-}
-
-// getRecord reads a JSON record into v; found is false when absent.
-func getRecord(tx *store.Tx, k store.Key, v any) (bool, error) {
-	raw, found, err := tx.Get(k)
-	if err != nil || !found {
-		return false, err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, errcode.Wrap(errcode.BadPickle, err, "stored machine record is damaged")
-	}
-	return true, nil
-}
-
-func putRecord(tx *store.Tx, k store.Key, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return errcode.Wrap(errcode.Internal, err, "encoding a machine record")
-	}
-	return tx.Put(k, raw)
 }
 
 func encodeJSON(v any) ([]byte, error) { return device.EncodeJSON(v) }

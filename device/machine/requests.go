@@ -1,7 +1,7 @@
 package machine
 
 import (
-	"net/url"
+	"cmp"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
@@ -24,21 +24,37 @@ const clientPrefix = "/_matrix/client/v3"
 // Request is an HTTP request for the driver to send. Path is absolute from
 // the homeserver's base URL, already escaped, with its query string.
 type Request struct {
-	ID     string `json:"id"`
-	Type   string `json:"type"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Body   []byte `json:"body"` // JSON; nil for GET
+	ID     string
+	Type   string
+	Method string
+	Path   string
+	Body   []byte // JSON; nil for GET
 	// Room: a to-device request that gives out (or withholds) this room's
 	// key, so ShareRoomKey lists it until it is sent.
-	Room string `json:"room,omitempty"`
+	Room string
+}
+
+// escape percent-encodes a path segment or query value: everything but
+// RFC 3986's unreserved characters (net/url would add ~100 KB to the wasm).
+func escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			out = append(out, c)
+			continue
+		}
+		out = append(out, '%', hex[c>>4], hex[c&15])
+	}
+	return string(out)
 }
 
 // outbox is the persisted list of to-device requests not yet sent.
 var outboxKey = recordKey("outbox")
 
-func loadOutbox(tx *store.Tx) ([]Request, error) {
-	var out []Request
+func loadOutbox(tx *store.Tx) (outbox, error) {
+	var out outbox
 	_, err := getRecord(tx, outboxKey, &out)
 	return out, err
 }
@@ -52,18 +68,7 @@ func toDeviceRequests(eventType, room string, messages map[devRef]any) ([]Reques
 		refs = append(refs, r)
 	}
 	slices.SortFunc(refs, func(a, b devRef) int {
-		if a.User != b.User {
-			if a.User < b.User {
-				return -1
-			}
-			return 1
-		}
-		if a.Device < b.Device {
-			return -1
-		} else if a.Device > b.Device {
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.Device, b.Device))
 	})
 	var out []Request
 	for start := 0; start < len(refs); start += maxPerRequest {
@@ -83,7 +88,7 @@ func toDeviceRequests(eventType, room string, messages map[devRef]any) ([]Reques
 		id := newID()
 		out = append(out, Request{
 			ID: id, Type: ToDevice, Method: "PUT", Room: room,
-			Path: clientPrefix + "/sendToDevice/" + url.PathEscape(eventType) + "/" + url.PathEscape(id),
+			Path: clientPrefix + "/sendToDevice/" + escape(eventType) + "/" + escape(id),
 			Body: raw,
 		})
 	}
@@ -99,7 +104,8 @@ func queue(tx *store.Tx, reqs ...Request) error {
 	if err != nil {
 		return err
 	}
-	return putRecord(tx, outboxKey, append(box, reqs...))
+	box = append(box, reqs...)
+	return putRecord(tx, outboxKey, &box)
 }
 
 // OutgoingRequests lists every request waiting to be sent. A request keeps
@@ -212,6 +218,7 @@ func (m *Machine) toDeviceSent(id string, _ Response) error {
 		if i < 0 {
 			return nil
 		}
-		return putRecord(tx, outboxKey, slices.Delete(box, i, i+1))
+		box = slices.Delete(box, i, i+1)
+		return putRecord(tx, outboxKey, &box)
 	})
 }

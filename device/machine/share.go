@@ -6,6 +6,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/device"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -14,13 +15,13 @@ import (
 
 // roomShare is persisted per room.
 type roomShare struct {
-	SessionID string `json:"sessionId"`
+	SessionID string
 	// SharedWith: "user|device" → the Curve25519 key the key went to.
-	SharedWith map[string]string `json:"sharedWith"`
+	SharedWith map[string]string
 	// Withheld: "user|device" → the withheld code sent.
-	Withheld   map[string]string `json:"withheld"`
-	PeriodMs   uint64            `json:"periodMs,omitempty"`
-	PeriodMsgs uint64            `json:"periodMsgs,omitempty"`
+	Withheld   map[string]string
+	PeriodMs   uint64
+	PeriodMsgs uint64
 }
 
 func (r roomShare) policy() megolm.RotationPolicy {
@@ -216,6 +217,7 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 	}
 	var targets []target
 	current := map[string]string{}
+	excluded := map[string]bool{} // must not have the key (blacklisted, or unverified when only trusted ones may)
 	for _, u := range dedupe(users) {
 		devs, err := m.userDevices(u)
 		if err != nil {
@@ -225,6 +227,9 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 			r := devRef{d.UserID, d.DeviceID}
 			targets = append(targets, target{r, d.Curve25519, d.Trust})
 			current[r.String()] = d.Curve25519
+			if s.withholdCode(d.Trust) != "" {
+				excluded[r.String()] = true
+			}
 		}
 	}
 
@@ -239,8 +244,8 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 	}
 	rotate := cur == nil || cur.NeedsRotation || cur.SessionID != share.SessionID
 	for ref, curve := range share.SharedWith {
-		if current[ref] != curve {
-			rotate = true // left, removed, or (refused elsewhere) re-keyed
+		if current[ref] != curve || excluded[ref] {
+			rotate = true // left, removed, re-keyed, or no longer allowed to read
 		}
 	}
 	if rotate {
@@ -256,81 +261,85 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		share.Withheld = map[string]string{}
 	}
 
-	encrypted := map[devRef]any{}
 	withheld := map[string]map[devRef]any{}
-	var needClaim []devRef
+	withhold := func(ref devRef, code string) {
+		if withheld[code] == nil {
+			withheld[code] = map[devRef]any{}
+		}
+		withheld[code][ref] = map[string]any{
+			"algorithm": megolm.Algorithm, "room_id": room, "session_id": cur.SessionID,
+			"sender_key": m.d.IdentityKeys().Curve25519, "code": code, "reason": withheldReasons[code],
+			"from_device": m.dev,
+		}
+		share.Withheld[ref.String()] = code
+	}
+	var give []device.DeviceRef
+	curves := map[device.DeviceRef]string{}
 	for _, t := range targets {
 		k := t.ref.String()
 		if _, done := share.SharedWith[k]; done {
 			continue
 		}
-		if _, done := share.Withheld[k]; done {
-			continue
+		code := s.withholdCode(t.trust)
+		if was, done := share.Withheld[k]; done {
+			// Still withheld for the same reason (or no key could be
+			// claimed in this process): nothing new to say. Otherwise the
+			// device may have become trusted, or got keys.
+			if was == code || (was == "m.no_olm" && code == "" && m.claimFailed[t.ref]) {
+				continue
+			}
+			delete(share.Withheld, k)
 		}
-		code := ""
 		switch {
-		case t.trust == Blacklisted:
-			code = "m.blacklisted"
-		case s.OnlyTrustedDevices && t.trust != Trusted:
-			code = "m.unverified"
+		case code != "":
+			withhold(t.ref, code)
+		default:
+			r := device.DeviceRef{UserID: t.ref.User, DeviceID: t.ref.Device}
+			give = append(give, r)
+			curves[r] = t.curve
 		}
-		if code == "" {
-			has, err := m.d.HasOlmSession(t.ref.User, t.ref.Device)
-			if err != nil {
-				return nil, err
-			}
-			if !has {
-				if m.claimFailed[t.ref] {
-					code = "m.no_olm"
-				} else {
-					needClaim = append(needClaim, t.ref)
-					continue
-				}
-			}
-		}
-		if code != "" {
-			if withheld[code] == nil {
-				withheld[code] = map[devRef]any{}
-			}
-			withheld[code][t.ref] = map[string]any{
-				"algorithm": megolm.Algorithm, "room_id": room, "session_id": cur.SessionID,
-				"sender_key": m.d.IdentityKeys().Curve25519, "code": code, "reason": withheldReasons[code],
-				"from_device": m.dev,
-			}
-			share.Withheld[k] = code
-			continue
-		}
-		c, err := m.d.EncryptToDevice(t.ref.User, t.ref.Device, "m.room_key", cur.RoomKey)
-		if err != nil {
-			return nil, err
-		}
-		v, err := jsonvalue.Parse(c)
-		if err != nil {
-			return nil, err
-		}
-		encrypted[t.ref] = v
-		share.SharedWith[k] = t.curve
 	}
-	reqs, err := toDeviceRequests("m.room.encrypted", room, encrypted)
-	if err != nil {
-		return nil, err
-	}
-	for _, code := range sortedKeysAny(withheld) {
-		w, err := toDeviceRequests("m.room_key.withheld", room, withheld[code])
-		if err != nil {
-			return nil, err
-		}
-		reqs = append(reqs, w...)
-	}
-	// The messages and the record of who has the key commit together: a
-	// crash before leaves the ratchet steps unused (the next call encrypts
-	// anew), a crash after leaves requests that will still be sent.
+	// The room key messages, the requests carrying them and the record of
+	// who has the key commit together with the Olm ratchet steps: a crash
+	// before leaves nothing, after leaves requests that will still be sent.
 	var pending []Request
-	err = m.st.Update(func(tx *store.Tx) error {
+	var needClaim []devRef
+	_, _, err = m.d.EncryptToDevicesWith(give, "m.room_key", cur.RoomKey, func(tx *store.Tx, out map[device.DeviceRef][]byte) error {
+		needClaim = nil
+		encrypted := map[devRef]any{}
+		for _, r := range give {
+			ref := devRef{r.UserID, r.DeviceID}
+			c, ok := out[r]
+			if !ok { // no Olm session yet
+				if m.claimFailed[ref] {
+					withhold(ref, "m.no_olm")
+				} else {
+					needClaim = append(needClaim, ref)
+				}
+				continue
+			}
+			v, err := jsonvalue.Parse(c)
+			if err != nil {
+				return err
+			}
+			encrypted[ref] = v
+			share.SharedWith[ref.String()] = curves[r]
+		}
+		reqs, err := toDeviceRequests("m.room.encrypted", room, encrypted)
+		if err != nil {
+			return err
+		}
+		for _, code := range sortedKeysAny(withheld) {
+			w, err := toDeviceRequests("m.room_key.withheld", room, withheld[code])
+			if err != nil {
+				return err
+			}
+			reqs = append(reqs, w...)
+		}
 		if err := queue(tx, reqs...); err != nil {
 			return err
 		}
-		if err := putRecord(tx, roomKey(room), share); err != nil {
+		if err := putRecord(tx, roomKey(room), &share); err != nil {
 			return err
 		}
 		box, err := loadOutbox(tx)
@@ -348,6 +357,18 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		return nil, err
 	}
 	return append(m.claimsFor(needClaim), pending...), nil
+}
+
+// withholdCode is the m.room_key.withheld code for a device of this trust
+// under these settings, or "" when it may have the key.
+func (s ShareSettings) withholdCode(t Trust) string {
+	switch {
+	case t == Blacklisted:
+		return "m.blacklisted"
+	case s.OnlyTrustedDevices && t != Trusted:
+		return "m.unverified"
+	}
+	return ""
 }
 
 var withheldReasons = map[string]string{

@@ -313,3 +313,39 @@ func rawJSON(b []byte) any { return jsonRaw(b) }
 type jsonRaw []byte
 
 func (j jsonRaw) MarshalJSON() ([]byte, error) { return j, nil }
+
+func TestTrustChangesRotateOrShare(t *testing.T) {
+	_, _, a, b1, b2 := setup(t)
+	a.share(room, members, ShareSettings{OnlyTrustedDevices: true})
+	e1 := a.roomEvent(room, "1")
+	b1.sync()
+	if _, err := b1.decrypt(room, e1); errcode.Of(err) != Withheld {
+		t.Fatalf("untrusted B1: %v, want WITHHELD", err)
+	}
+	// B1 becomes trusted: it gets the current key, no rotation.
+	if err := a.m.SetDeviceTrust("@bob:example.org", "B1", Trusted); err != nil {
+		t.Fatal(err)
+	}
+	a.share(room, members, ShareSettings{OnlyTrustedDevices: true})
+	e2 := a.roomEvent(room, "2")
+	if sessionOfEvent(t, e1) != sessionOfEvent(t, e2) {
+		t.Fatal("trusting a device rotated the session")
+	}
+	b1.sync()
+	mustDecrypt(t, b1, e2, "2")
+	// B1 is blacklisted: the session rotates and B1 gets nothing new.
+	if err := a.m.SetDeviceTrust("@bob:example.org", "B1", Blacklisted); err != nil {
+		t.Fatal(err)
+	}
+	a.share(room, members, ShareSettings{OnlyTrustedDevices: true})
+	e3 := a.roomEvent(room, "3")
+	if sessionOfEvent(t, e2) == sessionOfEvent(t, e3) {
+		t.Fatal("blacklisting a device that had the key did not rotate")
+	}
+	b1.sync()
+	_, err := b1.decrypt(room, e3)
+	if w, ok := AsWithheld(err); !ok || w.Code != "m.blacklisted" {
+		t.Fatalf("blacklisted B1: %v", err)
+	}
+	_ = b2
+}

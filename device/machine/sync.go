@@ -64,6 +64,9 @@ func (m *Machine) ReceiveSyncChanges(ch SyncChanges) (*SyncResult, error) {
 		return nil, err
 	}
 	res := &SyncResult{}
+	if err := m.handleLeftovers(res); err != nil {
+		return nil, err
+	}
 	for _, raw := range ch.ToDeviceEvents {
 		r, evs, err := m.receiveToDevice(raw)
 		if err != nil && isStoreFailure(err) {
@@ -147,11 +150,17 @@ func (m *Machine) receiveToDevice(raw []byte) (ToDeviceResult, []Event, error) {
 		evs, err := m.handlePlain(typ, sender, content)
 		return ToDeviceResult{Type: typ, Sender: sender, Content: c}, evs, err
 	}
-	dec, err := m.d.DecryptToDevice(raw)
+	dec, id, err := m.decryptAndStash(raw)
 	if err != nil {
 		return ToDeviceResult{}, nil, err
 	}
 	evs, err := m.handleDecrypted(dec)
+	if err != nil && isStoreFailure(err) {
+		return ToDeviceResult{}, nil, err // stays in the inbox
+	}
+	if err := m.unstash(id); err != nil {
+		return ToDeviceResult{}, nil, err
+	}
 	if secretBearing[dec.Type] {
 		dec.Content = []byte("{}")
 	}

@@ -28,7 +28,7 @@ func loadTracked(tx *store.Tx) (trackedUsers, error) {
 // user: each device's signed keys object as received (kept to check claimed
 // keys against later, and to notice a change).
 type userDevices struct {
-	Devices map[string]string `json:"devices"` // device id → device keys JSON
+	Devices map[string]string // device id → device keys JSON
 }
 
 func devicesKey(user string) store.Key { return recordKey("devices", user) }
@@ -59,7 +59,7 @@ func (m *Machine) track(users []string) error {
 		if !changed {
 			return nil
 		}
-		return putRecord(tx, trackedKey, t)
+		return putRecord(tx, trackedKey, &t)
 	})
 }
 
@@ -127,7 +127,7 @@ func (m *Machine) markChanged(changed, left []string) error {
 				delete(t, u)
 			}
 		}
-		return putRecord(tx, trackedKey, t)
+		return putRecord(tx, trackedKey, &t)
 	})
 }
 
@@ -145,7 +145,7 @@ func (m *Machine) markOutdated(user string) error {
 		if slices.Contains(m.queryUsers, user) {
 			m.dirtied[user] = true
 		}
-		return putRecord(tx, trackedKey, t)
+		return putRecord(tx, trackedKey, &t)
 	})
 }
 
@@ -237,7 +237,7 @@ func (m *Machine) querySent(id string, resp Response) ([]Event, error) {
 				t[u] = false
 			}
 		}
-		return putRecord(tx, trackedKey, t)
+		return putRecord(tx, trackedKey, &t)
 	})
 	m.dirtied = map[string]bool{}
 	return events, err
@@ -316,7 +316,7 @@ func (m *Machine) updateUserDevices(user string, devs map[string]any) ([]Event, 
 	for _, dev := range append(added, removed...) {
 		delete(m.claimFailed, devRef{user, dev})
 	}
-	return events, m.st.Update(func(tx *store.Tx) error { return putRecord(tx, devicesKey(user), next) })
+	return events, m.st.Update(func(tx *store.Tx) error { return putRecord(tx, devicesKey(user), &next) })
 }
 
 func refused(user, dev string, err error) Event {
@@ -378,8 +378,8 @@ const (
 
 func trustKey(user string) store.Key { return recordKey("trust", user) }
 
-func loadTrust(tx *store.Tx, user string) (map[string]Trust, error) {
-	t := map[string]Trust{}
+func loadTrust(tx *store.Tx, user string) (trustRecord, error) {
+	t := trustRecord{}
 	_, err := getRecord(tx, trustKey(user), &t)
 	return t, err
 }
@@ -402,7 +402,7 @@ func (m *Machine) SetDeviceTrust(user, dev string, trust Trust) error {
 			return err
 		}
 		t[dev] = trust
-		return putRecord(tx, trustKey(user), t)
+		return putRecord(tx, trustKey(user), &t)
 	})
 }
 
@@ -418,7 +418,7 @@ func (m *Machine) trustOf(user, dev string) (Trust, error) {
 	if user == m.user && dev == m.dev {
 		return Trusted, nil
 	}
-	var t map[string]Trust
+	var t trustRecord
 	if err := m.st.View(func(tx *store.Tx) (err error) { t, err = loadTrust(tx, user); return err }); err != nil {
 		return "", err
 	}
@@ -437,7 +437,7 @@ func (m *Machine) UserDevices(user string) ([]KnownDevice, error) {
 
 func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
 	var u userDevices
-	var trust map[string]Trust
+	var trust trustRecord
 	err := m.st.View(func(tx *store.Tx) (err error) {
 		if u, err = loadUserDevices(tx, user); err != nil {
 			return err

@@ -193,14 +193,16 @@ export async function rustPeer(relay, rs, userId, deviceId) {
       );
       await peer.flush();
     },
-    async share(roomId, users) {
+    async share(roomId, users, { onlyTrustedDevices = false } = {}) {
       // wasm-bindgen takes ownership of the ids passed: fresh ones each call.
       const ids = () => users.map((u) => new rs.UserId(u));
       await m.updateTrackedUsers(ids());
       await peer.flush();
       const claim = await m.getMissingSessions(ids());
       if (claim) await send(claim);
-      const reqs = await m.shareRoomKey(new rs.RoomId(roomId), ids(), new rs.EncryptionSettings());
+      const settings = new rs.EncryptionSettings();
+      if (onlyTrustedDevices) settings.sharingStrategy = rs.CollectStrategy.deviceBasedStrategy(true, false);
+      const reqs = await m.shareRoomKey(new rs.RoomId(roomId), ids(), settings);
       for (const r of reqs) await send(r);
     },
     async encrypt(roomId, type, content) {
