@@ -349,6 +349,7 @@ func deviceOpen(a *Args) Work {
 	user, dev := a.String(0, "userId"), a.String(1, "deviceId")
 	backend := optString(a, 2, "backend")
 	dbName := optString(a, 2, "dbName")
+	dir := optString(a, 2, "path")
 	storeName := optString(a, 2, "storeName")
 	pass := optString(a, 2, "passphrase")
 	var key []byte
@@ -390,8 +391,10 @@ func deviceOpen(a *Args) Work {
 			if err == nil {
 				st, err = store.Open(fsys, storeName, opts)
 			}
+		case "fs":
+			st, err = openFSStore(dir, storeName, opts, "openDevice")
 		default:
-			return nil, errcode.New(errcode.BadInput, "openDevice: backend must be \"indexeddb\" or \"memory\", not %q", backend)
+			return nil, errcode.New(errcode.BadInput, "openDevice: backend must be \"indexeddb\", \"memory\" or \"fs\", not %q", backend)
 		}
 		clear(key) // Open keeps its own copy
 		if err != nil {

@@ -123,16 +123,7 @@ func storeOpen(a *Args) Work {
 		case "indexeddb":
 			s, err = store.OpenIndexedDB(context.Background(), database, name, opts)
 		case "fs":
-			if !strings.HasPrefix(dir, "/") {
-				return nil, errcode.New(errcode.BadInput, "store.open: path must be an absolute directory, got %q", dir)
-			}
-			var fsys hackpadfs.FS = osfs.NewFS()
-			if sub := strings.Trim(dir, "/"); sub != "" {
-				if fsys, err = osfs.NewFS().Sub(sub); err != nil {
-					return nil, errcode.Wrap(store.StoreFailure, err, "store.open: directory %q", dir)
-				}
-			}
-			s, err = store.Open(fsys, name, opts)
+			s, err = openFSStore(dir, name, opts, "store.open")
 		default:
 			return nil, errcode.New(errcode.BadInput, "store.open: unknown backend %q", backend)
 		}
@@ -442,4 +433,20 @@ func storeGeneration(s *store.Store, a *Args) Work {
 		g, err := s.Generation()
 		return float64(g), err
 	}
+}
+
+// openFSStore opens the store `name` in the directory dir (absolute; Node's
+// fs through Go's os package): the "fs" backend of store.open and openDevice.
+func openFSStore(dir, name string, opts store.Options, what string) (*store.Store, error) {
+	if !strings.HasPrefix(dir, "/") {
+		return nil, errcode.New(errcode.BadInput, "%s: path must be an absolute directory, got %q", what, dir)
+	}
+	var fsys hackpadfs.FS = osfs.NewFS()
+	if sub := strings.Trim(dir, "/"); sub != "" {
+		var err error
+		if fsys, err = osfs.NewFS().Sub(sub); err != nil {
+			return nil, errcode.Wrap(store.StoreFailure, err, "%s: directory %q", what, dir)
+		}
+	}
+	return store.Open(fsys, name, opts)
 }

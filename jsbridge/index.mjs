@@ -9,10 +9,12 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
+import { machineApi } from './machine.mjs';
 import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
+import { connectClient } from './client.mjs';
 
 // The build rewrites these two lines for the copy in dist/.
 const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
@@ -27,7 +29,7 @@ const subtle = globalThis.crypto?.subtle;
 let readySeq = 0;
 
 // Left out of the core build (see jsbridge/api_full.go).
-const STATEFUL_APIS = ['_device', '_store'];
+const STATEFUL_APIS = ['_device', '_store', '_machine'];
 
 /**
  * Load the module and resolve to the API object.
@@ -252,6 +254,8 @@ function buildApi(rt) {
     olm: olmApi(rt),
     megolm: megolmApi(rt),
     openDevice: deviceApi(rt).openDevice,
+    openMachine: machineApi(rt).openMachine,
+    connect(options) { return connectClient(this, options); },
     store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {

@@ -121,6 +121,8 @@ function configYaml({ dir, port, secret }) {
     form_secret: unpaddedB64(randomBytes(32)),
     report_stats: false,
     enable_registration: false,
+    // Passwords of throwaway test users: cheap hashing keeps registration and login fast.
+    bcrypt_rounds: 4,
     // No federation: no key servers, no outbound federation, no federation listener.
     trusted_key_servers: [],
     suppress_key_server_warning: true,

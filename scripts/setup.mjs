@@ -4,7 +4,7 @@
 // (`--tests`), and for the homeserver tests a Synapse virtualenv
 // (`.venv-synapse/`, scripts/homeserver.mjs). The vodozemac virtualenv is made
 // by its test helper. Quick when everything is already there.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,21 @@ if (process.argv.includes('--tests') && !existsSync('/usr/bin/chromium')) {
 }
 
 if (process.argv.includes('--tests')) {
-  // The homeserver tests run a real Synapse from PyPI in a git-ignored venv.
-  const { ensureSynapse } = await import('./homeserver.mjs');
+  // The homeserver tests run a real Synapse from PyPI in a git-ignored venv,
+  // made with `python3 -m venv`: Debian's python3 needs python3-venv for that
+  // (ensurepip). Installed only when missing, and only as root.
+  const { ensureSynapse, venvDir } = await import('./homeserver.mjs');
+  const venvReady = existsSync(join(venvDir(), 'bin', 'python'));
+  const canMakeVenv = () => spawnSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' }).status === 0;
+  if (!venvReady && !canMakeVenv()) {
+    if (process.getuid?.() === 0) {
+      console.warn('setup: python3 cannot make a venv (no ensurepip): installing Debian\'s python3-venv for the Synapse of the homeserver tests');
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3', 'python3-venv'], { stdio: 'inherit', env });
+    } else {
+      console.warn('setup: python3 cannot make a venv and this is not root; install python3-venv for the homeserver tests');
+    }
+  }
   ensureSynapse();
 }

@@ -147,7 +147,7 @@ export class RustClient {
   }
 
   /** Syncs until predicate(this) is truthy; throws after timeoutMs. */
-  async syncUntil(predicate, { timeoutMs = 30000, what = 'condition' } = {}) {
+  async syncUntil(predicate, { timeoutMs = 60000, what = 'condition' } = {}) {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const v = await predicate(this);
