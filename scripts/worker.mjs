@@ -67,14 +67,16 @@ export function migrationStatements() {
 // startWorker runs build/worker.mjs under workerd with local in-memory D1
 // databases (migrated), listening on 127.0.0.1. Returns { url, mf, d1(name),
 // workerdPids(), stop() }.
-export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true } = {}) {
+// script: another Worker's source (an ES module) to run instead, with the
+// same bindings (the CPU baseline of a plain JS Worker).
+export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true, script } = {}) {
   const { Miniflare } = await import('miniflare');
   const before = new Set(childPids(process.pid));
   const mf = new Miniflare({
     host: '127.0.0.1',
     port,
     modules: true,
-    scriptPath: join(buildDir, 'worker.mjs'),
+    ...(script ? { script } : { scriptPath: join(buildDir, 'worker.mjs') }),
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate,
     d1Databases: Object.fromEntries(dbs.map((n) => [n, `local-${n}`])),
