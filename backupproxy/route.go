@@ -36,6 +36,10 @@ var backupPrefixes = []string{
 	"/_matrix/client/r0/room_keys/",
 }
 
+// BackupPrefixes are the path prefixes of the backup API; the host may send
+// every other request (and every OPTIONS) upstream without asking Handle.
+func BackupPrefixes() []string { return append([]string(nil), backupPrefixes...) }
+
 // ParseRoute classifies a request. escapedPath is the path as sent (percent
 // encoding kept), so room and session ids containing '/' survive. OPTIONS
 // always goes upstream: CORS preflights are the homeserver's to answer.

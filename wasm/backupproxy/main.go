@@ -32,6 +32,11 @@ func main() {
 		headers.Call("push", js.ValueOf([]any{h[0], h[1]}))
 	}
 	api.Set("headers", headers)
+	prefixes := js.Global().Get("Array").New()
+	for _, p := range backupproxy.BackupPrefixes() {
+		prefixes.Call("push", p)
+	}
+	api.Set("backupPrefixes", prefixes)
 	js.Global().Call("__mxBackupProxyRegister", api)
 	select {}
 }

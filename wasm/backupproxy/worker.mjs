@@ -39,6 +39,9 @@ function intSetting(env, name) {
 // ---- the pool ----
 
 let ownHeaders = [['Content-Type', 'application/json']];
+// The backup API's path prefixes, as the Go side defines them: other
+// requests go upstream without taking an instance.
+let backupPrefixes = null;
 const idle = [];
 let live = 0;
 
@@ -51,6 +54,7 @@ function startInstance() {
   delete globalThis.__mxBackupProxyRegister;
   if (!api) throw new Error('backupproxy: the Go module did not register');
   ownHeaders = api.headers;
+  backupPrefixes = api.backupPrefixes;
   const inst = { go, api, dead: false, exited: null };
   inst.exited = exited.then(() => { inst.dead = true; }, () => { inst.dead = true; });
   live++;
@@ -185,8 +189,13 @@ function deadline(ms, inst) {
   return { race: (work) => Promise.race([work, p, exited]), clear: () => clearTimeout(timer) };
 }
 
+function passesThrough(request, url) {
+  return backupPrefixes !== null && (request.method === 'OPTIONS' || !backupPrefixes.some((p) => url.pathname.startsWith(p)));
+}
+
 async function handle(request, env) {
   const url = new URL(request.url);
+  if (passesThrough(request, url)) return proxy(request, env, url);
   const max = intSetting(env, 'GO_INSTANCES');
   let inst;
   try {
