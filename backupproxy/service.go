@@ -53,6 +53,15 @@ type Backends struct {
 	DBNames []string
 	// Upstream is the homeserver.
 	Upstream Upstream
+	// AuthCache, when set, remembers tokens' users for the whole isolate
+	// (shared by its Go instances); otherwise the service's own map does.
+	AuthCache AuthCache
+}
+
+// AuthCache remembers which user a token (by its SHA-256, hex) belongs to.
+type AuthCache interface {
+	Get(tokenHash string) (userID string, ok bool)
+	Put(tokenHash, userID string, ttl time.Duration)
 }
 
 // Config sets up a Service.
@@ -69,7 +78,7 @@ type Config struct {
 type Service struct {
 	cfg  Config
 	mu   sync.Mutex
-	auth map[[32]byte]authEntry
+	auth map[string]authEntry
 }
 
 type authEntry struct {
@@ -88,7 +97,7 @@ func NewService(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, auth: map[[32]byte]authEntry{}}
+	return &Service{cfg: cfg, auth: map[string]authEntry{}}
 }
 
 // Handle answers one request. A panic becomes a 500 M_UNKNOWN for this
@@ -112,7 +121,7 @@ func (s *Service) Handle(req Request, b Backends) (resp Response) {
 	if len(b.DBs) == 0 || len(b.DBs) != len(b.DBNames) {
 		return errorResponse(InternalError())
 	}
-	userID, err := s.authenticate(req, b.Upstream)
+	userID, err := s.authenticate(req, b)
 	if err != nil {
 		return errorResponse(asMatrixError(err))
 	}
@@ -157,30 +166,48 @@ func accessToken(req Request) string {
 // authenticate maps the token to its user through the upstream whoami,
 // remembering answers for AuthCacheTTL under the token's SHA-256 (the token
 // itself is never kept).
-func (s *Service) authenticate(req Request, up Upstream) (string, error) {
+func (s *Service) authenticate(req Request, b Backends) (string, error) {
 	token := accessToken(req)
 	if token == "" {
 		return "", newError(401, ErrMissingToken, "missing access token")
 	}
 	key := sha256.Sum256([]byte(token))
-	now := s.cfg.Now()
-	s.mu.Lock()
-	e, ok := s.auth[key]
-	s.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.userID, nil
+	cache := b.AuthCache
+	if cache == nil {
+		cache = (*localAuthCache)(s)
 	}
-	userID, err := up.WhoAmI(token)
+	hexKey := hexString(key[:])
+	if userID, ok := cache.Get(hexKey); ok {
+		return userID, nil
+	}
+	userID, err := b.Upstream.WhoAmI(token)
 	if err != nil {
 		return "", err
 	}
-	s.mu.Lock()
-	if len(s.auth) > 10000 {
-		s.auth = map[[32]byte]authEntry{}
-	}
-	s.auth[key] = authEntry{userID: userID, expires: now.Add(s.cfg.AuthCacheTTL)}
-	s.mu.Unlock()
+	cache.Put(hexKey, userID, s.cfg.AuthCacheTTL)
 	return userID, nil
+}
+
+// localAuthCache is the service's own cache (one Go instance's).
+type localAuthCache Service
+
+func (c *localAuthCache) Get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.auth[key]
+	if !ok || !c.cfg.Now().Before(e.expires) {
+		return "", false
+	}
+	return e.userID, true
+}
+
+func (c *localAuthCache) Put(key, userID string, ttl time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.auth) > 10000 {
+		c.auth = map[string]authEntry{}
+	}
+	c.auth[key] = authEntry{userID: userID, expires: c.cfg.Now().Add(ttl)}
 }
 
 type handler struct {
@@ -467,4 +494,13 @@ func (h handler) getKeys() (Response, error) {
 		return okJSON(appendKeyData(nil, rows[0]))
 	}
 	return Response{Status: 200, Stream: newKeyStream(h.db, h.userID, v.Version, h.route.RoomID)}, nil
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/mxcrypto/mxcrypto/backupproxy"
 )
@@ -12,7 +13,7 @@ import (
 // backends wraps the host's databases and upstream for one request.
 func backends(host js.Value) backupproxy.Backends {
 	names := host.Get("dbNames")
-	b := backupproxy.Backends{Upstream: upstream{host}}
+	b := backupproxy.Backends{Upstream: upstream{host}, AuthCache: authCache{host}}
 	for i := 0; i < names.Length(); i++ {
 		b.DBNames = append(b.DBNames, names.Index(i).String())
 		b.DBs = append(b.DBs, d1{host: host, index: i})
@@ -118,4 +119,20 @@ func (u upstream) KeysQuery(token, userID string) ([]byte, error) {
 		return nil, err
 	}
 	return backupproxy.CheckKeysQuery(status, body)
+}
+
+// authCache is the isolate's token cache, kept by the host so every Go
+// instance of the isolate (and a fresh one) shares it.
+type authCache struct{ host js.Value }
+
+func (c authCache) Get(key string) (string, bool) {
+	v := c.host.Call("authGet", key)
+	if v.Type() != js.TypeString {
+		return "", false
+	}
+	return v.String(), true
+}
+
+func (c authCache) Put(key, userID string, ttl time.Duration) {
+	c.host.Call("authPut", key, userID, ttl.Milliseconds())
 }

@@ -91,6 +91,11 @@ function releaseInstance(inst, max) {
 
 // ---- host functions the Go side calls ----
 
+// Tokens' users (under the token's SHA-256), for the whole isolate: shared
+// by its Go instances, kept across them. Bounded; entries expire.
+const authCache = new Map();
+const AUTH_CACHE_MAX = 10000;
+
 class TimeoutError extends Error {
   constructor(what) { super(`${what} timed out`); this.timeout = true; }
 }
@@ -107,6 +112,16 @@ function makeHost(request, env) {
     dbNames,
     maxBodyBytes: intSetting(env, 'MAX_BODY_BYTES'),
     authCacheSeconds: intSetting(env, 'AUTH_CACHE_SECONDS'),
+    authGet(key) {
+      const e = authCache.get(key);
+      if (!e) return null;
+      if (Date.now() >= e.expires) { authCache.delete(key); return null; }
+      return e.userId;
+    },
+    authPut(key, userId, ttlMs) {
+      if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
+      authCache.set(key, { userId, expires: Date.now() + ttlMs });
+    },
     async readBody(limit) {
       const declared = Number(request.headers.get('content-length'));
       if (declared > limit) return null;
