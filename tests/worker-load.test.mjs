@@ -78,6 +78,17 @@ test('20 users × 500 keys, concurrent bulk and single PUTs, then GETs', { timeo
     const noop = await u.call('PUT', `${KEYS}?version=${v}`, { rooms: {} });
     assert.deepEqual(noop.json, { count: 500, etag: info.json.etag });
   }));
+  // users are spread over both D1 databases, each user's keys in one of them
+  const perDb = await Promise.all(['DB0', 'DB1'].map(async (n) => {
+    const db = await stack.worker.d1(n);
+    return db.prepare('SELECT user_id, COUNT(*) AS n FROM backup_keys GROUP BY user_id').all();
+  }));
+  const holders = new Map();
+  perDb.forEach(({ results }, i) => results.forEach((r) => holders.set(r.user_id, [...(holders.get(r.user_id) ?? []), i])));
+  for (const u of users) assert.deepEqual(holders.get(u.userId)?.length, 1, `${u.userId} in exactly one database`);
+  const onEach = [0, 1].map((i) => users.filter((u) => holders.get(u.userId)[0] === i).length);
+  assert.ok(onEach[0] > 0 && onEach[1] > 0, `users on each database: ${onEach}`);
+  console.log(`load: users per database: DB0 ${onEach[0]}, DB1 ${onEach[1]}`);
   // equal data gives equal etags only when all of it is equal: all 20 differ
   const etags = await Promise.all(users.map(async (u) => (await u.call('GET', VERSION)).json.etag));
   assert.equal(new Set(etags).size, USERS);
