@@ -60,8 +60,8 @@ type Backends struct {
 
 // AuthCache remembers which user a token (by its SHA-256, hex) belongs to.
 type AuthCache interface {
-	Get(tokenHash string) (userID string, ok bool)
-	Put(tokenHash, userID string, ttl time.Duration)
+	LookupUser(tokenHash string) (userID string, ok bool)
+	RememberUser(tokenHash, userID string, ttl time.Duration)
 }
 
 // Config sets up a Service.
@@ -177,21 +177,21 @@ func (s *Service) authenticate(req Request, b Backends) (string, error) {
 		cache = (*localAuthCache)(s)
 	}
 	hexKey := hexString(key[:])
-	if userID, ok := cache.Get(hexKey); ok {
+	if userID, ok := cache.LookupUser(hexKey); ok {
 		return userID, nil
 	}
 	userID, err := b.Upstream.WhoAmI(token)
 	if err != nil {
 		return "", err
 	}
-	cache.Put(hexKey, userID, s.cfg.AuthCacheTTL)
+	cache.RememberUser(hexKey, userID, s.cfg.AuthCacheTTL)
 	return userID, nil
 }
 
 // localAuthCache is the service's own cache (one Go instance's).
 type localAuthCache Service
 
-func (c *localAuthCache) Get(key string) (string, bool) {
+func (c *localAuthCache) LookupUser(key string) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.auth[key]
@@ -201,7 +201,7 @@ func (c *localAuthCache) Get(key string) (string, bool) {
 	return e.userID, true
 }
 
-func (c *localAuthCache) Put(key, userID string, ttl time.Duration) {
+func (c *localAuthCache) RememberUser(key, userID string, ttl time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.auth) > 10000 {

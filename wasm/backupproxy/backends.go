@@ -125,7 +125,7 @@ func (u upstream) KeysQuery(token, userID string) ([]byte, error) {
 // instance of the isolate (and a fresh one) shares it.
 type authCache struct{ host js.Value }
 
-func (c authCache) Get(key string) (string, bool) {
+func (c authCache) LookupUser(key string) (string, bool) {
 	v := c.host.Call("authGet", key)
 	if v.Type() != js.TypeString {
 		return "", false
@@ -133,6 +133,6 @@ func (c authCache) Get(key string) (string, bool) {
 	return v.String(), true
 }
 
-func (c authCache) Put(key, userID string, ttl time.Duration) {
+func (c authCache) RememberUser(key, userID string, ttl time.Duration) {
 	c.host.Call("authPut", key, userID, ttl.Milliseconds())
 }
