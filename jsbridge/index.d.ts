@@ -34,6 +34,7 @@
  * - `WITHHELD`: the sender withheld the room key (`withheldCode` on the error: m.unverified, m.blacklisted, m.no_olm, …).
  * - `ROOM_KEY_NOT_SHARED`: Machine.encryptRoomEvent before shareRoomKey gave the room key out (or it needs rotating).
  * - `DEVICE_KEYS_CHANGED`: a /keys/query answer changed the keys of a known device (refused).
+ * - `HOMESERVER_ERROR`: mx.connect: the homeserver refused a request, or retries were spent (`status`, 0 for a network error; `errcode`; `body`).
  */
 export type MxCryptoErrorCode =
   | 'BAD_INPUT'
@@ -64,7 +65,9 @@ export type MxCryptoErrorCode =
   | 'MISMATCHED_SENDER'
   | 'WITHHELD'
   | 'ROOM_KEY_NOT_SHARED'
-  | 'DEVICE_KEYS_CHANGED';
+  | 'DEVICE_KEYS_CHANGED'
+  // mx.connect:
+  | 'HOMESERVER_ERROR';
 
 export interface MxCryptoError extends Error {
   name: 'MxCryptoError';
@@ -72,6 +75,10 @@ export interface MxCryptoError extends Error {
   /** WITHHELD only: the code the sender gave (m.unverified, m.blacklisted, m.no_olm, m.unauthorised, m.unavailable). */
   withheldCode?: string;
   withheldReason?: string;
+  /** HOMESERVER_ERROR only: the HTTP status (0: network error), the Matrix errcode and the error body. */
+  status?: number;
+  errcode?: string;
+  body?: JsonObject | null;
 }
 
 export interface InitOptions {
@@ -288,6 +295,8 @@ export interface MxCrypto {
   openDevice(options: OpenDeviceOptions): Promise<Device>;
   /** The sans-IO E2EE machine over a device (tracking, key sharing, key requests, backup uploads). */
   openMachine(options: OpenMachineOptions): Promise<Machine>;
+  /** Log in (or use a token), open the machine over the key store, and run the /sync loop: a small Matrix client. */
+  connect(options: ConnectOptions): Promise<Client>;
   /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
   readonly nativeCrypto: boolean;
   /** Size of the running instance's wasm memory in bytes (it grows, never shrinks). */
@@ -753,5 +762,131 @@ export interface Machine {
   requestSecret(name: string): Promise<void>;
   /** The device under the machine (secret storage, export, …) on the same store. */
   readonly device: Device;
+  close(): Promise<void>;
+}
+
+// --- connect (the HTTP driver) -------------------------------------------------
+//
+// mx.connect runs the machine against a homeserver with fetch: the /sync loop,
+// the outgoing requests, retries. The sync token advances only after a whole
+// /sync response was processed and its events emitted.
+
+export interface ConnectOptions {
+  /** e.g. 'https://matrix.example.org' (the client API base, no trailing path). */
+  homeserverUrl: string;
+  /** An existing login (its device id is read from /account/whoami)… */
+  accessToken?: string;
+  /** …or a password login (m.login.password). */
+  user?: string;
+  password?: string;
+  /** With a password login: reuse this device (keep it with the store), else the server makes a new one. */
+  deviceId?: string;
+  deviceDisplayName?: string;
+  /** The key store's name, and its key (a 32-byte storeKey or a passphrase), as for openMachine. */
+  store: string;
+  backend?: OpenDeviceOptions['backend'];
+  dbName?: string;
+  storeKey?: Uint8Array;
+  passphrase?: string;
+  /** Long-poll timeout of /sync (default 30,000 ms). */
+  syncTimeoutMs?: number;
+  /** Start the /sync loop now (default true); with false call client.sync() or client.start(). */
+  start?: boolean;
+  /**
+   * Retries: 429 waits retry_after_ms; 5xx and network errors back off
+   * exponentially (with jitter) from baseDelayMs (500) to maxDelayMs (30,000),
+   * maxAttempts (8) per request. The sync loop itself never gives up (except on 401).
+   */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Room key rotation for rooms this client creates, and an override when sending. */
+  roomKeySettings?: ShareRoomKeySettings;
+  /** Another fetch (tests, proxies). Default globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+/** A room event as the client delivers it. */
+export interface ClientRoomEvent {
+  roomId: string;
+  eventId: string;
+  sender: string;
+  /** The decrypted type (or m.room.encrypted when `error` is set). */
+  type: string;
+  content: JsonObject;
+  encrypted: boolean;
+  /** Decrypted events: the sender's device owning the key that sent the room key (null: not known yet). */
+  senderDevice?: MachineDevice | null;
+  forwarded?: boolean;
+  /** Not decrypted: the machine's code (UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD, REPLAYED_MESSAGE, MISMATCHED_SENDER). */
+  error?: { code: MxCryptoErrorCode; message: string; withheldCode?: string };
+  /** Delivered again after its room key arrived (it came first with `error`). */
+  retried?: boolean;
+  /** The event as the server sent it. */
+  raw: JsonObject;
+}
+
+export interface ClientEvents {
+  event: ClientRoomEvent;
+  invite: { roomId: string; inviter?: string };
+  leave: { roomId: string };
+  toDevice: MachineToDeviceEvent;
+  /** Every MachineEvent, also emitted under its own type name ('roomKeyWithheld', 'backupVersionMismatch', …). */
+  crypto: MachineEvent;
+  sync: { nextBatch: string };
+  retry: { method: string; path: string; status: number; attempt: number; delayMs: number };
+  /** The sync loop failed (it keeps going, except after a 401). */
+  error: MxCryptoError;
+  close: void;
+}
+
+export interface Client {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly accessToken: string;
+  readonly identityKeys: { curve25519: Base64; ed25519: Base64 };
+  /** The machine under the client (trust, devices, …). */
+  readonly machine: Machine;
+  /** Joined rooms seen in /sync. */
+  readonly rooms: Map<string, { roomId: string; encrypted: boolean; members: string[] }>;
+  on<K extends keyof ClientEvents>(name: K, handler: (value: ClientEvents[K]) => void): () => void;
+  on(name: MachineEvent['type'], handler: (value: MachineEvent) => void): () => void;
+  off(name: string, handler: (value: unknown) => void): void;
+  /** Room events from now on; ends when the client closes. */
+  events(filter?: (event: ClientRoomEvent) => boolean): AsyncIterableIterator<ClientRoomEvent>;
+  createEncryptedRoom(options?: { invite?: string[]; name?: string; preset?: 'private_chat' | 'trusted_private_chat' | 'public_chat' }): Promise<string>;
+  invite(roomId: string, userId: string): Promise<void>;
+  /** Resolves to the room id. */
+  join(roomIdOrAlias: string): Promise<string>;
+  leave(roomId: string): Promise<void>;
+  /** Encrypted when the room is (the room key goes to members' devices first). Resolves to the event id. */
+  sendMessage(roomId: string, content: JsonObject, options?: { type?: string; txnId?: string }): Promise<string>;
+  /** One /sync round now (serialised with the loop's). */
+  sync(options?: { timeoutMs?: number }): Promise<JsonObject>;
+  nextSync(timeoutMs?: number): Promise<JsonObject>;
+  /** The first room event from now on that matches (HOMESERVER_ERROR after timeoutMs, default 60 s). */
+  waitForEvent(match: (event: ClientRoomEvent) => boolean, timeoutMs?: number): Promise<ClientRoomEvent>;
+  /** Send the machine's queued requests now. */
+  flush(): Promise<void>;
+  setDeviceTrust(userId: string, deviceId: string, trust: DeviceTrust): Promise<void>;
+  getUserDevices(userId: string): Promise<MachineDevice[]>;
+  /** The homeserver API with this client's token and retries (path from the base URL). */
+  request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: JsonObject | null, options?: { timeoutMs?: number }): Promise<JsonObject>;
+  backup: {
+    /**
+     * New backup version (auth_data signed by this device), uploads enabled, its key stored in
+     * secret storage (m.megolm_backup.v1) under a new default key from the passphrase (or random).
+     * recoveryKey: the secret storage key's; backupRecoveryKey: the backup key's own.
+     */
+    enable(options?: { passphrase?: string }): Promise<{ version: string; recoveryKey: string; backupRecoveryKey: string; keyId: string }>;
+    /** Restore the server's current version with a recovery key (secret storage or backup key) or the passphrase, and enable it. */
+    restore(recoveryKeyOrPassphrase: string | Uint8Array, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult & { version: string }>;
+    /** Ask own devices for the backup key (m.secret.request); arrives as 'secretReceived'. */
+    requestKeyFromOwnDevices(): Promise<void>;
+    /** Send pending backup uploads now. */
+    flush(): Promise<void>;
+    disable(): Promise<void>;
+  };
+  /** Start the /sync loop (when connect had start: false). */
+  start(): Promise<void>;
+  /** Stop syncing, abort requests in flight, close the machine. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
 import { guardApi, plainCopy } from './guard.mjs';
+import { connectClient } from './client.mjs';
 
 // The build rewrites these two URLs for the copy in dist/. They are made on
 // first use, not at load: in a Cloudflare Worker import.meta.url is not a
@@ -297,6 +298,7 @@ function buildApi(rt) {
     megolm: megolmApi(rt),
     openDevice: deviceApi(rt).openDevice,
     openMachine: machineApi(rt).openMachine,
+    connect(options) { return connectClient(this, options); },
     store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {

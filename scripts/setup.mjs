@@ -14,11 +14,15 @@
 //                  PyPI, for the vodozemac interop tests (see
 //                  tests/helpers/vodozemac.mjs, which would otherwise make it
 //                  on first use).
+//   Synapse        a git-ignored virtualenv .venv-synapse/ with
+//                  matrix-synapse from PyPI (scripts/homeserver.mjs), for the
+//                  homeserver, Worker and page tests; Debian's python3-venv
+//                  first if python3 cannot make a virtualenv (as root only).
 //
 // `--no-system-installs` (or MXCRYPTO_NO_SYSTEM_INSTALLS=1 in the
 // environment) skips Chromium and the virtualenv: setup then only reports
 // what is missing, and the tests that need them fail with a message naming it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +78,21 @@ if (forTests) {
   } else {
     ensureVodozemac(); // prints each step it takes, nothing when .venv/ is ready
   }
+  const { ensureSynapse, venvDir } = await import('./homeserver.mjs');
+  const venvReady = existsSync(join(venvDir(), 'bin', 'python'));
+  const canMakeVenv = () => spawnSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' }).status === 0;
+  if (!venvReady && !canMakeVenv()) {
+    if (noSystem) {
+      say('python3 cannot make a virtualenv (no ensurepip) and system installs are skipped: the homeserver tests will fail until python3-venv is installed');
+    } else if (process.getuid?.() === 0) {
+      say("installing Debian's python3-venv with apt-get (system-wide): python3 cannot make the Synapse virtualenv without it");
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      run('apt-get', ['update', '-qq'], env);
+      run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'python3', 'python3-venv'], env);
+    } else {
+      say('python3 cannot make a virtualenv and this is not root; install python3-venv for the homeserver tests');
+    }
+  }
+  if (noSystem && !venvReady) say('the Synapse virtualenv (.venv-synapse/) is not made (system installs skipped)');
+  else ensureSynapse(); // prints each step it takes, nothing when the venv is ready
 }

@@ -1,0 +1,31 @@
+// Type-checks the README's bot example and the rest of the Client API (tests/homeserver-types.test.mjs).
+import { init, type Client, type ClientRoomEvent } from '../../jsbridge/index.js';
+
+async function bot(): Promise<void> {
+  const mx = await init();
+  const client: Client = await mx.connect({
+    homeserverUrl: 'https://matrix.example.org',
+    user: 'echo-bot',
+    password: 'secret',
+    deviceId: 'ECHOBOT',
+    store: 'echo-bot',
+    passphrase: 'store passphrase',
+    retry: { maxAttempts: 5 },
+  });
+  client.on('invite', ({ roomId }) => void client.join(roomId));
+  client.on('error', (e) => console.warn(e.code, e.status, e.errcode));
+  client.on('backupVersionMismatch', (e) => console.warn(e.type));
+  for await (const ev of client.events((e: ClientRoomEvent) => e.sender !== client.userId)) {
+    if (ev.error) console.warn(ev.error.code, ev.error.withheldCode);
+    else if (ev.type === 'm.room.message') await client.sendMessage(ev.roomId, { msgtype: 'm.notice', body: String(ev.content.body) });
+  }
+  const roomId: string = await client.createEncryptedRoom({ invite: ['@alice:example.org'] });
+  const eventId: string = await client.sendMessage(roomId, { msgtype: 'm.text', body: 'hi' });
+  const got = await client.waitForEvent((e) => e.eventId === eventId, 10_000);
+  console.log(got.senderDevice?.deviceId, client.rooms.get(roomId)?.encrypted);
+  const { version, recoveryKey } = await client.backup.enable({ passphrase: 'backup passphrase' });
+  const restored = await client.backup.restore(recoveryKey, { onProgress: (stage, done, total) => console.log(stage, done, total) });
+  console.log(version, restored.version);
+  await client.close();
+}
+void bot;
