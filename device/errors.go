@@ -13,6 +13,10 @@ const (
 	UnknownSession errcode.Code = "UNKNOWN_SESSION"
 	// BackupNotEnabled: a backup call needs EnableBackup first.
 	BackupNotEnabled errcode.Code = "BACKUP_NOT_ENABLED"
+	// KeyConflict: a copy of a held room key disagrees with it (its ratchet
+	// does not connect, or it names another creator than the held copy
+	// received over Olm): it is refused and the held copy kept.
+	KeyConflict errcode.Code = "ROOM_KEY_CONFLICT"
 )
 
 func badInput(format string, args ...any) error {
