@@ -91,7 +91,7 @@ export function deviceApi(rt) {
 
     /** The m.room.encrypted content of a to-device event for one device. */
     encryptToDevice({ userId, deviceId }, type, content) {
-      return this.#call('encryptToDevice', [userId, deviceId, type, content]);
+      return refuseNonFinite(content, 'Device.encryptToDevice: content') ?? this.#call('encryptToDevice', [userId, deviceId, type, content]);
     }
 
     /** Decrypt an m.room.encrypted to-device event (the whole event). */
@@ -101,7 +101,7 @@ export function deviceApi(rt) {
 
     /** { content, roomKey, sessionId }: roomKey (when not null) must reach every device in the room first. */
     encryptRoomEvent(roomId, type, content, rotation = {}) {
-      return this.#call('encryptRoomEvent', [roomId, type, content, rotation]);
+      return refuseNonFinite(content, 'Device.encryptRoomEvent: content') ?? this.#call('encryptRoomEvent', [roomId, type, content, rotation]);
     }
 
     decryptRoomEvent(roomId, event) {
@@ -252,4 +252,23 @@ export function deviceApi(rt) {
   }
 
   return { openDevice };
+}
+
+/**
+ * A rejected Promise (BAD_INPUT) when value holds NaN or ±Infinity, which
+ * JSON.stringify would silently send as null (so the recipient would read
+ * another value than the caller passed); else undefined. Event content is
+ * the caller's to build; what comes from a server went through JSON.parse,
+ * which cannot produce these.
+ */
+function refuseNonFinite(value, what) {
+  try {
+    JSON.stringify(value, (_, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw mxError('BAD_INPUT', `${what} holds ${v}, which JSON cannot represent`);
+      return v;
+    });
+  } catch (e) {
+    return Promise.reject(e?.code ? e : mxError('BAD_INPUT', `${what} cannot be serialised as JSON: ${e?.message ?? e}`));
+  }
+  return undefined;
 }
