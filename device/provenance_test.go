@@ -136,7 +136,7 @@ func (w *provenanceWorld) deliver(t *testing.T, how string, fwd map[string]any) 
 		_, err := bob.ImportRoomKey(mustJSON(t, sessionData(fwd)), RoomKeySource{Kind: "backup", RoomID: w.room, SessionID: w.sessionID})
 		return single(err)
 	case "key export file":
-		text, err := encryptExport(mustJSON(t, []any{sessionData(fwd)}), "pass", 1000)
+		text, err := encryptExportPass(mustJSON(t, []any{sessionData(fwd)}), "pass", 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
