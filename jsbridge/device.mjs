@@ -8,6 +8,7 @@
 import { mxError } from './common.mjs';
 import { prepareRestore, restoreDeriver } from './backup.mjs';
 import { storeLocker } from './store.mjs';
+import { webCryptoPBKDF2 } from './pbkdf2.mjs';
 
 export function deviceApi(rt) {
   const call = (name, args) => rt.call(`_device.${name}`, args);
@@ -222,11 +223,38 @@ export function deviceApi(rt) {
     }
 
     exportRoomKeys(passphrase, { iterations } = {}) {
-      return this.#call('exportRoomKeys', [passphrase, iterations]);
+      return this.#withFileKey(
+        passphrase,
+        () => call('_newKeyFileParams', [iterations]),
+        (key, p) => this.#call('_exportRoomKeysWithKey', [key, p.salt, p.iterations]),
+        () => this.#call('exportRoomKeys', [passphrase, iterations]),
+      );
     }
 
     importRoomKeys(text, passphrase, { onProgress } = {}) {
-      return this.#call('importRoomKeys', [text, passphrase, onProgress]);
+      return this.#withFileKey(
+        passphrase,
+        () => call('_keyFileParams', [text]),
+        (key) => this.#call('_importRoomKeysWithKey', [text, key, onProgress]),
+        () => this.#call('importRoomKeys', [text, passphrase, onProgress]),
+      );
+    }
+
+    // Key files: Go reads or makes the PBKDF2 parameters, WebCrypto derives
+    // the key off the JS thread (a file may ask for 10 million rounds), Go
+    // does the rest with the key. Without WebCrypto (or if it refuses), Go
+    // does it all, as it also does for a passphrase that is not a non-empty
+    // string (so the error is Go's).
+    async #withFileKey(passphrase, params, keyed, inGo) {
+      if (typeof passphrase !== 'string' || passphrase === '' || !rt.subtle) return inGo();
+      const p = await params();
+      const key = await webCryptoPBKDF2(rt.subtle, passphrase, p.salt, p.iterations, 512);
+      if (!key) return inGo();
+      try {
+        return await keyed(key, p);
+      } finally {
+        key.fill(0);
+      }
     }
 
     async close() {
