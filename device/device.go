@@ -67,7 +67,7 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 			}
 		}
 		d.identity = rec.acct.IdentityKeys()
-		return nil
+		return migrateLegacyReplay(tx)
 	})
 	if err != nil {
 		return nil, err
