@@ -13,33 +13,7 @@ import (
 // with Bob, whose store is on fsys (so it can be reopened).
 func sessionEvents(t *testing.T, n int) (bob *Device, reopen func() *Device, sessionID string, events [][]byte) {
 	t.Helper()
-	c := newClock()
-	srv := newServer(t)
-	alice := newDevice(t, "@alice:example.org", "ALICE", c)
-	fsys := memFS(t)
-	open := func() *Device {
-		d, err := Open(openStore(t, fsys), Options{UserID: "@bob:example.org", DeviceID: "BOB", Clock: c.now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	bob = open()
-	srv.sync(alice)
-	srv.sync(bob)
-	srv.connect(alice, bob)
-	for i := range n {
-		out, err := alice.EncryptRoomEvent("!replay:example.org", "m.room.message", mustJSON(t, map[string]any{"i": i}), megolm.RotationPolicy{PeriodMsgs: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.RoomKey != nil {
-			share(t, alice, out.RoomKey, bob)
-		}
-		sessionID = out.SessionID
-		events = append(events, out.Content)
-	}
-	return bob, func() *Device { bob.Close(); bob = open(); return bob }, sessionID, events
+	return sessionEventsTB(t, n)
 }
 
 // Replay records across bucket boundaries, in any order, survive reopening.
