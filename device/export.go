@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"strings"
+	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/aes256"
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
@@ -114,9 +115,16 @@ func (d *Device) ExportRoomKeysWithKey(key []byte, p *KeyFileParams) (string, er
 	return encryptExport(plain, key, p)
 }
 
+// derive runs PBKDF2 here, pausing now and then so that under wasm (where
+// this is the JS thread's work) the event loop runs meanwhile: a file may
+// ask for 10 million rounds, tens of seconds in Go under wasm.
 func (p *KeyFileParams) derive(pass string) ([]byte, error) {
-	return passphrase.DeriveKey(pass, string(p.Salt), p.Iterations, KeyFileKeySize*8)
+	return passphrase.DeriveKeyPaced(pass, string(p.Salt), p.Iterations, KeyFileKeySize*8, yieldToHost)
 }
+
+// yieldToHost blocks the goroutine briefly: under wasm the Go scheduler,
+// with nothing to run, hands the thread back to the JS event loop.
+func yieldToHost() { time.Sleep(time.Millisecond) }
 
 func encryptExport(plain, key []byte, p *KeyFileParams) (string, error) {
 	iv := make([]byte, 16)

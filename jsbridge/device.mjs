@@ -243,8 +243,9 @@ export function deviceApi(rt) {
     // Key files: Go reads or makes the PBKDF2 parameters, WebCrypto derives
     // the key off the JS thread (a file may ask for 10 million rounds), Go
     // does the rest with the key. Without WebCrypto (or if it refuses), Go
-    // does it all, as it also does for a passphrase that is not a non-empty
-    // string (so the error is Go's).
+    // does it all, pausing every 20 ms of PBKDF2 so the event loop runs; so
+    // it does for a passphrase that is not a non-empty string (so the error
+    // is Go's).
     async #withFileKey(passphrase, params, keyed, inGo) {
       if (typeof passphrase !== 'string' || passphrase === '' || !rt.subtle) return inGo();
       const p = await params();
