@@ -55,7 +55,7 @@ func DeriveKeyPaced(passphrase, salt string, iterations, bits int, pause func())
 	}
 	clear(u[:cap(u)])
 	clear(t)
-	key := out[:bits/8:bits/8]
+	key := out[: bits/8 : bits/8]
 	clear(out[bits/8 : cap(out)])
 	return key, nil
 }
