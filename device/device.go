@@ -54,7 +54,14 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 		return nil, badInput("fallback retention must not be negative")
 	}
 	d := &Device{st: st, opts: opts}
-	err := st.Update(func(tx *store.Tx) error {
+	// After a rollback the store takes no write but Recover's, which
+	// discards the sending ratchets once the account is known to be ours.
+	update, rolledBack := st.Update, st.RolledBack()
+	lost, known := st.RollbackGap()
+	if rolledBack {
+		update = st.Recover
+	}
+	err := update(func(tx *store.Tx) error {
 		rec, found, err := d.loadAccount(tx)
 		if err != nil {
 			return err
@@ -67,6 +74,11 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 			}
 		}
 		d.identity = rec.acct.IdentityKeys()
+		if rolledBack {
+			if err := discardSendingRatchets(tx, lost, known); err != nil {
+				return err
+			}
+		}
 		return migrateLegacyReplay(tx)
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
-// Key export files (backup.md §7), the "MEGOLM SESSION DATA" files Element
+// Key export files (docs/backup.md §7), the "MEGOLM SESSION DATA" files Element
 // writes: a JSON array of exported sessions, AES-256-CTR encrypted and
 // HMAC-SHA-256 authenticated under keys PBKDF2-SHA-512-derived from a
 // passphrase.

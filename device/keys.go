@@ -9,7 +9,7 @@ import (
 
 // oneTimeKeyTarget is how many one-time keys to keep on the server: half of
 // what the account can hold, so keys claimed but not yet used are not
-// evicted by newer ones (keys.md §6).
+// evicted by newer ones (docs/keys.md §6).
 const oneTimeKeyTarget = olm.MaxOneTimeKeys / 2
 
 const signedCurve25519 = "signed_curve25519"
@@ -35,7 +35,7 @@ func (d *Device) KeysForUpload(oneTimeKeyCounts map[string]int, unusedFallbackKe
 		}
 		before := rec.acct.MarshalState()
 		// Without device_unused_fallback_key_types the server does not
-		// support fallback keys (keys.md §6): none are made or sent.
+		// support fallback keys (docs/keys.md §6): none are made or sent.
 		fallbackSupported := unusedFallbackKeyTypes != nil
 		if fallbackSupported {
 			if _, err := rec.acct.RotateFallbackKeyIfNeeded(unusedFallbackKeyTypes); err != nil {

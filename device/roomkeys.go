@@ -74,7 +74,7 @@ func fromRoomKey(rk *megolm.RoomKey) *inbound {
 }
 
 // sessionData is the plaintext of a backup entry or one element of a key
-// export file (backup.md §4); export adds room_id and session_id.
+// export file (docs/backup.md §4); export adds room_id and session_id.
 func (in *inbound) sessionData(export bool) (map[string]any, error) {
 	key, err := in.s.Export(in.s.FirstKnownIndex())
 	if err != nil {
@@ -114,7 +114,7 @@ var sharedHistoryNames = []string{"shared_history", "m.shared_history", "org.mat
 
 // parseSessionData reads backup or export session data. roomID and
 // sessionID, when given, are where the entry was found and must agree with
-// the data. Legacy spellings are accepted (backup.md §4).
+// the data. Legacy spellings are accepted (docs/backup.md §4).
 func parseSessionData(o jsonvalue.Object, roomID, sessionID string) (*inbound, error) {
 	alg := o.String("algorithm")
 	senderKey := o.String("sender_key")

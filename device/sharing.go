@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
-// Secret sharing (ssss.md §7): m.secret.request goes unencrypted to the
+// Secret sharing (docs/ssss.md §7): m.secret.request goes unencrypted to the
 // user's own devices; the answer, m.secret.send, comes back Olm-encrypted.
 
 func secretRequestKey(requestID string) store.Key {

@@ -387,6 +387,7 @@ func deviceOpen(a *Args) Work {
 		}
 	}
 	retention := optUint(a, 2, "fallbackRetentionMs")
+	allowRollback := a.Option(2, "allowRollback").Equal(js.ValueOf(true)) // device.mjs checked it is a boolean
 	var locker store.Locker
 	if lock := a.Func(3, "lock"); !lock.IsUndefined() {
 		locker = jsLocker{lock} // tabs and instances take turns, not just this instance's calls
@@ -395,7 +396,9 @@ func deviceOpen(a *Args) Work {
 		if storeName == "" {
 			return nil, errcode.New(errcode.BadInput, "openDevice: store name is required")
 		}
-		opts := store.Options{Key: key, Passphrase: pass, Locker: locker}
+		// After a rollback, device.Open discards the sending ratchets before
+		// anything is encrypted (device/rollback.go).
+		opts := store.Options{Key: key, Passphrase: pass, Locker: locker, AllowRollback: allowRollback}
 		var st *store.Store
 		var err error
 		switch backend {

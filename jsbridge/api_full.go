@@ -8,5 +8,6 @@ package jsbridge
 func withStateful(m map[string]any) map[string]any {
 	m["_device"] = deviceAPI()
 	m["_store"] = storeAPI()
+	m["_machine"] = machineAPI()
 	return m
 }

@@ -105,6 +105,7 @@ func storeOpen(a *Args) Work {
 	if lock := a.Func(7, "lock"); !lock.IsUndefined() {
 		opts.Locker = jsLocker{lock}
 	}
+	opts.AllowRollback = a.get(8).Equal(js.ValueOf(true)) // store.mjs passes a boolean
 	return func() (any, error) {
 		var s *store.Store
 		var err error
@@ -137,6 +138,13 @@ func storeOpen(a *Args) Work {
 			return nil, errcode.New(errcode.BadInput, "store.open: unknown backend %q", backend)
 		}
 		clear(opts.Key) // Open keeps its own copy
+		if err == nil && s.RolledBack() {
+			// The records are the caller's: it repairs what it keeps in
+			// them (index.d.ts); the store moves past its mark.
+			if err = s.Recover(func(*store.Tx) error { return nil }); err != nil {
+				s.Close()
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func decryptSharedBatch(a *Args) Work {
 	}
 }
 
-// batchCodes must match BATCH_CODES in index.mjs.
+// batchCodes must match BATCH_CODES in backup.mjs.
 var batchCodes = []errcode.Code{"", errcode.WrongKey, errcode.BadMessage, errcode.BadInput, errcode.Internal}
 
 func batchStatus(c errcode.Code) byte {

@@ -31,6 +31,11 @@ export function deviceApi(rt) {
       this.deviceId = open[1];
     }
 
+    /** @internal The Go handle, for machine.mjs (changes when the instance restarts). */
+    get _handle() {
+      return this.#handle;
+    }
+
     async #reopen() {
       if (this.#open[2].backend === 'memory') {
         throw mxError('INSTANCE_EXITED', 'the wasm instance restarted and this device used a memory store, which did not survive; open it again');
@@ -266,16 +271,17 @@ export function deviceApi(rt) {
   }
 
   /**
-   * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs? })
+   * openDevice({ userId, deviceId, store, backend?, dbName?, storeKey | passphrase, fallbackKeyRetentionMs?, allowRollback? })
    */
   async function openDevice(options) {
     if (options === null || typeof options !== 'object') throw mxError('BAD_INPUT', 'openDevice: options must be an object');
-    const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs } = options;
+    const { userId, deviceId, store, backend = 'indexeddb', dbName, storeKey, passphrase, fallbackKeyRetentionMs, allowRollback = false } = options;
+    if (typeof allowRollback !== 'boolean') throw mxError('BAD_INPUT', 'openDevice: allowRollback must be a boolean');
     if (typeof store !== 'string' || store === '') throw mxError('BAD_INPUT', 'openDevice: store must be the store\'s name');
     if ((storeKey == null) === (passphrase == null)) throw mxError('BAD_INPUT', 'openDevice: give storeKey or passphrase');
     // The stores' lock (Web Locks, or Node's shared queue): tabs, workers
     // and runtimes take turns on the store, as with store.open.
-    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs }, storeLocker(rt)];
+    const open = [userId, deviceId, { backend, dbName, storeName: store, storeKey: storeKey?.slice(), passphrase, fallbackRetentionMs: fallbackKeyRetentionMs, allowRollback }, storeLocker(rt)];
     const r = await call('open', open);
     return new Device(TOKEN, r, open);
   }

@@ -24,6 +24,12 @@
  * - `CLOSED`: the key store was closed.
  * - `STORE_FAILURE`: the key store's storage failed (IndexedDB missing, quota exceeded, a transaction aborted, a file error); the message gives the cause.
  * - `STORE_VERSION`: the key store was written by a newer mxcrypto (or an old format with no migration).
+ * - `STORE_CORRUPT`: a key store file is damaged (fails authentication, does not decode, or is missing); never papered over with an older generation.
+ * - `STORE_ROLLED_BACK`: the key store is older than the newest state this origin committed (an older copy was restored); open it with `allowRollback: true` to continue from it.
+ * - `MISMATCHED_SENDER`: the room key of an event was sent by a device that is not the event's `sender`'s.
+ * - `WITHHELD`: the sender withheld the room key (`withheldCode` on the error: m.unverified, m.blacklisted, m.no_olm, …).
+ * - `ROOM_KEY_NOT_SHARED`: Machine.encryptRoomEvent before shareRoomKey gave the room key out (or it needs rotating).
+ * - `DEVICE_KEYS_CHANGED`: a /keys/query answer changed the keys of a known device (refused).
  */
 export type MxCryptoErrorCode =
   | 'BAD_INPUT'
@@ -48,11 +54,21 @@ export type MxCryptoErrorCode =
   | 'ROOM_KEY_CONFLICT'
   | 'CLOSED'
   | 'STORE_FAILURE'
-  | 'STORE_VERSION';
+  | 'STORE_VERSION'
+  | 'STORE_CORRUPT'
+  | 'STORE_ROLLED_BACK'
+  // Machine API:
+  | 'MISMATCHED_SENDER'
+  | 'WITHHELD'
+  | 'ROOM_KEY_NOT_SHARED'
+  | 'DEVICE_KEYS_CHANGED';
 
 export interface MxCryptoError extends Error {
   name: 'MxCryptoError';
   code: MxCryptoErrorCode;
+  /** WITHHELD only: the code the sender gave (m.unverified, m.blacklisted, m.no_olm, m.unauthorised, m.unavailable). */
+  withheldCode?: string;
+  withheldReason?: string;
 }
 
 export interface InitOptions {
@@ -267,6 +283,8 @@ export declare class ReplayGuard {
 export interface MxCrypto {
   /** The stateful device API over a key store (IndexedDB, or memory). */
   openDevice(options: OpenDeviceOptions): Promise<Device>;
+  /** The sans-IO E2EE machine over a device (tracking, key sharing, key requests, backup uploads). */
+  openMachine(options: OpenMachineOptions): Promise<Machine>;
   /** Whether node:crypto's X25519, Ed25519 signing, AES-CBC and HMAC are lent to the Go side (Node only; results are identical, only faster). */
   readonly nativeCrypto: boolean;
   /** Size of the running instance's wasm memory in bytes (it grows, never shrinks). */
@@ -376,6 +394,15 @@ export interface OpenDeviceOptions {
   passphrase?: string;
   /** How long a replaced fallback key still decrypts (default 30 days, MSC4081). */
   fallbackKeyRetentionMs?: number;
+  /**
+   * Open a store that is older than the newest state this origin committed
+   * (else STORE_ROLLED_BACK), or whose newest manifest or high-water mark is
+   * damaged (else STORE_CORRUPT). Before anything is encrypted, every
+   * outbound Megolm session is discarded and every Olm sending chain moved
+   * past the keys it may have used (or the session deleted), so no message
+   * key is used twice; what was received after the copy is lost. Default false.
+   */
+  allowRollback?: boolean;
 }
 
 /** Matrix JSON, as parsed. */
@@ -494,7 +521,7 @@ export interface StoreOpenOptions {
   name: string;
   /** memory: lives in the wasm instance; indexeddb: browsers (or a polyfill); fs: Node, files under `path`. */
   backend: 'memory' | 'indexeddb' | 'fs';
-  /** fs only: the directory holding the store (relative paths resolve against the working directory). */
+  /** fs only: the directory holding the store (relative paths resolve against the working directory); the store's high-water mark is the file .mxmark-<name> beside it. */
   path?: string;
   /** indexeddb only: the database name. Default "mxcrypto". */
   database?: string;
@@ -504,6 +531,13 @@ export interface StoreOpenOptions {
   passphrase?: string;
   /** PBKDF2 iterations for a new passphrase store; default 500,000. */
   iterations?: number;
+  /**
+   * Open a store older than the newest state this origin committed (else
+   * STORE_ROLLED_BACK), or whose newest manifest or high-water mark is
+   * damaged (else STORE_CORRUPT). The records are yours: anything you keep
+   * in them that must not go back (ratchets) is yours to repair. Default false.
+   */
+  allowRollback?: boolean;
 }
 
 /** Kinds of record, and the ids each takes: none, one or two. */
@@ -533,7 +567,8 @@ export interface StoredInboundSession {
  * An open key store. Every method commits before it resolves; several Store
  * objects (or tabs, through navigator.locks) may share one store. If the wasm
  * instance restarts, the next call reopens the store. Rejections: CLOSED,
- * STORE_FAILURE, STORE_VERSION, WRONG_KEY (open), BAD_PICKLE (damaged store),
+ * STORE_FAILURE, STORE_VERSION, WRONG_KEY (open), STORE_CORRUPT (damaged store),
+ * STORE_ROLLED_BACK (open: an older copy; see allowRollback),
  * BAD_INPUT, INSTANCE_EXITED (the call may or may not have committed).
  */
 export declare class Store {
@@ -561,5 +596,174 @@ export declare class Store {
   setBackupVersion(backupVersion: string): Promise<void>;
   /** The number of commits the store has had. */
   generation(): Promise<number>;
+  close(): Promise<void>;
+}
+
+// --- Machine API -------------------------------------------------------------
+//
+// A sans-IO state machine over a device and its store: it decides what to
+// send (outgoingRequests) and digests what arrives (receiveSyncChanges,
+// markRequestAsSent). It does no HTTP; a driver (mx.connect, or your own)
+// sends the requests and feeds back the answers. Everything a request
+// depends on is committed before the request is returned.
+
+export interface OpenMachineOptions extends OpenDeviceOptions {}
+
+/** What one /sync response brought for encryption. */
+export interface SyncChanges {
+  /** `to_device.events` as received (encrypted or not). */
+  toDeviceEvents?: JsonObject[];
+  /** `device_lists`. */
+  changedDevices?: { changed?: string[]; left?: string[] };
+  /** `device_one_time_keys_count`. */
+  oneTimeKeyCounts?: { [algorithm: string]: number } | null;
+  /** `device_unused_fallback_key_types`; null when /sync lacks the field. */
+  unusedFallbackKeyTypes?: string[] | null;
+  /** `next_batch`: stored as the sync token once everything above is processed. */
+  nextBatch?: string | null;
+}
+
+/** A to-device event that could not be decrypted or handled (the others are DecryptedToDeviceEvent). */
+export interface ToDeviceFailure {
+  failure: true;
+  code: MxCryptoErrorCode;
+  message: string;
+  /** The event as received (null for an event decrypted before a crash and handled after it). */
+  event: JsonObject | null;
+}
+
+/** Plain (unencrypted) to-device events are passed through with `encrypted: false`. */
+export type MachineToDeviceEvent =
+  | (DecryptedToDeviceEvent & { encrypted: true })
+  | { type: string; content: JsonObject; sender: string; encrypted: false }
+  | ToDeviceFailure;
+
+/** Things the driver may want to act on (retry a decryption, show a warning). */
+export type MachineEvent =
+  /** A room key was stored (m.room_key, m.forwarded_room_key, or fetched from the backup): retry events of this session. */
+  | { type: 'roomKeyReceived'; roomId: string; sessionId: string; source: 'm.room_key' | 'm.forwarded_room_key' | 'backup' }
+  /** The sender will not give us this key (m.room_key.withheld). */
+  | { type: 'roomKeyWithheld'; roomId: string; sessionId: string; code: string; reason: string; sender: string }
+  /**
+   * The server's backup version is not the enabled one (M_WRONG_ROOM_KEYS_VERSION, or M_NOT_FOUND): uploads
+   * stopped, backup disabled. currentVersion is what the server said (Synapse 1.163 puts the requested version
+   * there): GET /room_keys/version for the real one, check it, then enableBackup again.
+   */
+  | { type: 'backupVersionMismatch'; version: string; currentVersion: string | null; errcode: string }
+  /** A secret arrived by m.secret.send from a trusted own device (the backup key is also enabled for on-demand fetches). */
+  | { type: 'secretReceived'; name: string; secret: string }
+  /** A /keys/query answer tried to change the keys of a known device, or carried a bad signature: the device keeps its old keys / is ignored. */
+  | { type: 'deviceRefused'; userId: string; deviceId: string; code: MxCryptoErrorCode; message: string }
+  /** The device list of a tracked user changed (after a /keys/query). */
+  | { type: 'devicesChanged'; userId: string; added: string[]; removed: string[] };
+
+export interface SyncChangesResult {
+  toDeviceEvents: MachineToDeviceEvent[];
+  events: MachineEvent[];
+}
+
+export type OutgoingRequestType =
+  | 'keys_upload' // POST /_matrix/client/v3/keys/upload
+  | 'keys_query' // POST /_matrix/client/v3/keys/query
+  | 'keys_claim' // POST /_matrix/client/v3/keys/claim
+  | 'to_device' // PUT /_matrix/client/v3/sendToDevice/{type}/{txnId} (txnId = id: safe to resend)
+  | 'backup_upload' // PUT /_matrix/client/v3/room_keys/keys?version=V
+  | 'backup_get'; // GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}?version=V
+
+/**
+ * A request to send. `path` is absolute from the homeserver's base URL
+ * (starts with /_matrix/client/v3/, components already URL-encoded, query
+ * string included). The same request is listed with the same id until it is
+ * marked as sent; send each id once at a time.
+ */
+export interface OutgoingRequest {
+  id: string;
+  type: OutgoingRequestType;
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  body: JsonObject | null;
+}
+
+export type DeviceTrust = 'trusted' | 'unverified' | 'blacklisted';
+
+export interface MachineDevice {
+  userId: string;
+  deviceId: string;
+  keys: { curve25519: Base64; ed25519: Base64 };
+  displayName: string | null;
+  /** Set by setDeviceTrust (later also computed from cross-signing); own device: 'trusted'. */
+  trust: DeviceTrust;
+}
+
+export interface ShareRoomKeySettings {
+  rotationPeriodMs?: number;
+  rotationPeriodMsgs?: number;
+  /** Withhold the key (m.unverified) from devices not marked 'trusted'. Blacklisted devices always get m.blacklisted. */
+  onlyTrustedDevices?: boolean;
+}
+
+export interface MachineDecryptedRoomEvent extends DecryptedRoomEvent {
+  sender: string;
+  /** The device of `sender` that owns the Curve25519 key that sent the room key; null when the sender's devices are not known yet (a /keys/query is queued). */
+  senderDevice: MachineDevice | null;
+  /** m.forwarded_room_key or backup: the keys are what the forwarder claimed. */
+  forwarded: boolean;
+}
+
+export interface Machine {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly identityKeys: { curve25519: Base64; ed25519: Base64 };
+  /** Feed one /sync response; processes everything, then stores nextBatch. */
+  receiveSyncChanges(changes: SyncChanges): Promise<SyncChangesResult>;
+  /** All requests waiting to be sent (keys upload, queries, claims, to-device, backup). */
+  outgoingRequests(): Promise<OutgoingRequest[]>;
+  /**
+   * The answer to a request. `status` defaults to 200; with status ≥ 400 the
+   * body is the Matrix error (e.g. M_WRONG_ROOM_KEYS_VERSION) and the request
+   * is dropped (retry 429/5xx yourself before giving up). An unknown id is ignored.
+   */
+  markRequestAsSent(id: string, type: OutgoingRequestType, responseBody: JsonObject | null, options?: { status?: number }): Promise<{ events: MachineEvent[] }>;
+  /** Users sharing an encrypted room with us; new ones get a /keys/query. */
+  updateTrackedUsers(userIds: string[]): Promise<void>;
+  trackedUsers(): Promise<string[]>;
+  /** Known devices of a user (from /keys/query, signatures checked). */
+  getUserDevices(userId: string): Promise<MachineDevice[]>;
+  /** Local trust decision (cross-signing will compute it later). */
+  setDeviceTrust(userId: string, deviceId: string, trust: DeviceTrust): Promise<void>;
+  /**
+   * The requests to send before encryptRoomEvent in this room: keys_query for
+   * untracked/outdated users, keys_claim for devices without an Olm session,
+   * then to_device m.room_key / m.room_key.withheld. They are also listed by
+   * outgoingRequests(). Call again after they are marked sent, until it
+   * returns []. Rotates the room key when a device left or the settings' period passed.
+   */
+  shareRoomKey(roomId: string, userIds: string[], settings?: ShareRoomKeySettings): Promise<OutgoingRequest[]>;
+  /** m.room.encrypted content. ROOM_KEY_NOT_SHARED: call shareRoomKey (again) first. */
+  encryptRoomEvent(roomId: string, type: string, content: JsonObject): Promise<JsonObject>;
+  /**
+   * Rejects with UNKNOWN_SESSION (a key request and, with a backup key, a
+   * backup_get are queued), UNKNOWN_MESSAGE_INDEX, WITHHELD (error.withheldCode:
+   * the sender's code, e.g. 'm.unverified'), REPLAYED_MESSAGE, MISMATCHED_SENDER.
+   */
+  decryptRoomEvent(roomId: string, event: JsonObject): Promise<MachineDecryptedRoomEvent>;
+  /** The stored sync token (next_batch of the last fully processed /sync), or null. */
+  syncToken(): Promise<string | null>;
+  setSyncToken(token: string | null): Promise<void>;
+  /** body for POST /room_keys/version (auth_data signed by this device); the private key is kept. */
+  createBackupVersion(): Promise<{ body: JsonObject; privateKey: Uint8Array; publicKey: Base64; recoveryKey: string }>;
+  /**
+   * Start uploading to this version. With the private key (or recovery key; WRONG_KEY if it does not match
+   * publicKey), or when the device already holds the m.megolm_backup.v1 secret for it (device.getSecret,
+   * a secretReceived), missing keys are also fetched from it on demand.
+   */
+  enableBackup(backup: { version: string; publicKey: Base64; privateKey?: Uint8Array | string | null }): Promise<void>;
+  disableBackup(): Promise<void>;
+  /** As Device.restoreBackup. */
+  restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void; workers?: number }): Promise<ImportResult>;
+  /** Ask own devices for a secret (m.secret.request to_device requests queued); the answer arrives as a secretReceived event. */
+  requestSecret(name: string): Promise<void>;
+  /** The device under the machine (secret storage, export, …) on the same store. */
+  readonly device: Device;
   close(): Promise<void>;
 }

@@ -10,14 +10,17 @@ import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
 import { webCryptoPBKDF2 } from './pbkdf2.mjs';
+import { machineApi } from './machine.mjs';
 import { decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
 import { callDirect } from './direct.mjs';
 import { storeApi } from './store.mjs';
 
-// The build rewrites these two lines for the copy in dist/.
-const DEFAULT_WASM_URL = new URL('../dist/mxcrypto.wasm', import.meta.url);
-const WASM_EXEC_URL = new URL('../dist/wasm_exec.js', import.meta.url);
+// The build rewrites these two URLs for the copy in dist/. They are made on
+// first use, not at load: in a Cloudflare Worker import.meta.url is not a
+// base URL and `new URL` at module top level would fail the import.
+const defaultWasmUrl = () => new URL('../dist/mxcrypto.wasm', import.meta.url);
+const wasmExecUrl = () => new URL('../dist/wasm_exec.js', import.meta.url);
 
 /** Error codes raised by the loader itself (the Go side raises the rest). */
 const LOADER_CODES = { BAD_INPUT: 'BAD_INPUT', INSTANCE_EXITED: 'INSTANCE_EXITED', NOT_LOADED: 'NOT_LOADED' };
@@ -28,7 +31,7 @@ const subtle = globalThis.crypto?.subtle;
 let readySeq = 0;
 
 // Left out of the core build (see jsbridge/api_full.go).
-const STATEFUL_APIS = ['_device', '_store'];
+const STATEFUL_APIS = ['_device', '_store', '_machine'];
 
 /**
  * Load the module and resolve to the API object.
@@ -42,8 +45,8 @@ export async function init(options = {}) {
   // Compile the module while the Go runtime glue loads.
   const native = options.webCrypto !== false;
   const [module, , host] = await Promise.all([
-    compile(options.wasm ?? DEFAULT_WASM_URL),
-    globalThis.Go ? null : import(WASM_EXEC_URL.href),
+    compile(options.wasm ?? defaultWasmUrl()),
+    globalThis.Go ? null : import(wasmExecUrl().href),
     native ? nativeHost() : null,
   ]);
   if (!globalThis.Go) throw mxError(LOADER_CODES.NOT_LOADED, 'the Go wasm runtime (wasm_exec.js) did not load; run `npm run build` first');
@@ -253,6 +256,7 @@ function buildApi(rt) {
     olm: olmApi(rt),
     megolm: megolmApi(rt),
     openDevice: deviceApi(rt).openDevice,
+    openMachine: machineApi(rt).openMachine,
     store: storeApi(rt),
     canonicalJSON: signedJSONInput(call('canonicalJSON'), 'canonicalJSON'),
     signing: {

@@ -231,7 +231,8 @@ export function storeApi(rt) {
       }
       // A copy of the key: the caller may wipe theirs after open.
       const key = o.storeKey instanceof Uint8Array ? o.storeKey.slice() : o.storeKey;
-      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, lock];
+      if (o.allowRollback !== undefined && typeof o.allowRollback !== 'boolean') throw mxError('BAD_INPUT', 'store.open: allowRollback must be a boolean');
+      const args = [o.name, o.backend, path, key, o.passphrase, o.iterations, o.database, lock, o.allowRollback === true];
       return new Store(TOKEN, args, await call('open', args));
     },
   };

@@ -14,6 +14,14 @@ func (s *Store) commit(tx *Tx) error {
 	base := tx.base
 	next := base.clone()
 	next.gen = base.gen + 1
+	if s.rolledBack && next.gen <= s.floor {
+		// Past every generation the mark or a slot has seen, and in the
+		// slot base is not in.
+		next.gen = s.floor + 1
+		if next.gen%2 == base.gen%2 {
+			next.gen++
+		}
+	}
 	if tx.backup != nil {
 		next.backupVersion = *tx.backup
 	}
@@ -54,10 +62,11 @@ func (s *Store) commit(tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.writeSlot(next.gen, data); err != nil {
+	if err := s.writeSlotAndMark(next.gen, data); err != nil {
 		s.forget()
 		return err
 	}
+	s.rolledBack = false
 	old, live := base.files(), next.files()
 	s.cur, s.maxGen = next, next.gen
 	for _, seg := range segs {

@@ -12,14 +12,19 @@
 //	              small writes
 //	N/s…          immutable segment files named by the manifest
 //	N/t…          KEY being written (an orphan after a crash)
+//	.mxmark-N     beside N: the high-water mark, the newest generation a
+//	              commit returned from (see mark.go)
 //
 // Every commit writes any new segment files first, then the new manifest
 // into the slot of its generation, overwriting in place the generation
-// before the one it replaces. Writing the slot is the commit point: one
-// IndexedDB transaction for a small commit, where a temporary file and a
-// rename took three. A crash that tears the slot leaves it unreadable (it
-// is sealed, its length in its header), and readers take the newest slot
-// that opens: the generation before, which the torn commit never returned.
+// before the one it replaces, then the high-water mark. Writing the slot is
+// the commit point: one IndexedDB transaction for a small commit (slot and
+// mark together). A crash that tears the slot leaves it unreadable (it is
+// sealed, its length in its header); a slot newer than the mark is such a
+// write, whose commit never returned, and readers take the generation
+// before. A slot the mark has reached that does not open is damage
+// (STORE_CORRUPT), and a store older than its mark was rolled back
+// (STORE_ROLLED_BACK): neither opens without Options.AllowRollback.
 // Small writes only rewrite the manifest (their records wait in its
 // journal); when the journal grows past a limit, or a bulk write overflows
 // it, its records are merged into the segments they hash to, each segment

@@ -2,17 +2,15 @@ package store
 
 import "github.com/mxcrypto/mxcrypto/crypto/errcode"
 
-// Codes of the store's own failures, next to errcode's (WRONG_KEY for a
-// wrong store key, BAD_PICKLE for damaged files, BAD_INPUT for bad calls).
+// Codes of the store's own failures, declared in errcode with every public
+// code (errcode.WrongKey for a wrong store key, errcode.StoreCorrupt for damaged
+// files, errcode.BadInput for bad calls).
 const (
-	// Closed: the store was closed.
-	Closed errcode.Code = "CLOSED"
-	// StoreFailure: the filesystem failed (IndexedDB missing, quota
-	// exceeded, a transaction aborted); the cause is wrapped.
-	StoreFailure errcode.Code = "STORE_FAILURE"
-	// StoreVersion: the store's format is newer than this mxcrypto reads,
-	// or older with no migration.
-	StoreVersion errcode.Code = "STORE_VERSION"
+	Closed          = errcode.Closed
+	StoreFailure    = errcode.StoreFailure
+	StoreVersion    = errcode.StoreVersion
+	StoreCorrupt    = errcode.StoreCorrupt
+	StoreRolledBack = errcode.StoreRolledBack
 )
 
 func errClosed() error { return errcode.New(Closed, "the store is closed") }
@@ -22,7 +20,7 @@ func fsFailure(err error, format string, args ...any) error {
 }
 
 func damaged(format string, args ...any) error {
-	e := errcode.New(errcode.BadPickle, format, args...)
+	e := errcode.New(StoreCorrupt, format, args...)
 	e.Message = "store is damaged: " + e.Message
 	return e
 }
@@ -33,4 +31,8 @@ func badInput(format string, args ...any) error {
 
 func internal(format string, args ...any) error {
 	return errcode.New(errcode.Internal, format, args...)
+}
+
+func rolledBack(format string, args ...any) error {
+	return errcode.New(StoreRolledBack, format, args...)
 }

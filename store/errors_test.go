@@ -1,15 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 func TestWrongKey(t *testing.T) {
@@ -87,6 +83,13 @@ func TestFormatVersions(t *testing.T) {
 	if !strings.Contains(err.Error(), "newer mxcrypto") {
 		t.Errorf("message does not say why: %v", err)
 	}
+	// No earlier format was released: version 0 is not read either.
+	writeSlotVersion(t, fsys, manifestVersion-1)
+	_, err = Open(fsys, "s", Options{Key: testKey(1)})
+	wantCode(t, err, StoreVersion)
+	if !strings.Contains(err.Error(), "does not read") {
+		t.Errorf("message does not say why: %v", err)
+	}
 	writeSlotVersion(t, fsys, manifestVersion)
 
 	// Another instance upgrading the store under us is reported, not misread.
@@ -96,81 +99,6 @@ func TestFormatVersions(t *testing.T) {
 	}
 	writeSlotVersion(t, fsys, manifestVersion+1)
 	_, _, err = s.Get(ValueKey("a"))
-	wantCode(t, err, StoreVersion)
-}
-
-// writeFormat1 turns a closed store into what format 1 wrote: its newest
-// manifest sealed to the end of one MANIFEST file, and no slots.
-func writeFormat1(t *testing.T, fsys hackpadfs.FS, version uint16) (gen uint64) {
-	s := mustOpen(t, fsys, "s")
-	hdr := fileHeader(manifestMagic, version)
-	ct, err := sealed.Seal(s.key, manifestLabel(s.id, hdr), encodeManifest(s.cur, 2))
-	must(t, err)
-	gen = s.cur.gen
-	s.Close()
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+legacyManifest, append(hdr, ct...), 0o600))
-	for _, n := range slotNames {
-		must(t, hackpadfs.Remove(fsys, "s/"+n))
-	}
-	return gen
-}
-
-// TestMigrateFormat1: a format-1 store opens with its data and goes on in
-// slots, also when the migration itself is cut short at any step.
-func TestMigrateFormat1(t *testing.T) {
-	smallJournal(t, 3) // so the store has segments too
-	base := newMemFS(t)
-	s := mustOpen(t, base, "s")
-	for i := 0; i < 10; i++ {
-		must(t, s.Put(ValueKey(fmt.Sprint(i)), []byte{byte(i)}))
-	}
-	want := dump(t, s)
-	s.Close()
-	gen := writeFormat1(t, base, 1)
-
-	for k := 1; ; k++ {
-		fsys := newMemFS(t)
-		must(t, hackpadfs.MkdirAll(fsys, "s", 0o700))
-		names, err := hackpadfs.ReadDir(base, "s")
-		must(t, err)
-		for _, n := range names {
-			raw, err := hackpadfs.ReadFile(base, "s/"+n.Name())
-			must(t, err)
-			must(t, hackpadfs.WriteFullFile(fsys, "s/"+n.Name(), raw, 0o600))
-		}
-		ff := newFaultFS(fsys)
-		ff.failAt = k
-		s, err := Open(ff, "s", Options{Key: testKey(1)})
-		if err == nil {
-			s.Close()
-		}
-		s = mustOpen(t, fsys, "s")
-		if got := dump(t, s); got != want {
-			t.Fatalf("crash at step %d of the migration: store differs:\n%s", k, got)
-		}
-		if g, _ := s.Generation(); g != gen {
-			t.Fatalf("generation %d, want %d", g, gen)
-		}
-		for i := 0; i < 4; i++ { // a flush: it removes a MANIFEST left behind
-			must(t, s.Put(ValueKey(fmt.Sprint("new", i)), []byte("x")))
-		}
-		if _, err := hackpadfs.Stat(fsys, "s/"+legacyManifest); err == nil {
-			t.Fatal("MANIFEST of format 1 is still there")
-		}
-		must(t, s.Verify())
-		s.Close()
-		if ff.hitOp == "" {
-			t.Logf("migration cut short at each of %d steps", k-1)
-			break
-		}
-	}
-
-	fsys := newMemFS(t)
-	s = mustOpen(t, fsys, "s")
-	must(t, s.Put(ValueKey("a"), []byte("1")))
-	s.Close()
-	writeFormat1(t, fsys, 0)
-	_, err := Open(fsys, "s", Options{Key: testKey(1)})
 	wantCode(t, err, StoreVersion)
 }
 
@@ -234,27 +162,37 @@ func TestDamage(t *testing.T) {
 	s := mustOpen(t, fsys, "s")
 	must(t, s.Put(ValueKey("a"), []byte("1")))
 	must(t, s.Put(ValueKey("b"), []byte("2")))
+	top, _ := s.Generation()
 	s.Close()
 
-	// A flipped bit in the newest slot looks like a torn write: the store
-	// opens at the generation before; in both slots, it is damaged.
-	newest := slotFile(3) // the store made generations 0 to 3
+	// A flipped bit in the newest slot is damage, not a torn write (the
+	// mark says generation 3 was committed): no silent fallback. With
+	// AllowRollback it opens at the generation before, rolled back.
+	newest := slotFile(top)
 	raw, _ := hackpadfs.ReadFile(fsys, "s/"+newest)
+	gen, _, body, _ := parseSlot(raw)
+	if gen != top {
+		t.Fatalf("newest slot holds generation %d", gen)
+	}
 	bad := append([]byte{}, raw...)
-	bad[len(bad)-1] ^= 1
+	bad[slotHeaderSize+len(body)-1] ^= 1
 	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, bad, 0o600))
-	s = mustOpen(t, fsys, "s")
-	if g, _ := s.Generation(); g != 2 {
-		t.Fatalf("generation %d after the newest slot was damaged, want 2", g)
+	_, err := Open(fsys, "s", Options{Key: testKey(1)})
+	wantCode(t, err, "STORE_CORRUPT")
+	s, err = Open(fsys, "s", Options{Key: testKey(1), AllowRollback: true})
+	must(t, err)
+	if g, _ := s.Generation(); g != top-1 || !s.RolledBack() {
+		t.Fatalf("generation %d (rolled back: %v) after the newest slot was damaged, want %d", g, s.RolledBack(), top-1)
 	}
 	s.Close()
-	other, _ := hackpadfs.ReadFile(fsys, "s/"+slotFile(2))
-	other[len(other)-1] ^= 1
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
-	_, err := Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
-	other[len(other)-1] ^= 1
-	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(2), other, 0o600))
+	other, _ := hackpadfs.ReadFile(fsys, "s/"+slotFile(top-1))
+	_, _, body, _ = parseSlot(other)
+	other[slotHeaderSize+len(body)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(top-1), other, 0o600))
+	_, err = Open(fsys, "s", Options{Key: testKey(1), AllowRollback: true})
+	wantCode(t, err, "STORE_CORRUPT")
+	other[slotHeaderSize+len(body)-1] ^= 1
+	must(t, hackpadfs.WriteFullFile(fsys, "s/"+slotFile(top-1), other, 0o600))
 	must(t, hackpadfs.WriteFullFile(fsys, "s/"+newest, raw, 0o600))
 
 	// A missing segment fails the reads that need it, not the open.
@@ -266,7 +204,7 @@ func TestDamage(t *testing.T) {
 	}
 	s = mustOpen(t, fsys, "s")
 	_, _, err = s.Get(ValueKey("a"))
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 	s.Close()
 
 	// MANIFEST gone while segments exist; KEY gone while MANIFEST exists.
@@ -277,11 +215,11 @@ func TestDamage(t *testing.T) {
 	s.Close()
 	must(t, hackpadfs.Remove(fsys, "s/KEY"))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[0]))
 	must(t, hackpadfs.Remove(fsys, "s/"+slotNames[1]))
 	_, err = Open(fsys, "s", Options{Key: testKey(1)})
-	wantCode(t, err, "BAD_PICKLE")
+	wantCode(t, err, "STORE_CORRUPT")
 }
 
 // TestOrphans: files of crashed commits are never read and go at the first
@@ -314,63 +252,5 @@ func TestOrphans(t *testing.T) {
 		if _, err := hackpadfs.Stat(fsys, "s/"+n); err != nil {
 			t.Errorf("%s removed", n)
 		}
-	}
-}
-
-// A store written with format 2 (whole segment names in the manifest) is
-// read as it is; its next commit writes format 3, and the other slot, still
-// format 2, is read as the older generation until it is overwritten.
-func TestFormat2Upgrade(t *testing.T) {
-	smallShards(t, 4)
-	fsys := newMemFS(t)
-	writeVersion = 2
-	defer func() { writeVersion = manifestVersion }()
-	s := mustOpen(t, fsys, "s")
-	must(t, s.SetBackupVersion("1"))
-	must(t, s.PutInbound(bulkSessions(300, true)...))
-	must(t, s.Put(ValueKey("a"), []byte("1")))
-	s.Close()
-	slotVersions := func() (vs []uint16) {
-		for _, n := range slotNames {
-			raw, err := hackpadfs.ReadFile(fsys, "s/"+n)
-			must(t, err)
-			v, err := headerVersion(raw, manifestMagic, n)
-			must(t, err)
-			vs = append(vs, v)
-		}
-		return vs
-	}
-	if vs := slotVersions(); vs[0] != 2 || vs[1] != 2 {
-		t.Fatalf("slots %v, want format 2", vs)
-	}
-
-	writeVersion = manifestVersion
-	s = mustOpen(t, fsys, "s")
-	if c, err := s.InboundCounts("1"); err != nil || c.Total != 300 || c.BackedUp != 300 {
-		t.Fatalf("counts %+v %v", c, err)
-	}
-	must(t, s.Put(ValueKey("b"), []byte("2")))
-	if vs := slotVersions(); !slices.Contains(vs, 2) || !slices.Contains(vs, 3) {
-		t.Fatalf("slots %v, want one of each format", vs)
-	}
-	s.Close()
-	s = mustOpen(t, fsys, "s")
-	defer s.Close()
-	want := bulkSessions(300, true)
-	for i := 0; i < len(want); i += 37 {
-		got, found, err := s.GetInbound(want[i].RoomID, want[i].SessionID)
-		if err != nil || !found || !bytes.Equal(got.State, want[i].State) {
-			t.Fatalf("session %d after the upgrade: %v %v", i, found, err)
-		}
-	}
-	for k, v := range map[string]string{"a": "1", "b": "2"} {
-		if got, _, err := s.Get(ValueKey(k)); err != nil || string(got) != v {
-			t.Fatalf("%s = %q, %v", k, got, err)
-		}
-	}
-	// A flush rewrites segments under format 3 names as well.
-	must(t, s.PutInbound(bulkSessions(600, true)[300:]...))
-	if c, _ := s.InboundCounts("1"); c.Total != 600 {
-		t.Fatalf("counts %+v", c)
 	}
 }

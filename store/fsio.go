@@ -87,6 +87,8 @@ func (s *Store) prefetch(names ...string) error {
 // truncation nor a sync.
 type wholeFileWriter interface {
 	writeWholeFile(name string, data []byte) error
+	// writeWholeFiles writes several files in one atomic step.
+	writeWholeFiles(names []string, datas [][]byte) error
 }
 
 func (s *Store) writeFlags(name string, data []byte, flags int) error {

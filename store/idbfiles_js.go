@@ -5,6 +5,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,12 @@ type idbFS struct {
 
 	mu sync.Mutex
 	c  *idbConn // our own connection; hackpadfs does not share its own
+	// wmu guards theirs and funcs; it is taken in JS event handlers, so it
+	// is never held while waiting (mu is, in conn).
+	wmu    sync.Mutex
+	theirs []js.Value // hackpadfs's connections, seen by watchingFactory
+	funcs  []js.Func  // the handlers set on them, released by close
+	refs   int        // stores open on it; guarded by opened's lock
 
 	// gone: another connection deleted or upgraded the database. hackpadfs
 	// closed its own connection then and never opens another, so stores
@@ -82,7 +89,7 @@ func (f *idbFS) readFiles(names []string) (map[string][]byte, error) {
 				switch {
 				case v.IsUndefined():
 				case !v.InstanceOf(js.Global().Get("Uint8Array")):
-					bad = fmt.Errorf("%s: stored contents are not a Uint8Array", name)
+					bad = damaged("%s: stored contents are not a Uint8Array", name)
 				default:
 					data := make([]byte, v.Length())
 					js.CopyBytesToGo(data, v)
@@ -103,44 +110,68 @@ func (f *idbFS) readFiles(names []string) (map[string][]byte, error) {
 	return got, nil
 }
 
-// writeWholeFile creates or replaces a file in one read-write transaction,
-// which IndexedDB commits atomically. Like hackpadfs, it refuses to write
-// where the parent directory is missing.
+// writeWholeFile creates or replaces one file; see writeWholeFiles.
 func (f *idbFS) writeWholeFile(name string, data []byte) error {
-	if !hackpadfs.ValidPath(name) || name == "." {
-		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrInvalid}
+	return f.writeWholeFiles([]string{name}, [][]byte{data})
+}
+
+// writeWholeFiles creates or replaces files in one read-write transaction,
+// which IndexedDB commits atomically: all are written or none. Like
+// hackpadfs, it refuses to write where a parent directory is missing.
+func (f *idbFS) writeWholeFiles(names []string, datas [][]byte) error {
+	parents := map[string]bool{}
+	for _, name := range names {
+		if !hackpadfs.ValidPath(name) || name == "." {
+			return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrInvalid}
+		}
+		if p := path.Dir(name); p != "." {
+			parents[p] = true
+		}
 	}
-	parent := path.Dir(name)
-	noParent := false
+	noParent := ""
 	err := f.transact("readwrite", []any{idbContents, idbInfo}, func(t *idbTx) {
 		infos := t.Call("objectStore", idbInfo)
-		if parent != "." {
+		for parent := range parents {
 			req := infos.Call("get", parent)
 			t.on(req, "onsuccess", func() {
-				mode := req.Get("result")
-				if mode.Type() == js.TypeObject {
-					mode = mode.Get("Mode")
-				}
-				if mode.Type() != js.TypeNumber || !hackpadfs.FileMode(uint32(mode.Float())).IsDir() {
-					noParent = true
+				if !isDirInfo(req.Get("result")) {
+					noParent = parent
 					t.Call("abort")
 				}
 			})
 		}
-		buf := js.Global().Get("Uint8Array").New(len(data))
-		js.CopyBytesToJS(buf, data)
-		t.Call("objectStore", idbContents).Call("put", buf, name)
-		infos.Call("put", map[string]any{
-			"ModTime": float64(time.Now().UnixNano()),
-			"Mode":    0o600, // a regular file, as hackpadfs stores it
-			"Size":    len(data),
-			"Parent":  parent,
-		}, name)
+		for i, name := range names {
+			buf := js.Global().Get("Uint8Array").New(len(datas[i]))
+			js.CopyBytesToJS(buf, datas[i])
+			t.Call("objectStore", idbContents).Call("put", buf, name)
+			infos.Call("put", map[string]any{
+				"ModTime": float64(time.Now().UnixNano()),
+				"Mode":    0o600, // a regular file, as hackpadfs stores it
+				"Size":    len(datas[i]),
+				"Parent":  path.Dir(name),
+			}, name)
+		}
 	})
-	if noParent {
-		return &hackpadfs.PathError{Op: "writefile", Path: name, Err: hackpadfs.ErrNotDir}
+	if noParent != "" {
+		return &hackpadfs.PathError{Op: "writefile", Path: noParent, Err: hackpadfs.ErrNotDir}
 	}
 	return err
+}
+
+// isDirInfo reports whether v, an "info" record or a bare mode as older
+// hackpadfs versions stored it, is a directory's. The record comes from
+// storage, so nothing about its shape is assumed: Value.Type and
+// Value.Float panic on a BigInt, so numbers are recognised by
+// Number.isFinite, which never converts its argument.
+func isDirInfo(v js.Value) bool {
+	if v.InstanceOf(js.Global().Get("Object")) && !v.InstanceOf(js.Global().Get("Number")) {
+		v = v.Get("Mode")
+	}
+	if !js.Global().Get("Number").Call("isInteger", v).Bool() {
+		return false
+	}
+	m := v.Float()
+	return m >= 0 && m <= math.MaxUint32 && hackpadfs.FileMode(uint32(m)).IsDir()
 }
 
 // idbTx is a transaction and the event handlers set for it. They are unset
@@ -158,10 +189,24 @@ type jsHandler struct {
 	fn     js.Func
 }
 
-// on sets target's event handler. It runs in a JavaScript event, so it
-// must neither block nor panic (nothing would recover it).
+// on sets target's event handler. It runs in a JavaScript event, where a
+// panic would end the instance (nothing above it recovers), so a panic
+// (a value of a shape no check foresaw, a host that throws) ends the
+// transaction's wait with an error instead. fn must not block.
 func (t *idbTx) on(target js.Value, event string, fn func()) {
-	jf := js.FuncOf(func(js.Value, []js.Value) any { fn(); return nil })
+	jf := js.FuncOf(func(js.Value, []js.Value) any {
+		defer func() {
+			if r := recover(); r != nil {
+				t.finish(damaged("IndexedDB %s handler: %v", event, r))
+				func() {
+					defer func() { _ = recover() }()
+					t.Call("abort")
+				}()
+			}
+		}()
+		fn()
+		return nil
+	})
 	target.Set(event, jf)
 	t.set = append(t.set, jsHandler{target, event, jf})
 }
@@ -206,8 +251,126 @@ func (f *idbFS) transact(mode string, stores []any, fill func(t *idbTx)) (err er
 
 // idbConn is one connection to the database.
 type idbConn struct {
-	db     js.Value
-	closed atomic.Bool
+	db       js.Value
+	closed   atomic.Bool
+	onChange js.Func
+}
+
+// watchingFactory is the host's IndexedDB factory as hackpadfs (through
+// go-indexeddb) sees it: its open records each connection, so close can
+// close hackpadfs's connections too (hackpadfs has no way to), and puts a
+// versionchange listener on it ahead of go-indexeddb's. That listener
+// closes the connection and stops the event there: go-indexeddb's own
+// logs from inside the event, and where stderr is asynchronous (the npm
+// package's loader in Node) that write waits for an event loop the event
+// is holding up, and the Go runtime deadlocks.
+func (f *idbFS) watchingFactory() js.Value {
+	g := f.factory
+	w := js.Global().Get("Object").New()
+	open := js.FuncOf(func(_ js.Value, args []js.Value) (req any) {
+		defer func() {
+			if recover() != nil {
+				req = nil // go-indexeddb then fails the open with an error
+			}
+		}()
+		in := make([]any, len(args))
+		for i, a := range args {
+			in[i] = a
+		}
+		r := g.Call("open", in...)
+		onSuccess := js.FuncOf(func(js.Value, []js.Value) any {
+			defer func() { _ = recover() }()
+			f.watch(r.Get("result"))
+			return nil
+		})
+		f.keep(onSuccess)
+		r.Call("addEventListener", "success", onSuccess)
+		return r
+	})
+	f.keep(open)
+	w.Set("open", open)
+	for _, m := range []string{"deleteDatabase", "cmp", "databases"} {
+		if fn := g.Get(m); fn.Type() == js.TypeFunction {
+			w.Set(m, fn.Call("bind", g))
+		}
+	}
+	return w
+}
+
+func (f *idbFS) keep(fn js.Func) {
+	f.wmu.Lock()
+	f.funcs = append(f.funcs, fn)
+	f.wmu.Unlock()
+}
+
+// watch records one of hackpadfs's connections.
+func (f *idbFS) watch(db js.Value) {
+	onChange := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer func() { _ = recover() }()
+		if len(args) > 0 {
+			args[0].Call("stopImmediatePropagation")
+		}
+		f.gone.Store(true)
+		db.Call("close")
+		return nil
+	})
+	f.wmu.Lock()
+	f.theirs = append(f.theirs, db)
+	f.funcs = append(f.funcs, onChange)
+	f.wmu.Unlock()
+	db.Call("addEventListener", "versionchange", onChange)
+}
+
+// drain waits until every transaction begun on the database so far has
+// ended (a read returns when its data is in, before its transaction
+// completes, and a connection closed with transactions running still
+// blocks deleteDatabase until they end): an empty read-write transaction
+// over both object stores starts only after every earlier one overlapping
+// it, on any connection, has finished. It waits at most timeout.
+func (f *idbFS) drain(timeout time.Duration) {
+	f.mu.Lock()
+	open := f.c != nil && !f.c.closed.Load() && !f.gone.Load()
+	f.mu.Unlock()
+	if !open {
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.transact("readwrite", []any{idbContents, idbInfo}, func(*idbTx) {}) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}
+
+// close closes every connection of the filesystem, ours and hackpadfs's,
+// and releases their handlers (a closed connection gets no more events).
+// Stores opened later need a new idbFS.
+func (f *idbFS) close() {
+	f.drain(5 * time.Second)
+	f.gone.Store(true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	call := func(v js.Value, method string, args ...any) {
+		defer func() { _ = recover() }()
+		v.Call(method, args...)
+	}
+	if c := f.c; c != nil && !c.closed.Swap(true) {
+		c.db.Set("onversionchange", js.Null())
+		c.db.Set("onclose", js.Null())
+		call(c.db, "close")
+		c.onChange.Release()
+	}
+	f.c = nil
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	for _, db := range f.theirs {
+		call(db, "close")
+	}
+	f.theirs = nil
+	for _, fn := range f.funcs {
+		fn.Release()
+	}
+	f.funcs = nil
 }
 
 // conn returns our connection, opening it on first use or after the host
@@ -235,31 +398,39 @@ func (f *idbFS) conn() (*idbConn, error) {
 		return nil, err
 	}
 	c := &idbConn{db: req.Get("result")}
-	var onChange js.Func
-	onChange = js.FuncOf(func(js.Value, []js.Value) any {
-		// Called once (both events are unset first): the connection is
-		// closed and never used again.
+	c.onChange = js.FuncOf(func(js.Value, []js.Value) any {
+		defer func() { _ = recover() }() // a host that throws here must not end the instance
+		// Called once (both events are unset first, and close skips a
+		// closed connection): the connection is never used again.
+		if c.closed.Swap(true) {
+			return nil
+		}
 		c.db.Set("onversionchange", js.Null())
 		c.db.Set("onclose", js.Null())
-		c.closed.Store(true)
 		f.gone.Store(true)
 		c.db.Call("close")
-		onChange.Release()
+		c.onChange.Release()
 		return nil
 	})
 	// versionchange: another page deletes or upgrades the database; close:
 	// the browser closed the connection itself (storage cleared, say).
-	c.db.Set("onversionchange", onChange)
-	c.db.Set("onclose", onChange)
+	c.db.Set("onversionchange", c.onChange)
+	c.db.Set("onclose", c.onChange)
 	f.c = c
 	return c, nil
 }
 
 // domError turns a DOMException (QuotaExceededError, AbortError, ...) into
 // an error that keeps its name.
-func domError(v js.Value) error {
-	if v.Type() != js.TypeObject {
+func domError(v js.Value) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errors.New("IndexedDB transaction aborted")
+		}
+	}()
+	if !v.InstanceOf(js.Global().Get("Object")) {
 		return errors.New("IndexedDB transaction aborted")
 	}
-	return fmt.Errorf("IndexedDB %s: %s", v.Get("name").String(), v.Get("message").String())
+	str := js.Global().Get("String")
+	return fmt.Errorf("IndexedDB %s: %s", str.Invoke(v.Get("name")).String(), str.Invoke(v.Get("message")).String())
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
 // With an IndexedDB in the host (fake-indexeddb in Node, or a browser), the
@@ -157,10 +157,17 @@ func TestIndexedDBSharedConnection(t *testing.T) {
 // waits until it is gone.
 func deleteIndexedDB(t *testing.T, name string) {
 	t.Helper()
-	// hackpadfs logs the version change from inside the event, and in Node
-	// (an asynchronous fs.write) that log would wait forever.
-	log.SetOutput(io.Discard)
-	defer log.SetOutput(os.Stderr)
+	// go-indexeddb's versionchange listener logs from inside the event
+	// (in the npm package under Node, a write that deadlocks the runtime):
+	// it must never run (see watchingFactory), so nothing may be logged.
+	var logged bytes.Buffer
+	log.SetOutput(&logged)
+	defer func() {
+		log.SetOutput(os.Stderr)
+		if logged.Len() != 0 {
+			t.Errorf("logged while the database was deleted: %q", logged.String())
+		}
+	}()
 	done := make(chan string, 1)
 	req := js.Global().Get("indexedDB").Call("deleteDatabase", name)
 	for ev, msg := range map[string]string{"onsuccess": "", "onerror": "failed", "onblocked": "blocked"} {
@@ -233,4 +240,83 @@ func TestIndexedDBDeletedUnderOpenStore(t *testing.T) {
 	must(t, err)
 	defer s.Close()
 	must(t, s.Put(AccountKey(), []byte("again")))
+}
+
+// Logging out: closing the last store of a database closes every
+// connection it opened, so deleting the database is not blocked (onblocked
+// fails deleteIndexedDB) and nothing logs from inside a versionchange
+// event; a store made afterwards works, and so does one after a reload.
+func TestIndexedDBLogout(t *testing.T) {
+	needIndexedDB(t)
+	ctx := context.Background()
+	db := fmt.Sprint("mxstore-logout-", idbSeq.Add(1))
+	a, err := OpenIndexedDB(ctx, db, "alice", Options{Key: testKey(1)})
+	must(t, err)
+	b, err := OpenIndexedDB(ctx, db, "bob", Options{Key: testKey(2)})
+	must(t, err)
+	must(t, a.Put(AccountKey(), []byte("alice")))
+	must(t, b.Put(AccountKey(), []byte("bob")))
+	a.Close()
+	must(t, b.Put(AccountKey(), []byte("bob still works")))
+	b.Close()
+	opened.Lock()
+	for _, f := range opened.fss {
+		if f.dbName == db {
+			t.Error("a closed database is still shared")
+		}
+	}
+	opened.Unlock()
+	deleteIndexedDB(t, db)
+
+	a, err = OpenIndexedDB(ctx, db, "alice", Options{Key: testKey(3)})
+	must(t, err)
+	if _, found, err := a.Get(AccountKey()); err != nil || found {
+		t.Fatalf("after logout: %v %v", found, err)
+	}
+	must(t, a.Put(AccountKey(), []byte("new")))
+	a.Close()
+	a, err = OpenIndexedDB(ctx, db, "alice", Options{Key: testKey(3)})
+	must(t, err)
+	if v, _, err := a.Get(AccountKey()); err != nil || string(v) != "new" {
+		t.Fatalf("reopened: %q %v", v, err)
+	}
+	a.Close()
+	deleteIndexedDB(t, db)
+}
+
+// Records of a shape hackpadfs never writes (a BigInt mode, contents that
+// are not bytes) are errors with a code, not a panic in an IndexedDB event
+// (which would end the instance).
+func TestIndexedDBOddRecords(t *testing.T) {
+	needIndexedDB(t)
+	fsys, err := openIndexedDBFS(context.Background(), fmt.Sprint("mxstore-odd-", idbSeq.Add(1)))
+	must(t, err)
+	defer fsys.close()
+	must(t, hackpadfs.MkdirAll(fsys, "d", 0o700))
+	must(t, fsys.writeWholeFile("d/f", []byte("x")))
+	put := func(store, key string, v js.Value) {
+		t.Helper()
+		err := fsys.transact("readwrite", []any{store}, func(tx *idbTx) {
+			tx.Call("objectStore", store).Call("put", v, key)
+		})
+		must(t, err)
+	}
+	bigint := js.Global().Get("BigInt")
+	rec := js.Global().Get("Object").New()
+	rec.Set("Mode", bigint.Invoke(0o20000000700))
+	put(idbInfo, "d", rec)
+	if err := fsys.writeWholeFile("d/g", []byte("y")); err == nil {
+		t.Fatal("a BigInt mode was taken for a directory")
+	}
+	put(idbInfo, "d", bigint.Invoke(5))
+	if err := fsys.writeWholeFile("d/g", []byte("y")); err == nil {
+		t.Fatal("a BigInt record was taken for a directory")
+	}
+	for _, v := range []js.Value{bigint.Invoke(7), js.ValueOf("text"), js.Global().Get("Object").New(), js.Null()} {
+		put(idbContents, "d/f", v)
+		_, err := fsys.ReadFile("d/f")
+		if code := errcode.Of(err); err == nil || code == errcode.Internal {
+			t.Fatalf("contents %v: %v", v, err)
+		}
+	}
 }

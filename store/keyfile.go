@@ -85,34 +85,41 @@ func storeKey(h keyHeader, opts *Options) ([]byte, error) {
 }
 
 // openKeyFile checks the key against KEY, creating KEY for a new store.
-// It returns the store key and id.
-func (s *Store) openKeyFile(opts *Options) (key, id []byte, err error) {
+// It returns the store key and id, and whether the store is new.
+func (s *Store) openKeyFile(opts *Options) (key, id []byte, created bool, err error) {
 	raw, err := s.read(keyFile)
 	if errors.Is(err, errNotExist) {
 		if err := hackpadfs.MkdirAll(s.fsys, s.name, 0o700); err != nil {
-			return nil, nil, fsFailure(err, "creating the store directory")
+			return nil, nil, false, fsFailure(err, "creating the store directory")
 		}
-		return s.createKeyFile(opts)
+		key, id, err = s.createKeyFile(opts)
+		return key, id, err == nil, err
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	h, label, sealedID, err := parseKeyFile(raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	key, err = storeKey(h, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	id, err = sealed.Open(key, "mxstore.key\x00"+string(label), sealedID)
 	if errcode.Of(err) == errcode.WrongKey {
-		return nil, nil, errcode.New(errcode.WrongKey, "wrong store key")
+		damagedKEY := s.keyOpensMark(key)
+		clear(key)
+		if damagedKEY {
+			return nil, nil, false, damaged("KEY does not open with the store key, which opens the store's high-water mark")
+		}
+		return nil, nil, false, errcode.New(errcode.WrongKey, "wrong store key")
 	}
 	if err != nil || len(id) != idSize {
-		return nil, nil, damaged("KEY does not hold a store id")
+		clear(key)
+		return nil, nil, false, damaged("KEY does not hold a store id")
 	}
-	return key, id, nil
+	return key, id, false, nil
 }
 
 func (s *Store) createKeyFile(opts *Options) (key, id []byte, err error) {
@@ -144,4 +151,20 @@ func (s *Store) createKeyFile(opts *Options) (key, id []byte, err error) {
 		return nil, nil, err
 	}
 	return key, id, nil
+}
+
+// keyOpensMark tells a damaged KEY from a wrong key: the high-water mark
+// (its store id in clear) is sealed under the same key.
+func (s *Store) keyOpensMark(key []byte) bool {
+	raw, err := s.read(s.markFile())
+	if err != nil || len(raw) != markSize {
+		return false
+	}
+	c, err := sealed.NewCipher(key)
+	if err != nil {
+		return false
+	}
+	defer c.Wipe()
+	state, _, _ := openMark(c, raw[headerSize:headerSize+idSize], raw)
+	return state == markOK
 }

@@ -6,17 +6,18 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 const (
-	// manifestVersion 3 names each segment by its generation and random
-	// part only (kind and shard are its place), so the manifest of 100,000
-	// sessions in 1,024 segments stays small: IndexedDB in Chromium stores
-	// values above 64 KiB as blobs, slower to read. Version 2 wrote whole
-	// names; it is read, and a commit writes version 3. Version 1 had one
-	// MANIFEST replaced by rename (see migrate.go).
-	manifestVersion = 3
+	// manifestVersion is the one format of the manifest slots: no earlier
+	// format was released, so none is read or migrated. A segment is
+	// named by its generation and random part only (kind and shard are its
+	// place), so the manifest of 100,000 sessions in 1,024 segments stays
+	// small: IndexedDB in Chromium stores values above 64 KiB as blobs,
+	// slower to read.
+	manifestVersion = 1
 	segmentVersion  = 1
 	manifestMagic   = "MXSM"
 	headerSize      = 6 // magic and big-endian uint16 version, in clear
@@ -107,12 +108,12 @@ func manifestLabel(id []byte, header []byte) string {
 // are an older, longer manifest's tail, and ignored. The generation in
 // clear lets a reader see that a slot holds nothing new without opening it;
 // the label binds it.
-func sealManifest(key, id []byte, m *manifest) ([]byte, error) {
-	pt := encodeManifest(m, writeVersion)
-	hdr := fileHeader(manifestMagic, writeVersion)
+func sealManifest(key *sealed.Cipher, id []byte, m *manifest) ([]byte, error) {
+	pt := encodeManifest(m)
+	hdr := fileHeader(manifestMagic, manifestVersion)
 	hdr = binary.BigEndian.AppendUint64(hdr, m.gen)
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(pt)+sealed.Overhead))
-	ct, err := sealed.Seal(key, manifestLabel(id, hdr), pt)
+	ct, err := key.Seal(manifestLabel(id, hdr), pt)
 	if err != nil {
 		return nil, err
 	}
@@ -138,23 +139,23 @@ func parseSlot(raw []byte) (gen uint64, hdr, body []byte, ok bool) {
 // openSlot returns the manifest in slot i, or nil if the slot does not
 // open: a write the crash of its commit tore (that commit never returned,
 // and the other slot holds the generation before it).
-func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
+func openSlot(key *sealed.Cipher, id, raw []byte, i uint64) (*manifest, error) {
 	v, err := headerVersion(raw, manifestMagic, "MANIFEST")
 	if err != nil {
 		return nil, nil
 	}
-	if !readableVersion(v) {
+	if v != manifestVersion {
 		return nil, versionError(v)
 	}
 	gen, hdr, body, ok := parseSlot(raw)
 	if !ok || gen%2 != i {
 		return nil, nil
 	}
-	pt, err := sealed.Open(key, manifestLabel(id, hdr), body)
+	pt, err := key.Open(manifestLabel(id, hdr), body)
 	if err != nil {
 		return nil, nil
 	}
-	m, err := decodeManifest(pt, v)
+	m, err := decodeManifest(pt)
 	if err != nil {
 		return nil, err
 	}
@@ -164,20 +165,20 @@ func openSlot(key, id, raw []byte, i uint64) (*manifest, error) {
 	return m, nil
 }
 
-// writeVersion is the manifest version commits write (a variable for the
-// tests of reading version 2).
-var writeVersion uint16 = manifestVersion
-
-// readableVersion: slots of versions 2 and 3 differ only in how shards are
-// named, and both are read.
-func readableVersion(v uint16) bool { return v == 2 || v == 3 }
+// versionError reports a store file of a format this mxcrypto does not
+// read.
+func versionError(v uint16) error {
+	if v > manifestVersion {
+		return errcode.New(StoreVersion, "the store has format version %d, written by a newer mxcrypto; this one reads version %d", v, manifestVersion)
+	}
+	return errcode.New(StoreVersion, "the store has format version %d, which this mxcrypto does not read (it reads version %d)", v, manifestVersion)
+}
 
 // encodeManifest: gen, backup version, then the non-empty kinds (kind,
 // count, shard count, shards), then the journal (kind, op, record) in key
 // order. A shard is its record count and, when it has records, its
-// segment's generation and random part (version 3) or its whole file name
-// and then the count (version 2).
-func encodeManifest(m *manifest, version uint16) []byte {
+// segment's generation and random part.
+func encodeManifest(m *manifest) []byte {
 	e := &enc{b: make([]byte, 0, 256+m.journalSize())}
 	e.uv(m.gen)
 	e.str(m.backupVersion)
@@ -196,16 +197,11 @@ func encodeManifest(m *manifest, version uint16) []byte {
 		e.uv(ks.count)
 		e.uv(uint64(len(ks.shards)))
 		for _, r := range ks.shards {
-			if version < 3 {
-				e.str(r.file)
-				e.uv(r.count)
-				continue
-			}
 			e.uv(r.count)
 			if r.count != 0 {
 				g, _, _, _ := parseSegName(r.file)
 				e.uv(g)
-				e.b, _ = hex.AppendDecode(e.b, []byte(r.file[26:])) // checked hex: segNameFits
+				e.b, _ = hex.AppendDecode(e.b, []byte(r.file[26:])) // checked hex: segNameOf built it
 			}
 		}
 	}
@@ -222,12 +218,11 @@ func encodeManifest(m *manifest, version uint16) []byte {
 	return e.b
 }
 
-func decodeManifest(b []byte, version uint16) (*manifest, error) {
+func decodeManifest(b []byte) (*manifest, error) {
 	d := &dec{b: b, what: "MANIFEST"}
 	m := newManifest()
 	m.gen = d.uv()
 	m.backupVersion = d.str(maxVersionLen, "backup version")
-	files := map[string]bool{}
 	nk := d.count(3, "kind count")
 	last := 0
 	for i := 0; i < nk && d.err == nil; i++ {
@@ -248,9 +243,7 @@ func decodeManifest(b []byte, version uint16) (*manifest, error) {
 		}
 		for sh := 0; sh < ns && d.err == nil; sh++ {
 			var r shardRef
-			if version < 3 {
-				r = shardRef{file: d.str(segNameLen, "segment name"), count: d.uv()}
-			} else if r.count = d.uv(); r.count != 0 {
+			if r.count = d.uv(); r.count != 0 {
 				// The name is built from its place: only its generation can be wrong.
 				g := d.uv()
 				rnd := d.fixed(4, "segment name")
@@ -260,19 +253,6 @@ func decodeManifest(b []byte, version uint16) (*manifest, error) {
 				if d.err == nil {
 					r.file = segNameOf(g, k, sh, rnd)
 				}
-			}
-			switch {
-			case d.err != nil:
-			case version >= 3:
-			case (r.file == "") != (r.count == 0):
-				d.fail("%s shard %d: file and count disagree", k, sh)
-			case r.file != "" && !segNameFits(r.file, m.gen, k, sh):
-				d.fail("%s shard %d: bad segment name %q", k, sh, r.file)
-			case files[r.file]:
-				d.fail("segment %q named twice", r.file)
-			}
-			if r.file != "" && version < 3 {
-				files[r.file] = true
 			}
 			ks.shards = append(ks.shards, r)
 		}
@@ -301,11 +281,6 @@ func decodeManifest(b []byte, version uint16) (*manifest, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-func segNameFits(name string, gen uint64, k Kind, shard int) bool {
-	g, nk, ns, ok := parseSegName(name)
-	return ok && g <= gen && nk == k && ns == shard
 }
 
 func sortedRecords(m map[string]*record) []*record {

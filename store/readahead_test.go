@@ -35,7 +35,7 @@ func (b *batchFS) readFiles(names []string) (map[string][]byte, error) {
 
 func isNotExist(err error) bool { return errors.Is(err, hackpadfs.ErrNotExist) }
 
-// Opening reads KEY and both slots in one batch; a lookup reads the slot it
+// Opening reads KEY, both slots and the high-water mark in one batch; a lookup reads the slot it
 // checks and the segment it needs in one batch, and nothing else; after
 // another instance's commit the batch's slot shows it, and the lookup is
 // still right.
@@ -50,7 +50,7 @@ func TestReadAhead(t *testing.T) {
 	bf := &batchFS{faultFS: newFaultFS(mem)}
 	s = mustOpen(t, bf, "s")
 	defer s.Close()
-	if len(bf.batches) != 1 || len(bf.batches[0]) != 3 {
+	if len(bf.batches) != 1 || len(bf.batches[0]) != 4 {
 		t.Fatalf("opening read %v", bf.batches)
 	}
 	check := func(i int) {

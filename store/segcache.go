@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-
-	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 )
 
 // segment is a segment file in memory. Files are never rewritten, so a
@@ -114,7 +112,7 @@ func (s *Store) chunk(seg *segment, k Kind, sh, nShards, c int) ([]*record, erro
 	if ch := seg.chunks[c]; ch != nil {
 		return ch, nil
 	}
-	pt, err := sealed.Open(s.key, chunkLabel(s.id, seg.name, c), seg.sealed[c])
+	pt, err := s.key.Open(chunkLabel(s.id, seg.name, c), seg.sealed[c])
 	if err != nil {
 		return nil, damaged("segment %s chunk %d does not open: %v", seg.name, c, err)
 	}

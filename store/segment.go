@@ -218,7 +218,7 @@ func parseSegment(raw []byte, name string) ([][]byte, error) {
 // into a file buffer of the exact size: under wasm, every large allocation
 // also pays for garbage collection, so a bulk write of 100,000 sessions
 // allocates little more than its files.
-func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs []*record, scratch *[]byte) ([]byte, *segment, error) {
+func buildSegment(key *sealed.Cipher, id []byte, name string, k Kind, shard, nShards int, recs []*record, scratch *[]byte) ([]byte, *segment, error) {
 	nc := chunksFor(len(recs))
 	buckets := make([][]*record, nc)
 	for _, r := range recs {
@@ -253,7 +253,7 @@ func buildSegment(key, id []byte, name string, k Kind, shard, nShards int, recs 
 	from = 0
 	for c, end := range ends {
 		var err error
-		if e.b, err = sealed.AppendSeal(e.b, key, chunkLabel(id, name, c), plain.b[from:end]); err != nil {
+		if e.b, err = key.AppendSeal(e.b, chunkLabel(id, name, c), plain.b[from:end]); err != nil {
 			return nil, nil, err
 		}
 		from = end

@@ -11,7 +11,7 @@ import { buildRecoveryKey, referencePkEncrypt, rejectsWithCode, tamperB64 } from
 const AES = 'm.secret_storage.v1.aes-hmac-sha2';
 // For backup.decrypt / decryptCurve25519 a MAC mismatch can only mean the
 // key is wrong (the MAC covers the empty string, not the ciphertext —
-// backup.md §3), so it is WRONG_KEY (as index.d.ts documents), never BAD_MAC.
+// docs/backup.md §3), so it is WRONG_KEY (as index.d.ts documents), never BAD_MAC.
 
 let mx;
 before(async () => {

@@ -1,4 +1,4 @@
-// Fallback keys over simulated time (keys.md §7, MSC2732/MSC4081): rotation
+// Fallback keys over simulated time (docs/keys.md §7, MSC2732/MSC4081): rotation
 // when there is none, after use, when the server handed the key out and
 // after the rotation period; retention of replaced private keys for the
 // retention window after replacement, never purging the most recently

@@ -315,7 +315,7 @@ describe('libolm limits (40 skipped keys, 5 receiver chains, gap of 2000)', () =
 });
 
 describe('receiver chains: only the 5 newest are kept', () => {
-  // olm.md §4.3/§4.4: a skipped message key is looked up on its receiver
+  // docs/olm.md §4.3/§4.4: a skipped message key is looked up on its receiver
   // chain; a message whose chain is no longer among the 5 newest cannot be
   // decrypted (libolm; vodozemac keeps skipped keys per chain, so the same).
   // crypto/olm/ratchet.go documents MaxReceiverChains the same way.

@@ -118,7 +118,7 @@ describe('backup session_data vs matrix-sdk-crypto-wasm', () => {
 
       const theirs = rustEncrypt(key.megolmV1PublicKey.publicKeyBase64, JSON.stringify(session));
       // A MAC mismatch in this algorithm only proves the key is wrong (the MAC
-      // covers the empty string, backup.md §3), hence WRONG_KEY.
+      // covers the empty string, docs/backup.md §3), hence WRONG_KEY.
       await rejectsWithCode(
         () => mx.backup.decrypt(unb64(other.toBase64()), theirs),
         'WRONG_KEY',

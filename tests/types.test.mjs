@@ -4,14 +4,23 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
-test('index.d.ts type-checks a usage example under strict TypeScript', () => {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', 'tests/types/usage.ts'];
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+function typeCheck(file) {
+  const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', file];
   let out = '';
   try {
     out = execFileSync(process.execPath, args, { encoding: 'utf8' });
   } catch (e) {
     out = `${e.stdout}${e.stderr}`;
   }
-  assert.equal(out.trim(), '');
+  return out.trim();
+}
+
+test('index.d.ts type-checks a usage example under strict TypeScript', () => {
+  assert.equal(typeCheck('tests/types/usage.ts'), '');
+});
+
+test('an ESM consumer importing "mxcrypto" by name type-checks under strict TypeScript', () => {
+  assert.equal(typeCheck('tests/types/consumer.mts'), '');
 });

@@ -1,20 +1,24 @@
-// Fixed test vectors from /work/shared/spec/vectors.md, run through the JS
-// API. Section numbers refer to that file; each vector names its source there.
+// Fixed test vectors (testdata/vectors/*.json, listed in docs/vectors.md), run
+// through the JS API. Section numbers refer to docs/vectors.md; each vector
+// names its source in its file.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { loadMx } from './helpers/peers.mjs';
 import { b64, unb64 } from './helpers/random.mjs';
 import { assertBytes, ed25519PublicFromSeed, hex, rejectsWithCode } from './helpers/util.mjs';
+import { backupVector, loadVectors, x25519Key } from './helpers/vectors.mjs';
 
 const AES = 'm.secret_storage.v1.aes-hmac-sha2';
-const join = (s) => s.replace(/\s+/g, '');
 const fromHex = (h) => Uint8Array.from(Buffer.from(h, 'hex'));
 
-// §1.1 — Alice's X25519 key, reused as the backup key in §5.1–§5.3.
-const ALICE_PRIVATE = fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
-const ALICE_PUBLIC = 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo';
-const ALICE_RECOVERY_KEY = 'EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d';
+// §1.1 — Alice's X25519 key, reused as the backup key in §5.1–§5.3
+// (testdata/vectors/x25519.json, backup.json).
+const BACKUP_VECTORS = loadVectors('backup.json');
+const ALICE = x25519Key('rfc7748_alice');
+const ALICE_PRIVATE = ALICE.private;
+const ALICE_PUBLIC = ALICE.publicB64;
+const ALICE_RECOVERY_KEY = BACKUP_VECTORS.recovery_keys.find((k) => k.key === 'rfc7748_alice').text;
 
 let mx;
 before(async () => {
@@ -22,11 +26,7 @@ before(async () => {
 });
 
 describe('§5.1 libolm PkEncryption vector', () => {
-  const encrypted = {
-    ephemeral: '3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08',
-    ciphertext: 'ntk49j/KozVFtSqJXhCejg',
-    mac: 'zpzU6BkZcNI',
-  };
+  const encrypted = BACKUP_VECTORS.pk_encryption.message;
 
   test('public key of the backup key', async () => {
     assert.equal(await mx.backup.publicKey(ALICE_PRIVATE), ALICE_PUBLIC);
@@ -53,63 +53,25 @@ describe('§5.2 js-sdk recovery key and backed-up session', () => {
   });
 
   test('CURVE25519_KEY_BACKUP_DATA decrypts to the (legacy-spelled) session', async () => {
-    const sessionData = {
-      ephemeral: '/Bn0A4UMFwJaDDvh0aEk1XZj3k1IfgCxgFY9P9a0b14',
-      mac: '5lxYBHQU80M',
-      ciphertext: join(`2z2M7CZ+azAiTHN1oFzZ3smAFFt+LEOYY6h3QO3XXGdw6YpNn/gpHDO6I/rgj1zNd4FoTmzcQgvKdU8kN20u5
-        BWRHxaHTZSlne5RxE6vUdREsBgZePglBNyG0AogR/PVdcrv/v18Y6rLM5O9SELmwbV63uV9Kuu/misMxoqbuqEdG7
-        uujyaEKtjlQsJ5MGPQOySyw7XrnesSwF6XWRMxcPGRV0xZr3s9PI350Wve3EncjRgJ9IGFru1bcptMqfXgPZkOyGvr
-        phHoFfoK7nY3xMEHUiaTRfRIjq8HNV4o8QY1qmWGnxNBQgOlL8MZlykjg3ULmQ3DtFfQPj/YYGS3jzxvC+EBjaafms
-        g+52CTeK3Rswu72PX450BnSZ1i3If4xWAUKvjTpeUg5aDLqttOv1pITolTJDw5W/SD+b5rjEKg1CFCHGEGE9wwV3NfQ
-        HVCQL+dfpd7Or0poy4dqKMAi3g0o3Tg7edIF8d5rREmxaALPyiie8PHD8mj/5Y0GLqrac4CD6+Mop7eUTzVovprjg`),
-    };
+    const sessionData = backupVector('jssdk_backup_spec').session_data;
     const key = await mx.recoveryKey.decode(ALICE_RECOVERY_KEY);
     const out = await mx.backup.decrypt(key, sessionData);
     assert.equal(out.algorithm, 'm.megolm.v1.aes-sha2');
     assert.equal(out.sender_key, 'SENDER_CURVE25519');
     assert.deepEqual(out.sender_claimed_keys, { ed25519: 'SENDER_ED25519' });
-    assert.equal(
-      out.session_key,
-      join(`AQAAAAA+rPPVHcT/tDMBb6ffG42SvM8DKBjCiQfOhmd1GhMa5YE8i0FZDNuytN/1wk8F10oAW5Cqh7IZ3IUIEjaw6ExA1XZby9dy
-        AgJ1rAjwFuN6b8+qhZUbaAeuL4SzMvOGdvYyI3aVsSPwPKoptWzBvy+N9wMR75o7E5RYDQPmd0/OoqPttYUoz/poBJnH3bJT7EHb81p5
-        HbdFsqNNCqfvkfCn`),
-    );
+    assert.equal(out.session_key, backupVector('jssdk_backup_spec').plaintext.session_key);
     // Plaintext says forwardingCurve25519KeyChain; accept it as written or normalised.
     assert.deepEqual(out.forwardingCurve25519KeyChain ?? out.forwarding_curve25519_key_chain, []);
   });
 });
 
 // §3.3 MEGOLM_SESSION_DATA — the plaintext of §5.3.
-const MEGOLM_SESSION_DATA = {
-  algorithm: 'm.megolm.v1.aes-sha2',
-  room_id: '!room:id',
-  sender_key: 'WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc',
-  session_id: 'ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co',
-  session_key: join(`AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1R
-    E3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5C
-    GApXql0+i/uXtf3K`),
-  sender_claimed_keys: { ed25519: 'Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI' },
-  forwarding_curve25519_key_chain: [],
-  'm.shared_history': true,
-};
-
-const BACKUP_53 = {
-  ephemeral: 'q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU',
-  mac: 'OibmACbORhI',
-  ciphertext: join(`r6HRk2/Im2yJe5cLP8R81aVjFWjYWPHpw7TVxphiSK1cdIDZTTK57r6MfU+0i/mTPn+/PosT74OvYwCnehy2dy
-    qqks+Ev+uBKw3TAo0HCv7W3Rmq9XtqxikG9ts7XtcjFEkx37+qRaXtikcu0+CmUf+I5X6KStwNXb+CPnN2CGgwpn8g5+
-    xEgSjE904QFrte4s9ygfqymgszgF7kzNICYF5g2GTlss8pdu/GLnh52AKvtT6FcqE5LC74N07BDWUycMHMMMw43F7z5G
-    hzEnoWOXlbz+M4eTGrCYuhvcmQGNbdgzYqEXPm1z4xFhVgs84kFCtNeUc+AHZWfC2zynZ++4tpmfCYYpYEfYwQNo9Ks7o
-    +Mh2PtAo9/GIU4xAK/uG0vizEiNYt/1QAxwgrmDxjdRe5TH4pPUtLMktRDyZKeUHJmYZA7pcLtpVatXhXmVEQLFLDc/uu
-    sxaBxFXYkx7BQnNRoa1BE1yXRxud94s6vMsI/auhn95TG58Z0Rz9psRT4HzgDKeHf/uVbdfKR9O3gqxlB4mzZAyTCqHhUQ
-    ERmGiISC2FeuKkAwVk/ZxXiFqSTUCizwXcczGbzEbC+pBJTi6jX5Pa2yI9cT5C8xaGGUzEaKdNWukcs73uvXoFl/5y0Y29
-    PkfE8UlPWpN4kZn7hrcOllcqqV9ZMH+rBbGViIw0yZ6yQUciEJzO8Gk3yz36lIT30VhCgKXMu+kELEPTRSVXqEQkCXBcfN
-    Ohgl3LIso`),
-};
+const MEGOLM_SESSION_DATA = backupVector('jssdk_generated').plaintext;
+const BACKUP_53 = backupVector('jssdk_generated').session_data;
 
 describe('§5.3 js-sdk generated backup data', () => {
   test('base64 backup key is Alice\'s key and its base58 form is the §5.2 recovery key', async () => {
-    const key = unb64('dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=');
+    const key = unb64(BACKUP_VECTORS.key_base64.find((k) => k.key === 'rfc7748_alice').base64);
     assertBytes(key, ALICE_PRIVATE);
     assert.equal(await mx.recoveryKey.encode(key), ALICE_RECOVERY_KEY);
   });
@@ -144,40 +106,14 @@ describe('§5.3 js-sdk generated backup data', () => {
 
 describe('§5.4 / §5.5 other implementations\' backup data', () => {
   test('mautrix/go case 1 decrypts to the expected session', async () => {
-    const out = await mx.backup.decrypt(unb64('ReSMMZeRtDSdrwXzu2OvN0B73KUXkYPt3kaYfFIkw10'), {
-      ephemeral: 'o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0',
-      mac: 'Mnt8eXwFfjw',
-      ciphertext: join(`hDCjEbyi2uMXt3RBWe9mRdeqhcoraPR84/cq5ll16LIIIICJ8ZLmiWG5IwmGqDFmd3Jw20cNo49b38LH3oBJUl5DG44VdjoI
-        4nlgAzaMSLwMZ7JFGt0Enu1Csfgpvgt1qksTP6QB7YDwITD33iL7ucco1iOl7ABGzhyjCi2iZ3A6Xmx3RsAmHhmU5gJWE6/l
-        IoI6/lh7dZFSfp4RTGfxQ8ToCCIsrgdx1weViv4I4ArXfcrdnaprPzP4cH77Ej1Wg1/bUHtB4C8nOiX+cYnOG29NbTHbtQF1
-        4zJpA+2XM2JngiLkss+NQj96PQzgPNhAMEFOLLy5ckY1WvS4sMMeCVzAyt5dwEGDcyxLTC4oJ/RrvLcHCHW0aOygPSlNoMRy
-        DgC0f92+mPQGAmFv4GhfDFXfaauBxBdRAPjXj7Onn2B4UdfwQXGLT3RAihba8i9usOX5hLxqQqvtA3SUuV8hPrzHhpPEeRvx
-        +PgZsXwV+gM7Aw3Mza6hwmILdngJh7NNQTINsCRqff9Ck3Kh7aSOoHsHvz7Ot+T514ObDwWYYCBMmS/6EG4XjSya6R98ggRW
-        GrO9l21YYUvzBTv7OLtMck0Za3151Zqi/5LRKP95QIU`),
-    });
-    assert.deepEqual(out, {
-      algorithm: 'm.megolm.v1.aes-sha2',
-      sender_key: 'JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4',
-      session_key: join(`AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrv
-        qqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ
-        1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E`),
-      sender_claimed_keys: { ed25519: 'R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4' },
-      forwarding_curve25519_key_chain: [],
-    });
+    const v = backupVector('mautrix_case1');
+    const out = await mx.backup.decrypt(v.privateKey, v.session_data);
+    assert.deepEqual(out, v.plaintext);
   });
 
   test('matrix-rust-sdk decryption.rs vector decrypts to a megolm session object', async () => {
-    const out = await mx.backup.decrypt(unb64('Ha9cklU/9NqFo9WKdVfGzmqUL/9wlkdxfEitbSIPVXw'), {
-      ephemeral: 'HlLi76oV6wxHz3PCqE/bxJi6yF1HnYz5Dq3T+d/KpRw',
-      mac: 'GtMrurhDTwo',
-      ciphertext: join(`MuM8E3Yc6TSAvhVGb77rQ++jE6p9dRepx63/3YPD2wACKAppkZHeFrnTH6wJ/HSyrmzo7HfwqVl6tKNpfooSTHqUf6x1LHz+
-        h4B/Id5ITO1WYt16AaI40LOnZqTkJZCfSPuE2oxalwEHnCS3biWybutcnrBFPR3LMtaeHvvkb+k3ny9l5ZpsU9G7vCm3XoeY
-        kWfLekWXvDhbqWrylXD0+CNUuaQJ/S527TzLd4XKctqVjjO/cCH7q+9utt9WJAfK8LGaWT/mZ3AeWjf5kiqOpKKf5Cn4n5SS
-        il5p/pvGYmjnURvZSEeQIzHgvunIBEPtzK/MYEPOXe/P5achNGlCx+5N19Ftyp9TFaTFlTWCTi0mpD7ePfCNISrwpozAz9HZ
-        c0OhA8+1aSc7rhYFIeAYXFU326NuFIFHI5pvpSxjzPQlOA+mavIKmiRAtjlLw11IVKTxgrdT4N8lXeMr4ndCSmvIkAzFMo1u
-        ZA4fzjiAdQJE4/2WeXFNNpvdfoYmX8Zl9CAYjpSO5HvpwkAbk4/iLEH3hDfCVUwDfMh05PdGLnxeRpiEFWSMSsJNp+OWAA+5
-        JsF41BoRGrxoXXT+VKqlUDONd+O296Psu8Q+d8/S618`),
-    });
+    const v = backupVector('rust_sdk');
+    const out = await mx.backup.decrypt(v.privateKey, v.session_data);
     assert.equal(out.algorithm, 'm.megolm.v1.aes-sha2');
     assert.equal(out.sender_key, 'wREG/hBdSspoqM9xPCEXd/4YwjpBFXlsobRkyDTo/Q8');
     assert.ok(out.session_key.startsWith('AQAAAABwCEYsl5Br'));
@@ -185,26 +121,19 @@ describe('§5.4 / §5.5 other implementations\' backup data', () => {
   });
 });
 
+// §6 from testdata/vectors/ssss.json.
+const SSSS = loadVectors('ssss.json');
 // §6.1 mautrix/go SSSS key 1 and key 2
-const KEY1_INFO = {
-  algorithm: AES,
-  passphrase: { algorithm: 'm.pbkdf2', iterations: 500000, salt: 'y863BOoqOadgDp8S3FtHXikDJEalsQ7d' },
-  iv: 'xxkTK0L4UzxgAFkQ6XPwsw',
-  mac: 'MEhooO0ZhFJNxUhvRMSxBnJfL20wkLgle3ocY0ee/eA',
-};
-const KEY1_RECOVERY = 'EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC';
-const KEY2_RECOVERY = 'EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe';
-const KEY2_INFO = { algorithm: AES, iv: 'O0BOvTqiIAYjC+RMcyHfWw==', mac: '7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI=' };
-const KEY1_MASTER = {
-  iv: 'BpKP9nQJTE9jrsAssoxPqQ==',
-  ciphertext: 'fNRiiiidezjerTgV+G6pUtmeF3izzj5re/mVvY0hO2kM6kYGrxLuIu2ej80=',
-  mac: '/gWGDGMyOLmbJp+aoSLh5JxCs0AdS6nAhjzpe+9G2Q0=',
-};
+const KEY1_INFO = SSSS.mautrix_keys.key1.key_info;
+const KEY1_RECOVERY = SSSS.mautrix_keys.key1.recovery_key;
+const KEY2_RECOVERY = SSSS.mautrix_keys.key2.recovery_key;
+const KEY2_INFO = SSSS.mautrix_keys.key2.key_info;
+const KEY1_MASTER = SSSS.mautrix_keys.master_secret.encrypted;
 
 describe('§6.1 mautrix/go SSSS keys', () => {
   test('passphrase "correct horse battery staple" (500000 iterations) gives key 1', async () => {
     const { salt, iterations } = KEY1_INFO.passphrase;
-    const key = await mx.passphrase.deriveKey('correct horse battery staple', salt, iterations);
+    const key = await mx.passphrase.deriveKey(SSSS.mautrix_keys.key1.passphrase_text, salt, iterations);
     assert.equal(await mx.recoveryKey.encode(key), KEY1_RECOVERY);
     assert.equal(await mx.secretStorage.checkKey(key, KEY1_INFO), true);
   });
@@ -235,8 +164,9 @@ describe('§6.1 mautrix/go SSSS keys', () => {
   test('m.cross_signing.master decrypts to base64 of the expected seed', async () => {
     const key1 = await mx.recoveryKey.decode(KEY1_RECOVERY);
     const secret = await mx.secretStorage.decrypt(KEY1_MASTER, key1, 'm.cross_signing.master');
-    assert.equal(secret, 'aPl/0ZIu7Pa4K7iQ0k0GUphOeh1wO56Ge3669/65W28=');
-    assert.equal(hex(unb64(secret)), '68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f');
+    const seed = SSSS.mautrix_keys.master_secret.seed;
+    assert.equal(secret, Buffer.from(seed, 'hex').toString('base64')); // padded, as Element wrote it
+    assert.equal(hex(unb64(secret)), seed);
   });
 
   test('the same item under the name m.cross_signing.self_signing fails with BAD_MAC', async () => {
@@ -251,42 +181,31 @@ describe('§6.1 mautrix/go SSSS keys', () => {
 
 describe('§6.2 mautrix/go utils', () => {
   test('recovery key <-> base64 key, both directions', async () => {
-    const text = 'EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ';
-    const key = unb64('QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=');
+    const text = SSSS.mautrix_utils.recovery_key;
+    const key = unb64(SSSS.mautrix_utils.key_b64);
     assertBytes(await mx.recoveryKey.decode(text), key);
     assert.equal(await mx.recoveryKey.encode(key), text);
   });
 
   test('m.cross_signing.master item decrypts to the expected secret', async () => {
-    const key = await mx.recoveryKey.decode('EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6');
-    const secret = await mx.secretStorage.decrypt(
-      {
-        iv: 'zxT/W5LpZ0Q819pfju6hZw==',
-        ciphertext: 'Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=',
-        mac: '0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E',
-      },
-      key,
-      'm.cross_signing.master',
-    );
-    assert.equal(secret, 'Ec8eZDyvVkO3EDsEG6ej5c0cCHnX7PINqFXZjnaTV2s=');
+    const v = SSSS.mautrix_utils.secret;
+    const key = await mx.recoveryKey.decode(v.recovery_key);
+    const secret = await mx.secretStorage.decrypt(v.encrypted, key, v.name);
+    assert.equal(secret, v.plaintext_text);
   });
 });
 
 // §6.3 / §6.4 matrix-rust-sdk
-const RUST_KEY_TEXT = 'EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd';
-const RUST_KEY_INFO = { algorithm: AES, iv: 'xv5b6/p3ExEw++wTyfSHEg==', mac: 'ujBBbXahnTAMkmPUX2/0+VTfUh63pGyVRuBcDMgmJC8=' };
+const RUST_KEY_TEXT = SSSS.rust_sdk.recovery_key.text;
+const RUST_KEY_INFO = SSSS.rust_sdk.recovery_key.key_info;
 
 describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
   test('passphrase key (10 iterations, no bits field) passes the key check', async () => {
-    const info = {
-      algorithm: AES,
-      iv: 'gH2iNpiETFhApvW6/FFEJQ',
-      mac: '9Lw12m5SKDipNghdQXKjgpfdj1/K7HFI2brO+UWAGoM',
-      passphrase: { algorithm: 'm.pbkdf2', salt: 'IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H', iterations: 10 },
-    };
-    const key = await mx.passphrase.deriveKey("It's a secret to everybody", info.passphrase.salt, info.passphrase.iterations);
+    const { key_info: info, passphrase_text: passphrase } = SSSS.rust_sdk.passphrase_key;
+    assert.equal(info.passphrase.bits, undefined);
+    const key = await mx.passphrase.deriveKey(passphrase, info.passphrase.salt, info.passphrase.iterations);
     assert.equal(await mx.secretStorage.checkKey(key, info), true);
-    const wrong = await mx.passphrase.deriveKey("It's a secret to nobody", info.passphrase.salt, info.passphrase.iterations);
+    const wrong = await mx.passphrase.deriveKey(passphrase.replace('everybody', 'nobody'), info.passphrase.salt, info.passphrase.iterations);
     assert.equal(await mx.secretStorage.checkKey(wrong, info), false);
   });
 
@@ -296,18 +215,18 @@ describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
   });
 
   test('whitespace anywhere in a recovery key is ignored', async () => {
-    const expected = fromHex('9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3');
-    assertBytes(await mx.recoveryKey.decode('EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   '), expected);
-    assertBytes(await mx.recoveryKey.decode('EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRK'), expected);
-    assertBytes(await mx.recoveryKey.decode('\tEsTp RvZT\nnjck 8Yrh\r\nRAtw XLS8 4Nr2 r9S9 LGAW DaEx VAPB vLRK\n'), expected);
+    const { text, key } = SSSS.rust_sdk.whitespace;
+    const expected = fromHex(key);
+    const bare = text.replace(/\s+/g, '');
+    assertBytes(await mx.recoveryKey.decode(text), expected);
+    assertBytes(await mx.recoveryKey.decode(bare), expected);
+    const groups = bare.match(/.{4}/g);
+    assertBytes(await mx.recoveryKey.decode(`\t${groups.slice(0, 2).join(' ')}\n${groups.slice(2, 4).join(' ')}\r\n${groups.slice(4).join(' ')}\n`), expected);
   });
 
   for (const [what, text] of [
-    ['parity error', 'EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk'],
-    ['prefix error', 'AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk'],
-    ['length error', 'AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9'],
-    ['not base58 (0, O, I, l)', 'AATpRvZTnjck8YrhRAtwXLS84Nr0OIl'],
-    ['§5.5 last character changed', 'EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e'],
+    ...SSSS.rust_sdk.bad_recovery_keys.map((b) => [`${b.error} error`, b.text]),
+    ['§5.5 last character changed', ALICE_RECOVERY_KEY.slice(0, -1) + 'e'],
     ['empty string', ''],
     ['whitespace only', '   '],
   ]) {
@@ -348,32 +267,8 @@ describe('§6.3 matrix-rust-sdk secret_storage.rs', () => {
 });
 
 describe('§6.4 restore cross-signing seeds from 4S (matrix-rust-sdk integration test)', () => {
-  const items = {
-    'm.cross_signing.master': [
-      {
-        iv: 'bdfCwu+ECYgZ/jWTkGrQ/A==',
-        ciphertext: 'lCRSSA1lChONEXj/8RyogsgAa8ouQwYDnLr4XBCheRikrZykLRzPCx3doCE=',
-        mac: 'NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE=',
-      },
-      'fKJdf5b3ga1hshUT5obkBteMNTtLkfy8qh4h5/XLNew',
-    ],
-    'm.cross_signing.self_signing': [
-      {
-        ciphertext: '+B9WD02IvtQ8S4OaquhuYEZAx20xvz0oTN7r2VM9VOBxmlOyi+KkkWOvLAo=',
-        iv: '3BCaKGCaSMkg1x9WnTqUmw==',
-        mac: 'xQEDxQbPH0bYeZUFC3wYJh0lsLkP2amcFGdaZ3VdfQg=',
-      },
-      'vsEoa0HHxc8hmlWgoohTQBGWcCRh1BFoTzI8HNIxg5Q',
-    ],
-    'm.cross_signing.user_signing': [
-      {
-        ciphertext: 'atqNy5IDzYRkRC+lkKoflwsyHkd0dr4UeoViwJdUzexiq0M8h1i8JMkADNg=',
-        iv: 'bjb1V2n9YmA8j31Z9muMqQ==',
-        mac: 'vusvNuV8Kkq50VxtC78oioofVBurnTTVEhiRyZkfu/4=',
-      },
-      'IGfFj6KhzqBWxiMm6/e+Pu/x/5NV6a7iEe8AKhuRiq0',
-    ],
-  };
+  const integration = SSSS.rust_sdk_integration;
+  const items = Object.fromEntries(integration.secrets.map((v) => [v.name, [v.encrypted, v.published_public_key]]));
 
   test('each secret decrypts to an Ed25519 seed of the published public key', async () => {
     const key = await mx.recoveryKey.decode(RUST_KEY_TEXT);
@@ -383,16 +278,14 @@ describe('§6.4 restore cross-signing seeds from 4S (matrix-rust-sdk integration
       assert.equal(seed.length, 32, name);
       assert.equal(ed25519PublicFromSeed(seed), publicKey, name);
     }
-    assert.equal(
-      await mx.secretStorage.decrypt(items['m.cross_signing.master'][0], key, 'm.cross_signing.master'),
-      'VcY1+LNyV6aSMne8mvi4lc/q+JiCHe+m6+hKLtgLP30=',
-    );
+    assert.equal(Object.keys(items).length, 3);
+    assert.equal(await mx.secretStorage.decrypt(items['m.cross_signing.master'][0], key, 'm.cross_signing.master'), integration.master_secret_text);
   });
 });
 
 describe('§6.5 aes-hmac-sha2 (MSC3270 test data)', () => {
   test('key check with the all-zero key', async () => {
-    const info = { algorithm: AES, iv: 'PsCAtR7gMc4xBd9YS3A9Ow', mac: 'ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ' };
+    const info = { algorithm: AES, ...SSSS.jssdk_aes_backup.zero_key_check };
     assert.equal(await mx.secretStorage.checkKey(new Uint8Array(32), info), true);
     const one = new Uint8Array(32);
     one[0] = 1;
@@ -400,60 +293,22 @@ describe('§6.5 aes-hmac-sha2 (MSC3270 test data)', () => {
   });
 
   test('AES256_KEY_BACKUP_DATA decrypts (name = session id) to the §5.2 session JSON', async () => {
-    const plain = await mx.secretStorage.decrypt(
-      {
-        iv: 'b3Jqqvm5S9QdmXrzssspLQ',
-        mac: 'uR988UYgGL99jrvLLPX3V1ows+UYbktTmMxPAo2kxnU',
-        ciphertext: join(`GOOASO3E9ThogkG0zMjEduGLM3u9jHZTkS7AvNNbNj3q1znwk4OlaVKXce7ynofiiYIiS865VlOqrKEEXv96XzRyUpgn68e3
-          WsicwYl96EtjIEh/iY003PG2QdEluT899Ax7PydpUHxEktbWckMppYomUR5q8x1KI1SsOQIiJaIGThmIMPANRCFiK0WQj+q+
-          dnhzx4lt9AFqU5bKov8qKnw2qGYP7/+6RmJ0Kpvs8tG6lrcNDEHtFc2r0rKKubDypo0Vc8EWSwsAHdKa36ewRavpreOuE8Z9
-          RLfY0QIR1ecXrMqW0CdGFr7H3PvcjF8sjwvQAavzxEKT1WMGizSMLeKWo2mgZ5cKnwV5HGUAw596JQvKs9laG2U89KYrT0sH
-          30vi62HKzcBLcDkWkUSNYPz7UiZ1MM0L380UA+1ZOXSOmtBA9xxzzbc8XdfRimVgklGdxrxjzuNLYhL2BvVH4oPWonD9j0bv
-          RwE6XkimdbGQA8HB7UmXXjE8WARgaDHkfzoA3g3aeQ`),
-      },
-      ALICE_PRIVATE,
-      'o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc',
-    );
+    const v = SSSS.jssdk_aes_backup;
+    const plain = await mx.secretStorage.decrypt(v.encrypted, x25519Key(v.key).private, v.name);
     const session = JSON.parse(plain);
-    assert.equal(session.sender_key, 'SENDER_CURVE25519');
-    assert.ok(session.session_key.startsWith('AQAAAAA+rPPVHcT/tDMBb6ffG42S'));
+    assert.deepEqual(session, backupVector('jssdk_backup_spec').plaintext);
   });
 });
 
 describe('§2 canonical JSON and signed JSON', () => {
+  // §2.1 from testdata/vectors/canonicaljson.json (inputs are JSON text),
+  // then cases of the rules in docs/keys.md §1.1.
+  const CANONICAL = loadVectors('canonicaljson.json');
   const cases = [
-    [{}, '{}'],
-    [{ one: 1, two: 'Two' }, '{"one":1,"two":"Two"}'],
-    [{ b: '2', a: '1' }, '{"a":"1","b":"2"}'],
-    [
-      {
-        auth: {
-          success: true,
-          mxid: '@john.doe:example.com',
-          profile: {
-            display_name: 'John Doe',
-            three_pids: [
-              { medium: 'email', address: 'john.doe@example.org' },
-              { medium: 'msisdn', address: '123456789' },
-            ],
-          },
-        },
-      },
-      '{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}',
-    ],
-    [{ a: '日本語' }, '{"a":"日本語"}'],
-    [{ 本: 2, 日: 1 }, '{"日":1,"本":2}'],
-    [{ a: '\u65E5' }, '{"a":"日"}'],
-    [{ a: null }, '{"a":null}'],
-    [{ a: -0, b: 1e10 }, '{"a":0,"b":10000000000}'],
-    [[{ b: 'two', a: 1 }], '[{"a":1,"b":"two"}]'],
-    [[9007199254740991], '[9007199254740991]'],
-    [['a\\B"'], '["a\\\\B\\""]'],
-    [['\uD842\uDC20'], '["\u{20820}"]'],
-    [['"\\/'], '["\\"\\\\/"]'],
+    ...[...CANONICAL.spec_appendix.cases, ...CANONICAL.mautrix.cases].map((c) => [JSON.parse(c.input), c.canonical]),
     [{ c: '\u0001\u000b\u001f\b\t\n\f\r' }, '{"c":"\\u0001\\u000b\\u001f\\b\\t\\n\\f\\r"}'],
     [{ '\uff61': 1, '\u{1f600}': 2 }, '{"\uff61":1,"\u{1f600}":2}'],
-    // literal, unlike Go's encoding/json (keys.md §1.1 pitfalls)
+    // literal, unlike Go's encoding/json (docs/keys.md §1.1 pitfalls)
     [{ a: '\u2028\u2029<>&\u007f' }, '{"a":"\u2028\u2029<>&\u007f"}'],
     [{ a: [], b: {}, c: [[]], d: [-9007199254740991, -1] }, '{"a":[],"b":{},"c":[[]],"d":[-9007199254740991,-1]}'],
   ];
@@ -463,51 +318,30 @@ describe('§2 canonical JSON and signed JSON', () => {
     });
   }
 
+  const SIGNING = loadVectors('signing.json');
+
   test('§2.2 spec signing vectors verify with the seed\'s public key', async () => {
-    const publicKey = ed25519PublicFromSeed(unb64('YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1'));
-    const empty = {
-      signatures: { domain: { 'ed25519:1': 'K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ' } },
-    };
-    const oneTwo = {
-      one: 1,
-      two: 'Two',
-      signatures: { domain: { 'ed25519:1': 'KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw' } },
-    };
-    assert.equal(await mx.signing.verify(empty, 'domain', 'ed25519:1', publicKey), true);
-    assert.equal(await mx.signing.verify(oneTwo, 'domain', 'ed25519:1', publicKey), true);
-    assert.equal(await mx.signing.verify({ ...oneTwo, two: 'Three' }, 'domain', 'ed25519:1', publicKey), false);
+    const spec = SIGNING.spec_appendix;
+    const publicKey = ed25519PublicFromSeed(unb64(spec.seed_b64));
+    const signed = spec.cases.map((c) => ({ ...c.object, signatures: { [spec.entity]: { [spec.key_id]: c.signature } } }));
+    assert.equal(signed.length, 2);
+    for (const obj of signed) assert.equal(await mx.signing.verify(obj, spec.entity, spec.key_id, publicKey), true);
+    assert.equal(await mx.signing.verify({ ...signed[1], two: 'Three' }, spec.entity, spec.key_id, publicKey), false);
   });
 
-  test('§2.3 js-sdk signed device keys and backup auth_data verify', async () => {
-    const deviceKey = 'YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NWU';
-    assert.equal(ed25519PublicFromSeed(Buffer.from('deadbeefdeadbeefdeadbeefdeadbeef')), deviceKey);
-    const device = {
-      algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
-      device_id: 'test_device',
-      keys: {
-        'curve25519:test_device': 'F4uCNNlcbRvc7CfBz95ZGWBvY1ALniG1J8+6rhVoKS0',
-        'ed25519:test_device': deviceKey,
-      },
-      user_id: '@alice:localhost',
-      signatures: {
-        '@alice:localhost': {
-          'ed25519:test_device': 'LmQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0Aw',
-        },
-      },
-      unsigned: { device_display_name: 'ignored by signing' },
-    };
-    assert.equal(await mx.signing.verify(device, '@alice:localhost', 'ed25519:test_device', deviceKey), true);
-    const authData = {
-      public_key: ALICE_PUBLIC,
-      signatures: {
-        '@alice:localhost': {
-          'ed25519:test_device': 'KDSNeumirTsd8piI0oVfv/wzg4J4HlEc7rs5XhODFcJ/YAcUdg65ajsZG+rLI0TQOSSGjorJqcrSiSB1HRSCAA',
-        },
-      },
-    };
-    assert.equal(await mx.signing.verify(authData, '@alice:localhost', 'ed25519:test_device', deviceKey), true);
+  test('§2.3 js-sdk signed device keys, one-time key, cross-signing keys and backup auth_data verify', async () => {
+    const { user_id: user, keys, signed } = SIGNING.jssdk;
+    for (const [name, k] of Object.entries(keys)) assert.equal(ed25519PublicFromSeed(Buffer.from(k.seed_text)), k.public_b64, name);
+    assert.equal(signed.length, 5);
+    for (const v of signed) {
+      const pub = keys[v.signer].public_b64;
+      const withUnsigned = { ...v.object, unsigned: { device_display_name: 'ignored by signing' } };
+      assert.equal(await mx.signing.verify(withUnsigned, user, v.key_id, pub), true, v.name);
+    }
+    const authData = signed.find((v) => v.name === 'backup auth_data').object;
+    assert.equal(authData.public_key, ALICE_PUBLIC);
     assert.equal(
-      await mx.signing.verify({ ...authData, public_key: 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmq' }, '@alice:localhost', 'ed25519:test_device', deviceKey),
+      await mx.signing.verify({ ...authData, public_key: ALICE_PUBLIC.slice(0, -1) + 'q' }, user, 'ed25519:test_device', keys.device.public_b64),
       false,
     );
   });

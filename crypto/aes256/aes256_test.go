@@ -5,26 +5,18 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/hex"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 	"gitlab.com/yawning/bsaes.git/ct64"
 )
 
-// The vector of vectors.md §1.4.
+// The vector of docs/vectors.md §1.4.
 func TestCTRVector(t *testing.T) {
-	key := make([]byte, 32)
-	iv := make([]byte, 16)
-	for i := range key {
-		key[i] = byte(i)
-	}
-	for i := range iv {
-		iv[i] = byte(0x20 + i)
-	}
-	ct, _ := hex.DecodeString("29c3ff0221af67736ead9d")
-	pt, err := XORKeyStreamCTR(key, iv, ct)
-	if err != nil || string(pt) != "Hello world" {
+	v := vectors.AESCTR(t)
+	pt, err := XORKeyStreamCTR(v.Key, v.IV, v.Ciphertext)
+	if err != nil || string(pt) != v.Plaintext {
 		t.Fatalf("got %q, %v", pt, err)
 	}
 }

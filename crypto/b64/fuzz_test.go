@@ -8,6 +8,7 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 // FuzzDecode checks Decode against encoding/base64 (non-strict, so trailing
@@ -22,11 +23,11 @@ func FuzzDecode(f *testing.F) {
 		f.Add(v.enc)
 		f.Add(v.padded)
 	}
-	f.Add("VGhpc0lzQVRlc3Q=")
-	f.Add("VGhpc0lzQVRlc3Q")
+	f.Add(base64File.VodozemacPadding.Padded)
+	f.Add(base64File.VodozemacPadding.Unpadded)
 	f.Add("Zh==")
 	f.Add("Zm9v\n")
-	f.Add("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo")
+	f.Add(vectors.Key(f, "rfc7748_alice").PublicB64)
 	f.Add("+/+/")
 	f.Add("Zg=a")
 
@@ -80,7 +81,7 @@ func FuzzPublic(f *testing.F) {
 	}
 	f.Add("Zg=a")
 	f.Add("Z===")
-	f.Add("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo")
+	f.Add(vectors.Key(f, "rfc7748_alice").PublicB64)
 	f.Fuzz(func(t *testing.T, s string) {
 		want, wantErr := b64.Decode(s)
 		got, err := b64.DecodePublic(s)

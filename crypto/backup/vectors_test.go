@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"reflect"
@@ -12,9 +13,9 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 // sameJSON reports whether two JSON texts have the same value.
@@ -30,99 +31,53 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-const (
-	// vectors.md §1.1: Alice's key is the backup key of §5.1–§5.3.
-	aliceHex         = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
-	alicePubB64      = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"
-	aliceRecoveryKey = vectors.JSSDKRecoveryKey
+// The vectors of docs/vectors.md §5, from testdata/vectors/backup.json; the
+// backup key of §5.1–§5.3 is Alice's key of §1.1 (x25519.json).
+var (
+	backupFile       = vectors.MustBackup()
+	alice7748        = vectors.MustX25519().Keys["rfc7748_alice"]
+	aliceHex         = hex.EncodeToString(alice7748.Private)
+	alicePubB64      = alice7748.PublicB64
+	aliceRecoveryKey = backupFile.RecoveryKeys[0].Text
+
+	v52, v53 = backupFile.SessionData["jssdk_backup_spec"], backupFile.SessionData["jssdk_generated"]
+	v54a     = backupFile.SessionData["mautrix_case1"]
+	v54b     = backupFile.SessionData["mautrix_case2"]
+	v55      = backupFile.SessionData["rust_sdk"]
+
+	// §5.3's session id, from its plaintext.
+	sessionID53 = func() string {
+		var p struct {
+			SessionID string `json:"session_id"`
+		}
+		if err := json.Unmarshal(v53.Plaintext, &p); err != nil {
+			panic(err)
+		}
+		return p.SessionID
+	}()
 
 	// §5.2 session id and room.
-	sessionID52 = "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc"
-	roomID52    = "!ROOM:ID"
+	sessionID52 = v52.SessionID
+	roomID52    = v52.RoomID
 
 	// §5.4 and §5.5 backup keys.
-	mautrixKeyB64 = "ReSMMZeRtDSdrwXzu2OvN0B73KUXkYPt3kaYfFIkw10"
-	rustKeyB64    = "Ha9cklU/9NqFo9WKdVfGzmqUL/9wlkdxfEitbSIPVXw"
+	mautrixKeyB64 = base64.StdEncoding.EncodeToString(v54a.KeyB64)
+	rustKeyB64    = base64.StdEncoding.EncodeToString(v55.KeyB64)
+
+	data52, data53 = backup.EncryptedSessionData(v52.SessionData), backup.EncryptedSessionData(v53.SessionData)
+	data54a        = backup.EncryptedSessionData(v54a.SessionData)
+	data54b        = backup.EncryptedSessionData(v54b.SessionData)
+	data55         = backup.EncryptedSessionData(v55.SessionData)
+
+	// §5.3's plaintext is §3.3's MEGOLM_SESSION_DATA.
+	megolmSessionData33 = string(v53.Plaintext)
+	plain54a            = string(v54a.Plaintext)
+	plain54b            = string(v54b.Plaintext)
+	// The §5.2 plaintext as decrypted (the session of the §5.2 room event). The
+	// vector does not print it; note the legacy key name
+	// forwardingCurve25519KeyChain and the placeholder sender values.
+	plain52 = string(v52.Plaintext)
 )
-
-// vectors.md §5.2 (matrix-js-sdk backup.spec.ts CURVE25519_KEY_BACKUP_DATA).
-var data52 = backup.EncryptedSessionData(vectors.JSSDKBackup)
-
-// vectors.md §5.3 (matrix-js-sdk crypto-test-data CURVE25519_KEY_BACKUP_DATA).
-var data53 = backup.EncryptedSessionData{
-	Ephemeral: "q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU",
-	MAC:       "OibmACbORhI",
-	Ciphertext: "r6HRk2/Im2yJe5cLP8R81aVjFWjYWPHpw7TVxphiSK1cdIDZTTK57r6MfU+0i/mTPn+/PosT74OvYwCnehy2dy" +
-		"qqks+Ev+uBKw3TAo0HCv7W3Rmq9XtqxikG9ts7XtcjFEkx37+qRaXtikcu0+CmUf+I5X6KStwNXb+CPnN2CGgwpn8g5+" +
-		"xEgSjE904QFrte4s9ygfqymgszgF7kzNICYF5g2GTlss8pdu/GLnh52AKvtT6FcqE5LC74N07BDWUycMHMMMw43F7z5G" +
-		"hzEnoWOXlbz+M4eTGrCYuhvcmQGNbdgzYqEXPm1z4xFhVgs84kFCtNeUc+AHZWfC2zynZ++4tpmfCYYpYEfYwQNo9Ks7o" +
-		"+Mh2PtAo9/GIU4xAK/uG0vizEiNYt/1QAxwgrmDxjdRe5TH4pPUtLMktRDyZKeUHJmYZA7pcLtpVatXhXmVEQLFLDc/uu" +
-		"sxaBxFXYkx7BQnNRoa1BE1yXRxud94s6vMsI/auhn95TG58Z0Rz9psRT4HzgDKeHf/uVbdfKR9O3gqxlB4mzZAyTCqHhUQ" +
-		"ERmGiISC2FeuKkAwVk/ZxXiFqSTUCizwXcczGbzEbC+pBJTi6jX5Pa2yI9cT5C8xaGGUzEaKdNWukcs73uvXoFl/5y0Y29" +
-		"PkfE8UlPWpN4kZn7hrcOllcqqV9ZMH+rBbGViIw0yZ6yQUciEJzO8Gk3yz36lIT30VhCgKXMu+kELEPTRSVXqEQkCXBcfN" +
-		"Ohgl3LIso",
-}
-
-// vectors.md §3.3 MEGOLM_SESSION_DATA, the plaintext of §5.3.
-const megolmSessionData33 = `{"algorithm":"m.megolm.v1.aes-sha2","room_id":"!room:id",
- "sender_key":"WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc",
- "session_id":"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
- "session_key":"AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1RE3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5CGApXql0+i/uXtf3K",
- "sender_claimed_keys":{"ed25519":"Bhbpt6hqMZlSH4sJV7xiEEEiPVeTWz4Vkujl1EMdIPI"},
- "forwarding_curve25519_key_chain":[],"m.shared_history":true}`
-
-// vectors.md §5.4 (mautrix/go encryptedsessiondata_test.go).
-var data54a = backup.EncryptedSessionData{
-	Ephemeral: "o43y/Mck1DExWdHr0+qbPJbjzO97+RH1mw6phLhYQj0",
-	MAC:       "Mnt8eXwFfjw",
-	Ciphertext: "hDCjEbyi2uMXt3RBWe9mRdeqhcoraPR84/cq5ll16LIIIICJ8ZLmiWG5IwmGqDFmd3Jw20cNo49b38LH3oBJUl5DG44VdjoI" +
-		"4nlgAzaMSLwMZ7JFGt0Enu1Csfgpvgt1qksTP6QB7YDwITD33iL7ucco1iOl7ABGzhyjCi2iZ3A6Xmx3RsAmHhmU5gJWE6/l" +
-		"IoI6/lh7dZFSfp4RTGfxQ8ToCCIsrgdx1weViv4I4ArXfcrdnaprPzP4cH77Ej1Wg1/bUHtB4C8nOiX+cYnOG29NbTHbtQF1" +
-		"4zJpA+2XM2JngiLkss+NQj96PQzgPNhAMEFOLLy5ckY1WvS4sMMeCVzAyt5dwEGDcyxLTC4oJ/RrvLcHCHW0aOygPSlNoMRy" +
-		"DgC0f92+mPQGAmFv4GhfDFXfaauBxBdRAPjXj7Onn2B4UdfwQXGLT3RAihba8i9usOX5hLxqQqvtA3SUuV8hPrzHhpPEeRvx" +
-		"+PgZsXwV+gM7Aw3Mza6hwmILdngJh7NNQTINsCRqff9Ck3Kh7aSOoHsHvz7Ot+T514ObDwWYYCBMmS/6EG4XjSya6R98ggRW" +
-		"GrO9l21YYUvzBTv7OLtMck0Za3151Zqi/5LRKP95QIU",
-}
-
-var data54b = backup.EncryptedSessionData{
-	Ephemeral: "24PxRUfQDyYNZcTq0HT8pS3Gq+zkfsAcXHFJ3nZ56W4",
-	MAC:       "T7xq9qHm4Js",
-	Ciphertext: "vdLkqNTijkM1L7HmbxdZs1EHygC7GFG0wPTAaLqpOCoir3K6tNYbjIJs36vzrwawdmfPxZvA9p/k3bZIhZDP7IivGYe69+4p" +
-		"WiIzrwYkHCidigKXkYD8KxKWvakBquO9vWUssXC05xdkQjHMNJK3zSJgtkbMhoY28i1VUdmIjts4xU0cIT40F52Uyx3iu1Ur" +
-		"qywUREEE5vhoSbeWxW3Vo5lqPi6rnyvMGZhVzAOv6re2O7wPWnSp0YJUsPaEj6Q9QpLr8BB9vJ++3kwmP5vxfjJLUsXuNEHW" +
-		"IKP5QyhpmGCgwjNpjnU6VhCqBzqs2M/KKX8zxZMGTIRidc3gx2i8KtDwRHRzh3FsSJEaC0sfCfGijpH5g9Pa+2P6b1GxvGQ4" +
-		"TF5X6ayLiV6FyNilpZ4z3kYsy63fP06uinHkX0TUClMQgLLmn0BAiOxKWtLNSLxgFdSYFm5oU/rpOBXWQKbzQ3cvlJZxBtxn" +
-		"aAhJnt3+t/3pJahlKAOxrQbKZAPL/KbO4nF9dsHpMkfMs25pVLDoHLKEXSBhagEFDbPKL5Uv55kca1C1XGrx+8fYUDBRQtYS" +
-		"LBSbAtF3UMv+hIMdRnmyQntwOy2hKRRs2UxnIlExk0Q",
-}
-
-const plain54a = `{"algorithm":"m.megolm.v1.aes-sha2","sender_key":"JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4",
-"session_key":"AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrvqqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E",
-"sender_claimed_keys":{"ed25519":"R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4"},
-"forwarding_curve25519_key_chain":[]}`
-
-const plain54b = `{"algorithm":"m.megolm.v1.aes-sha2","sender_key":"JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4",
-"session_key":"AQAAAAB6cP1PrdPeIG/B0ZRHNUc65ujvIzOxKhW1HN25efyZFaq9xsLvCngm4WO56gEuUhS16E4m0pAa9B/KyRz3AnSOVcHYh1bYxm9qf6zU5PFm255n6FR2lGN0vrgUM7Xu2GNUDCWoNI4m4QsiBor9eCj2ZJRay75dZ4nkhNf3GxBKOkhzPCreKabLxVsseGGIkq8rf01b0CWIcp5ISQISLdza",
-"sender_claimed_keys":{"ed25519":"R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4"},
-"forwarding_curve25519_key_chain":[]}`
-
-// vectors.md §5.5 (matrix-rust-sdk backups/keys/decryption.rs).
-var data55 = backup.EncryptedSessionData{
-	Ephemeral: "HlLi76oV6wxHz3PCqE/bxJi6yF1HnYz5Dq3T+d/KpRw",
-	MAC:       "GtMrurhDTwo",
-	Ciphertext: "MuM8E3Yc6TSAvhVGb77rQ++jE6p9dRepx63/3YPD2wACKAppkZHeFrnTH6wJ/HSyrmzo7HfwqVl6tKNpfooSTHqUf6x1LHz+" +
-		"h4B/Id5ITO1WYt16AaI40LOnZqTkJZCfSPuE2oxalwEHnCS3biWybutcnrBFPR3LMtaeHvvkb+k3ny9l5ZpsU9G7vCm3XoeY" +
-		"kWfLekWXvDhbqWrylXD0+CNUuaQJ/S527TzLd4XKctqVjjO/cCH7q+9utt9WJAfK8LGaWT/mZ3AeWjf5kiqOpKKf5Cn4n5SS" +
-		"il5p/pvGYmjnURvZSEeQIzHgvunIBEPtzK/MYEPOXe/P5achNGlCx+5N19Ftyp9TFaTFlTWCTi0mpD7ePfCNISrwpozAz9HZ" +
-		"c0OhA8+1aSc7rhYFIeAYXFU326NuFIFHI5pvpSxjzPQlOA+mavIKmiRAtjlLw11IVKTxgrdT4N8lXeMr4ndCSmvIkAzFMo1u" +
-		"ZA4fzjiAdQJE4/2WeXFNNpvdfoYmX8Zl9CAYjpSO5HvpwkAbk4/iLEH3hDfCVUwDfMh05PdGLnxeRpiEFWSMSsJNp+OWAA+5" +
-		"JsF41BoRGrxoXXT+VKqlUDONd+O296Psu8Q+d8/S618",
-}
-
-// The §5.2 plaintext as decrypted (the session of the §5.2 room event). The
-// vector does not print it; the digest notes the legacy key name
-// forwardingCurve25519KeyChain and the placeholder sender values.
-const plain52 = `{"algorithm":"m.megolm.v1.aes-sha2","sender_key":"SENDER_CURVE25519","sender_claimed_keys":{"ed25519":"SENDER_ED25519"},"forwardingCurve25519KeyChain":[],"session_key":"AQAAAAA+rPPVHcT/tDMBb6ffG42SvM8DKBjCiQfOhmd1GhMa5YE8i0FZDNuytN/1wk8F10oAW5Cqh7IZ3IUIEjaw6ExA1XZby9dyAgJ1rAjwFuN6b8+qhZUbaAeuL4SzMvOGdvYyI3aVsSPwPKoptWzBvy+N9wMR75o7E5RYDQPmd0/OoqPttYUoz/poBJnH3bJT7EHb81p5HbdFsqNNCqfvkfCn"}`
 
 func TestVector52(t *testing.T) {
 	key, err := recoverykey.Decode(aliceRecoveryKey)
@@ -164,7 +119,7 @@ func TestVector52(t *testing.T) {
 // §5.3: the generator encrypted the canonical JSON of §3.3, so the plaintext
 // is exactly canonicaljson.Marshal of it.
 func TestVector53(t *testing.T) {
-	key := testdecode.B64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")
+	key := testdecode.B64(t, backupFile.KeyBase64[0].Base64) // §5.3 BACKUP_DECRYPTION_KEY_BASE64
 	fromText, err := recoverykey.Decode(aliceRecoveryKey)
 	if err != nil || !bytes.Equal(key, fromText) || !bytes.Equal(key, testdecode.Hex(t, aliceHex)) {
 		t.Fatalf("§5.3 keys disagree: %x %x %v", key, fromText, err)
@@ -250,7 +205,7 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 			t.Errorf("Encrypt(%q): %v", bad, err)
 		}
 	}
-	if _, err := backup.Encrypt("hSDwCYkwp1R0i33ctD73Wg2", []byte("{}")); errcode.Of(err) != errcode.BadInput {
+	if _, err := backup.Encrypt(alicePubB64[:23], []byte("{}")); errcode.Of(err) != errcode.BadInput {
 		t.Errorf("short public key: %v", err)
 	}
 	if _, err := backup.Encrypt("not base64!", []byte("{}")); errcode.Of(err) != errcode.BadBase64 {
@@ -300,7 +255,7 @@ func roomKeysBody(t testing.TB) []byte {
 			sessionID52: record(t, 0, data52),
 		}},
 		"!room:id": map[string]any{"sessions": map[string]any{
-			"ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co": record(t, 1, data53),
+			sessionID53: record(t, 1, data53),
 			"mautrix":   record(t, 0, data54a),
 			"notrecord": json.RawMessage(`[1,2,3]`),
 			"badb64":    record(t, 0, badB64),
@@ -324,9 +279,9 @@ func TestParseRoomKeys(t *testing.T) {
 		got = append(got, e.RoomID+"|"+e.SessionID)
 	}
 	want := []string{
-		"!ROOM:ID|" + sessionID52,
+		roomID52 + "|" + sessionID52,
 		"!room:id|badb64",
-		"!room:id|ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co",
+		"!room:id|" + sessionID53,
 		"!room:id|mautrix",
 		"!room:id|notrecord",
 	}

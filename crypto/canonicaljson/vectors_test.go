@@ -7,53 +7,28 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 type vector struct{ in, want string }
 
-// vectors.md §2.1: the spec appendix examples, then mautrix-go's additions
+// docs/vectors.md §2.1: the spec appendix examples, then mautrix-go's additions
 // (without its uppercase-hex control character outputs, which contradict the
-// spec grammar).
-var specVectors = []vector{
-	{`{}`, `{}`},
-	{`{ "one": 1, "two": "Two" }`, `{"one":1,"two":"Two"}`},
-	{`{ "b": "2", "a": "1" }`, `{"a":"1","b":"2"}`},
-	{`{
-    "auth": {
-        "success": true,
-        "mxid": "@john.doe:example.com",
-        "profile": {
-            "display_name": "John Doe",
-            "three_pids": [
-                {
-                    "medium": "email",
-                    "address": "john.doe@example.org"
-                },
-                {
-                    "medium": "msisdn",
-                    "address": "123456789"
-                }
-            ]
-        }
-    }
-}`, `{"auth":{"mxid":"@john.doe:example.com","profile":{"display_name":"John Doe","three_pids":[{"address":"john.doe@example.org","medium":"email"},{"address":"123456789","medium":"msisdn"}]},"success":true}}`},
-	{`{ "a": "日本語" }`, `{"a":"日本語"}`},
-	{`{ "本": 2, "日": 1 }`, `{"日":1,"本":2}`},
-	{`{ "a": "\u65E5" }`, `{"a":"日"}`},
-	{`{ "a": null }`, `{"a":null}`},
-	{`{ "a": -0, "b": 1e10 }`, `{"a":0,"b":10000000000}`},
+// spec grammar); testdata/vectors/canonicaljson.json.
+var (
+	canonicalFile  = vectors.MustCanonicalJSON()
+	specVectors    = toVectors(canonicalFile.SpecAppendix.Cases)
+	mautrixVectors = toVectors(canonicalFile.Mautrix.Cases)
+)
+
+func toVectors(cs []vectors.CanonicalCase) (out []vector) {
+	for _, c := range cs {
+		out = append(out, vector{c.Input, c.Canonical})
+	}
+	return out
 }
 
-var mautrixVectors = []vector{
-	{`[{"b":"two","a":1}]`, `[{"a":1,"b":"two"}]`},
-	{`{"B":{"4":4,"3":3},"A":{"1":1,"2":2}}`, `{"A":{"1":1,"2":2},"B":{"3":3,"4":4}}`},
-	{`[9007199254740991]`, `[9007199254740991]`},
-	{`["\u0061\u005C\u0042\u0022"]`, `["a\\B\""]`},
-	{`["\uD842\uDC20"]`, "[\"\U00020820\"]"},
-	{`["\"\\\/"]`, `["\"\\/"]`},
-}
-
-// Further cases from the rules of keys.md §1.1.
+// Further cases from the rules of docs/keys.md §1.1.
 var ruleVectors = []vector{
 	// Control characters: short escapes where they exist, else \u00xx in
 	// lowercase hex.

@@ -1,5 +1,10 @@
 // Package errcode gives every rejected input a stable, machine-readable code.
 //
+// Every public code is declared in this package, once; codes_test.go checks
+// that jsbridge/index.d.ts (the MxCryptoErrorCode union and its list) and the
+// README list exactly these. Unexported codes (jsbridge's NO_STORE) pass
+// between mxcrypto's own Go and JS and never reach a caller.
+//
 // The JS bridge turns an *Error into a JS Error whose `code` property is the
 // Code, so client code can branch on it without parsing messages. Messages are
 // written for a person and never contain key material.
@@ -43,6 +48,68 @@ const (
 	UnknownOneTimeKey Code = "UNKNOWN_ONE_TIME_KEY"
 	// Internal: a bug in mxcrypto (including a recovered panic).
 	Internal Code = "INTERNAL"
+)
+
+// Codes of the key store (package store).
+const (
+	// Closed: the store was closed.
+	Closed Code = "CLOSED"
+	// StoreFailure: the filesystem failed (IndexedDB missing, quota
+	// exceeded, a transaction aborted); the cause is wrapped.
+	StoreFailure Code = "STORE_FAILURE"
+	// StoreVersion: the store's format is newer than this mxcrypto reads,
+	// or older with no migration.
+	StoreVersion Code = "STORE_VERSION"
+	// StoreCorrupt: a store file is damaged: it fails authentication under
+	// the right key, or does not decode, or one the manifest names is
+	// missing. The store never falls back to an older generation for it.
+	StoreCorrupt Code = "STORE_CORRUPT"
+	// StoreRolledBack: the store is older than the newest generation its
+	// high-water mark has seen (an older copy was restored), or it went back
+	// while open. Opening with AllowRollback recovers safely (store/mark.go).
+	StoreRolledBack Code = "STORE_ROLLED_BACK"
+)
+
+// Codes of a device's state (package device).
+const (
+	// NoOlmSession: there is no Olm session with the device (or the device
+	// was never seen in a /keys/query answer); claim a key and call
+	// CreateOutboundSessions first.
+	NoOlmSession Code = "NO_OLM_SESSION"
+	// UnknownSession: the room key (Megolm session) of an event is not held;
+	// wait for it, request it, or restore it from backup.
+	UnknownSession Code = "UNKNOWN_SESSION"
+	// BackupNotEnabled: a backup call needs EnableBackup first.
+	BackupNotEnabled Code = "BACKUP_NOT_ENABLED"
+	// RoomKeyConflict: a copy of a held room key disagrees with it (its
+	// ratchet does not connect, or it names another creator than the copy
+	// received over Olm): it is refused and the held copy kept.
+	RoomKeyConflict Code = "ROOM_KEY_CONFLICT"
+)
+
+// Codes of the client machine (package device/machine).
+const (
+	// MismatchedSender: the room key of an event was sent by a device that
+	// is not one of the event sender's devices.
+	MismatchedSender Code = "MISMATCHED_SENDER"
+	// Withheld: the sender withheld the room key (the error says why).
+	Withheld Code = "WITHHELD"
+	// DeviceKeysChanged: a /keys/query answer changed the keys of a known
+	// device; the change is refused.
+	DeviceKeysChanged Code = "DEVICE_KEYS_CHANGED"
+	// RoomKeyNotShared: a room event was to be encrypted before the room's
+	// key was given out (or when it is due for rotation).
+	RoomKeyNotShared Code = "ROOM_KEY_NOT_SHARED"
+)
+
+// Codes the JS loader (jsbridge/index.mjs) raises itself; Go never returns
+// them, they are declared here so that this file lists every public code.
+const (
+	// InstanceExited: the wasm instance stopped during the call; the next
+	// call starts a new one.
+	InstanceExited Code = "INSTANCE_EXITED"
+	// NotLoaded: the wasm module could not be loaded or started.
+	NotLoaded Code = "NOT_LOADED"
 )
 
 // Error is a failure with a Code. Err, when set, is the underlying cause.

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
+
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func unhex(t *testing.T, s string) []byte {
@@ -25,14 +27,14 @@ func TestSumRFC4231(t *testing.T) {
 	}
 }
 
-// RFC 5869 §A.1 (test case 1).
+// RFC 5869 §A.1 (test case 1), testdata/vectors/hkdf.json.
 func TestHKDFRFC5869(t *testing.T) {
-	ikm := bytes.Repeat([]byte{0x0b}, 22)
-	salt := unhex(t, "000102030405060708090a0b0c")
-	info := string(unhex(t, "f0f1f2f3f4f5f6f7f8f9"))
-	want := unhex(t, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
-	if got := HKDF(ikm, salt, info, 42); !bytes.Equal(got, want) {
-		t.Fatalf("got %x, want %x", got, want)
+	v := vectors.RFC5869(t)
+	if got := Sum(v.Salt, v.IKM); !bytes.Equal(got, v.PRK) {
+		t.Fatalf("HMAC: got %x, want %x", got, v.PRK)
+	}
+	if got := HKDF(v.IKM, v.Salt, string(v.Info), v.Length); !bytes.Equal(got, v.OKM) {
+		t.Fatalf("got %x, want %x", got, v.OKM)
 	}
 }
 

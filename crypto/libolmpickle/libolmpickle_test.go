@@ -8,7 +8,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 )
 
-// vectors.md §5.1: libolm's PkDecryption pickle (version 1) of Alice's key,
+// docs/vectors.md §5.1: libolm's PkDecryption pickle (version 1) of Alice's key,
 // pickle key "secret_key".
 func TestPkDecryptionPickleVector(t *testing.T) {
 	const pickle = "qx37WTQrjZLz5tId/uBX9B3/okqAbV1ofl9UnHKno1eipByCpXleAAlAZoJgYnCDOQZDQWzo3luTSfkF9pU1mOILCbbouubs6TVeDyPfgGD9i86J8irHjA"

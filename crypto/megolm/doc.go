@@ -23,5 +23,5 @@
 // panics on bad input.
 //
 // Message and key formats follow libolm 3.2.14 and vodozemac byte for byte;
-// megolm.md (the project's spec digest) notes where they differ.
+// docs/megolm.md notes where they differ.
 package megolm

@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// join concatenates wrapped base64 lines from vectors.md.
+// join concatenates wrapped base64 lines from docs/vectors.md.
 func join(lines ...string) string { return strings.Join(lines, "") }
 
 // wantCode fails unless err carries code.

@@ -6,7 +6,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 )
 
-// libolm pickle layouts (megolm.md §8), inside libolm's pickle envelope:
+// libolm pickle layouts (docs/megolm.md §8), inside libolm's pickle envelope:
 //
 //	outbound v1: u32 1 || ratchet(128) || u32 counter || Ed25519 public(32) || Ed25519 expanded private(64)
 //	inbound  v2: u32 2 || initial ratchet(128) || u32 counter || latest ratchet(128) || u32 counter ||

@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// Megolm message layout (megolm.md §4):
+// Megolm message layout (docs/megolm.md §4):
 //
 //	0x03 || payload || MAC(8) || Ed25519 signature(64)
 //	payload = 0x08 varint(message index) || 0x12 varint(len) ciphertext

@@ -15,7 +15,7 @@ const Algorithm = "m.megolm.v1.aes-sha2"
 
 // The shared-history flag of MSC3061 under the names in use: the spec's
 // (v1.19), the one matrix-rust-sdk and matrix-js-sdk write, and the unstable
-// prefix. See megolm.md §7.5.
+// prefix. See docs/megolm.md §7.5.
 var sharedHistoryNames = []string{"shared_history", "m.shared_history", "org.matrix.msc3061.shared_history"}
 
 // RoomKey is a Megolm session received in an m.room_key or

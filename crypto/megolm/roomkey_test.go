@@ -57,7 +57,7 @@ func TestRoomKeyRoundTrip(t *testing.T) {
 	wantCode(t, "bad room id", err, errcode.BadInput)
 }
 
-// The forwarded form of vectors.md §3.3's session.
+// The forwarded form of docs/vectors.md §3.3's session.
 func forwardedContent(edit func(m map[string]any)) []byte {
 	m := map[string]any{
 		"algorithm":                       Algorithm,

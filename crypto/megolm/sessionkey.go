@@ -10,7 +10,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// Two ways to hand a Megolm ratchet to someone (megolm.md §5):
+// Two ways to hand a Megolm ratchet to someone (docs/megolm.md §5):
 //
 //	session-sharing (v2): 0x02 || u32 index || ratchet(128) || Ed25519 pub(32) || signature(64)
 //	session-export  (v1): 0x01 || u32 index || ratchet(128) || Ed25519 pub(32)

@@ -4,18 +4,33 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
-// vectors.md §3.1 (libolm tests/test_megolm.cpp).
-var ratchetInit = []byte(strings.Repeat("0123456789ABCDEF", 8))
+// The Megolm vectors of docs/vectors.md, from testdata/vectors/megolm.json.
+var megolmFile = vectors.MustMegolm()
+
+// docs/vectors.md §3.1 (libolm tests/test_megolm.cpp).
+var (
+	ratchetInit  = []byte(megolmFile.Ratchet.Initial)
+	ratchetSteps = megolmFile.Ratchet.Steps
+)
+
+// hexParts is the expected parts of a ratchet step as hex strings.
+func hexParts(parts []vectors.Hex) (out []string) {
+	for _, p := range parts {
+		out = append(out, hex.EncodeToString(p))
+	}
+	return out
+}
 
 func checkParts(t *testing.T, what string, r *ratchet, want ...string) {
 	t.Helper()
@@ -32,7 +47,7 @@ func TestVectorRatchet(t *testing.T) {
 	a.advance()
 	b := init
 	b.advanceTo(1)
-	const r3 = "ba9cd955741d1c162323ec825e7c5ce889bbb423a18f23828fb2090d6e2af86a"
+	r3 := hex.EncodeToString(ratchetSteps[0].R3)
 	for _, r := range []*ratchet{&a, &b} {
 		if r.counter != 1 {
 			t.Fatalf("counter %d", r.counter)
@@ -45,24 +60,17 @@ func TestVectorRatchet(t *testing.T) {
 		checkParts(t, "advance 1", r, hex.EncodeToString(init.parts[0][:]), hex.EncodeToString(init.parts[1][:]), hex.EncodeToString(init.parts[2][:]), r3)
 	}
 
-	a.advanceTo(0x1000000)
-	if a.counter != 0x1000000 {
-		t.Fatalf("counter %#x", a.counter)
+	// advance_to 0x1000000, then 0x1041506.
+	if len(ratchetSteps) != 3 {
+		t.Fatalf("%d ratchet steps in megolm.json", len(ratchetSteps))
 	}
-	checkParts(t, "advance_to 0x1000000", &a,
-		"54022d7dc0298e1637e21c97153092f933c056ff74fe1b922d971f2482c2859c",
-		"7004c01ee49bd6efe0073525af9b1632c5be726d12349cc5bd472bdc2df6540f",
-		"3112591194fda617e568c683101eaecd7eddd6de1fbc0767ae34da1a09a54eab",
-		r3)
-	a.advanceTo(0x1041506)
-	if a.counter != 0x1041506 {
-		t.Fatalf("counter %#x", a.counter)
+	for _, step := range ratchetSteps[1:] {
+		a.advanceTo(step.AdvanceTo)
+		if a.counter != step.AdvanceTo {
+			t.Fatalf("counter %#x", a.counter)
+		}
+		checkParts(t, fmt.Sprintf("advance_to %#x", step.AdvanceTo), &a, hexParts(step.Parts)...)
 	}
-	checkParts(t, "advance_to 0x1041506", &a,
-		"54022d7dc0298e1637e21c97153092f933c056ff74fe1b922d971f2482c2859c",
-		"55588df5b7a48878428927868164589f3663447b51edc3595b036ca604c46dcd",
-		"5c54850bfa98a1fd79a9df1cbe8fc5681937d30c85c8c31f7bb828816cf9ff3b",
-		"956cbf807e65126a49558d45c84a2e4cd56f03e24416b98e1cfd97c206aa907a")
 
 	// Wrap-around properties.
 	x, y := newRatchet(ratchetInit, 0xffffffff), newRatchet(ratchetInit, 0)
@@ -86,30 +94,14 @@ func TestVectorRatchet(t *testing.T) {
 	}
 }
 
-// vectors.md §3.2 (libolm tests/test_group_session.cpp).
+// docs/vectors.md §3.2 (libolm tests/test_group_session.cpp).
 var (
-	random32 = []byte(strings.Repeat("0123456789ABDEF0123456789ABCDEF", 6))[:randomSize]
-
-	sessionKey32 = join(
-		"AgAAAAAwMTIzNDU2Nzg5QUJERUYwMTIzNDU2Nzg5QUJDREVGMDEyMzQ1Njc4OUFCREVGM",
-		"DEyMzQ1Njc4OUFCQ0RFRjAxMjM0NTY3ODlBQkRFRjAxMjM0NTY3ODlBQkNERUYwMTIzND",
-		"U2Nzg5QUJERUYwMTIzNDU2Nzg5QUJDREVGMDEyMw0bdg1BDq4Px/slBow06q8n/B9WBfw",
-		"WYyNOB8DlUmXGGwrFmaSb9bR/eY8xgERrxmP07hFmD9uqA2p8PMHdnV5ysmgufE6oLZ5+",
-		"8/mWQOW3VVTnDIlnwd8oHUYRuk8TCQ")
-	sessionID32 = "DRt2DUEOrg/H+yUGjDTqryf8H1YF/BZjI04HwOVSZcY"
-	message32   = join(
-		"AwgAEhAcbh6UpbByoyZxufQ+h2B+8XHMjhR69G8F4+qjMaFlnIXusJZX3r8LnRORG9T3D",
-		"XFdbVuvIWrLyRfm4i8QRbe8VPwGRFG57B1CtmxanuP8bHtnnYqlwPsD")
-
-	sessionKey32b = join(
-		"AgAAAAAwMTIzNDU2Nzg5QUJERUYwMTIzNDU2Nzg5QUJDREVGMDEyMzQ1Njc4OUFCREVGM",
-		"DEyMzQ1Njc4OUFCQ0RFRjAxMjM0NTY3ODlBQkRFRjAxMjM0NTY3ODlBQkNERUYwMTIzND",
-		"U2Nzg5QUJERUYwMTIzNDU2Nzg5QUJDREVGMDEyMztqJ7zOtqQtYqOo0CpvDXNlMhV3HeJ",
-		"DpjrASKGLWdop4lx1cSN3Xv1TgfLPW8rhGiW+hHiMxd36nRuxscNv9k4oJA/KP+o0mi1w",
-		"v44StrEJ1wwx9WZHBUIWkQbaBSuBDw")
-	message32b = join(
-		"AwgAEhAcbh6UpbByoyZxufQ+h2B+8XHMjhR69G8nP4pNZGl/3QMgrzCZPmP+F2aPLyKPz",
-		"xRPBMUkeXRJ6Iqm5NeOdx2eERgTW7P20CM+lL3Xpk+ZUOOPvsSQNaAL")
+	random32      = []byte(megolmFile.GroupSession.Random)[:randomSize]
+	sessionKey32  = megolmFile.GroupSession.SessionKey
+	sessionID32   = megolmFile.GroupSession.SessionID
+	message32     = megolmFile.GroupSession.Message
+	sessionKey32b = megolmFile.OtherSigningKey.SessionKey
+	message32b    = megolmFile.OtherSigningKey.Message
 )
 
 func TestVectorOutbound(t *testing.T) {
@@ -177,15 +169,12 @@ func TestVectorOutbound(t *testing.T) {
 	wantCode(t, "message of the other session", err, errcode.BadSignature)
 }
 
-// vectors.md §3.3 (matrix-js-sdk crypto-test-data).
-const (
-	sessionKey33 = "AQAAAABXGO+Z9jlQJhIL6ByhXrv2BwCIxkhh7MXpKLsYmXkJcWrQlirmXmD79ga1zo+I4DCtEZzyGSpDWXBC6G7ez3H4gDMBam1RE3Jm5tc+oTlIri32UkYgSL0kBkcEnttqmIXBlK8tAfJo3cJnlh7F4ltEOAqrdME6dU0zXTkqXmURqYqXSOmbP+w8xUxIYgNohmjA3x5CGApXql0+i/uXtf3K"
-	sessionID33  = "ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co"
-	event33      = "AwgAEnAkBmciEAyhh1j6DCk29UXJ7kv/kvayUNfuNT0iAioLxcXjFXOZ5ho3jF1/wrytlt0Lb298uMM67O" +
-		"xdVMi+/mMfYpwlvi07P9cIH6CMSj8tyhYoWl0SrKY6tkPf5GWOlRSRRKbziXa96FHXvnA3V2FCAIGtAe3G" +
-		"4ei5RPbhkmKAFBLAen33/D6MjJVqU8Ojr5vTkgls5eyirarlVpsmnH06alDaxO8avrU0NL+Vsw26xvlUQg" +
-		"EMOnUJ"
-	plain33 = `{"content":{"body":"Hello world","msgtype":"m.text"},"room_id":"!room:id","type":"m.room.message"}`
+// docs/vectors.md §3.3 (matrix-js-sdk crypto-test-data): the session is §5.3's
+// backed-up plaintext (backup.json), the event in megolm.json.
+var (
+	sessionKey33, sessionID33 = megolmFile.ExportedSessionData()
+	event33                   = megolmFile.ExportedSession.EventCiphertext
+	plain33                   = megolmFile.ExportedSession.EventPlaintext
 )
 
 func TestVectorExportedSession(t *testing.T) {
@@ -210,39 +199,31 @@ func TestVectorExportedSession(t *testing.T) {
 	wantCode(t, "v1 key as v2", err, errcode.BadInput)
 }
 
-// vectors.md §3.4 (libolm tests/test_message.cpp).
+// docs/vectors.md §3.4 (libolm tests/test_message.cpp).
 func TestVectorMessageHeader(t *testing.T) {
-	body := appendMessageBody(nil, 200, []byte("ciphertext"))
-	if !bytes.Equal(body[:6], []byte{0x03, 0x08, 0xC8, 0x01, 0x12, 0x0A}) || string(body[6:]) != "ciphertext" {
+	v := megolmFile.MessageHeader
+	body := appendMessageBody(nil, v.Index, []byte(v.Ciphertext))
+	if !bytes.Equal(body[:len(v.Header)], v.Header) || string(body[len(v.Header):]) != v.Ciphertext {
 		t.Fatalf("header % x", body)
 	}
-	if n := len(body) + macSize + signatureSize; n != 88 {
+	if n := len(body) + macSize + signatureSize; n != v.Length {
 		t.Fatalf("length %d", n)
 	}
-	raw := append(append(append([]byte{}, body...), "hmacsha2"...), bytes.Repeat([]byte("ed25519signature"), 4)...)
+	raw := append(append(append([]byte{}, body...), v.MAC...), bytes.Repeat([]byte("ed25519signature"), 4)...)
 	m, err := parseMessage(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.index != 200 || string(m.ciphertext) != "ciphertext" || string(m.mac) != "hmacsha2" || len(m.signature) != 64 {
+	if m.index != v.Index || string(m.ciphertext) != v.Ciphertext || string(m.mac) != v.MAC || len(m.signature) != 64 {
 		t.Fatalf("%+v", m)
 	}
 }
 
-// vectors.md §4.4 (mautrix/go goolm megolm_session_test.go): all-zero states.
+// docs/vectors.md §4.4 (mautrix/go goolm megolm_session_test.go): all-zero states.
 var (
-	libolmKey      = []byte("secret_key")
-	libolmOutbound = join(
-		"icDKYm0b4aO23WgUuOxdpPoxC0UlEOYPVeuduNH3IkpFsmnWx5KuEOpxGiZw5IuB/sSn2RZUCTiJ90IvgC7AClkYGHep9O8lp",
-		"iqQX73XVKD9okZDCAkBc83eEq0DKYC7HBkGRAU/4T6QPIBBY3UK4QZwULLE/fLsi3j4YZBehMtnlsqgHK0q1bvX4cRznZItU",
-		"O3TiOp5I+6PnQka6n8eHTyIEh3tCetilD+BKnHvtakE0eHHvG6pjEsMNN/vs7lkB5rV6XkoUKHLTE1dAfFunYEeHEZuKQpbG",
-		"385dBwaMJXt4JrC0hU5jnv6jWNqAA0Ud9GxRDvkp04")
-	libolmInbound = join(
-		"1/IPCdtUoQxMba5XT7sjjUW0Hrs7no9duGFnhsEmxzFX2H3qtRc4eaFBRZYXxOBRTGZ6eMgy3IiSrgAQ1gUlSZf5Q4AVKeBk",
-		"hvN4LZ6hdhQFv91mM+C2C55/4B9/gDjJEbDGiRgLoMqbWPDV+y0F4h0KaR1V1PiTCC7zCi4WdxJQ098nJLgDL4VSsDbnaLcS",
-		"MO60FOYgRN4KsLaKUGkXiiUBWp4boFMCiuTTOiyH8XlH0e9uWc0vMLyGNUcO8kCbpAnx3v1JTIVan3WGsnGv4K8Qu4M8GAkZ",
-		"ewpexrsb2BSNNeLclOV9/cR203Y5KlzXcpiWNXSs8XoB3TLEtHYMnjuakMQfyrcXKIQntg4xPD/+wvfqkcMg9i7pcplQh7X2",
-		"OK5ylrMZQrZkJ1fAYBGbBz1tykWOjfrZ")
+	libolmKey      = []byte(megolmFile.LibolmPickles.Key)
+	libolmOutbound = megolmFile.LibolmPickles.Outbound
+	libolmInbound  = megolmFile.LibolmPickles.Inbound
 )
 
 func TestVectorLibolmPickles(t *testing.T) {
@@ -287,14 +268,14 @@ func TestVectorLibolmPickles(t *testing.T) {
 	wantCode(t, "inbound pickle as outbound", err, errcode.BadPickle)
 }
 
-// vectors.md §5.2 (matrix-js-sdk backup.spec.ts): a backed-up session,
+// docs/vectors.md §5.2 (matrix-js-sdk backup.spec.ts): a backed-up session,
 // decrypted with the recovery key, decrypts the room event.
 func TestVectorBackupEvent(t *testing.T) {
-	key, err := recoverykey.Decode(vectors.JSSDKRecoveryKey)
+	key, err := recoverykey.Decode(vectors.JSSDKRecoveryKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := backup.Decrypt(key, backup.EncryptedSessionData(vectors.JSSDKBackup))
+	data, err := backup.Decrypt(key, backup.EncryptedSessionData(vectors.JSSDKBackup(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,11 +289,11 @@ func TestVectorBackupEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.SessionID() != "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc" {
+	v := vectors.BackupVectorNamed(t, "jssdk_backup_spec")
+	if in.SessionID() != v.SessionID {
 		t.Fatalf("session id %s", in.SessionID())
 	}
-	pt, idx, err := in.Decrypt("AwgAEjD+VwXZ7PoGPRS/H4kwpAsMp/g+WPvJVtPEKE8fmM9IcT/NCiwPb8PehecDKP0cjm1XO88k6Bw3D17aGiBHr5iB" +
-		"oP7oSw8CXULXAMTkBlmkufRQq2+d0Giy1s4/Cg5n13jSVrSb2q7VTSv1ZHAFjUCsLSfR0gxqcQs")
+	pt, idx, err := in.Decrypt(v.EventCiphertext)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +304,7 @@ func TestVectorBackupEvent(t *testing.T) {
 	if err := json.Unmarshal(pt, &ev); err != nil {
 		t.Fatalf("%s: %v", pt, err)
 	}
-	if string(ev.Content) != `"testytest"` || idx != 0 {
+	if want, _ := json.Marshal(v.EventContent); string(ev.Content) != string(want) || idx != 0 {
 		t.Fatalf("plaintext %s, index %d", pt, idx)
 	}
 }

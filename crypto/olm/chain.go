@@ -2,7 +2,7 @@ package olm
 
 import "math"
 
-// Symmetric-key chains (olm.md §4.1). A chain key C_j yields the message key
+// Symmetric-key chains (docs/olm.md §4.1). A chain key C_j yields the message key
 // for index j and the next chain key; both are one-way, so a compromised chain
 // key reveals nothing about earlier messages.
 

@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// Olm's authenticated encryption (olm.md §5): each 32-byte message key is
+// Olm's authenticated encryption (docs/olm.md §5): each 32-byte message key is
 // expanded with HKDF into an AES-256 key, an HMAC key and a CBC IV. The MAC
 // covers the whole encoded message (version byte, ratchet key, chain index,
 // ciphertext) and is truncated to 8 bytes. The IV is derived rather than

@@ -23,7 +23,7 @@ import (
 //	                      recently replaced key
 //	                 purged (private key forgotten)
 //
-// Rotation (RotateFallbackKeyIfNeeded) follows keys.md §7.3: a new key when
+// Rotation (RotateFallbackKeyIfNeeded) follows docs/keys.md §7.3: a new key when
 // there is none, when the current key was used (MSC4081's definition: a
 // pre-key message made with it was decrypted), when the server no longer
 // lists signed_curve25519 in device_unused_fallback_key_types (it handed the

@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// Session setup by triple Diffie-Hellman (olm.md §3). With I = identity
+// Session setup by triple Diffie-Hellman (docs/olm.md §3). With I = identity
 // keys, E_A = Alice's one-use base key and E_B = Bob's one-time or fallback
 // key:
 //

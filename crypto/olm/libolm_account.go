@@ -9,7 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 )
 
-// libolm Account pickles (olm.md §7.3), for migrating existing devices.
+// libolm Account pickles (docs/olm.md §7.3), for migrating existing devices.
 //
 //	u32 version (2, 3 or 4; 1 is refused)
 //	Ed25519 public (32) || private (64, expanded form)

@@ -5,7 +5,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
 )
 
-// libolm Session pickles (olm.md §7.4):
+// libolm Session pickles (docs/olm.md §7.4):
 //
 //	u32 version (1; 0x80000001 has one extra ignored u32 at the end)
 //	bool received_message

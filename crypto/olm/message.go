@@ -25,7 +25,7 @@ type Message struct {
 }
 
 // Olm's messages are a version byte followed by a protobuf-style payload
-// (olm.md §1.6, §6): each field is a varint tag (field number << 3 | wire
+// (docs/olm.md §1.6, §6): each field is a varint tag (field number << 3 | wire
 // type) and a value that is a varint (wire type 0) or a length-prefixed byte
 // string (wire type 2). Only version 3 is used on Matrix; vodozemac's
 // experimental version 4 (32-byte MAC) is rejected.

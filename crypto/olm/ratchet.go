@@ -7,7 +7,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
-// Limits on what a session remembers, as in libolm 3.2 (olm.md §4.4), so
+// Limits on what a session remembers, as in libolm 3.2 (docs/olm.md §4.4), so
 // that libolm session pickles import and export without loss. They bound
 // both memory and the work an attacker can make us do per message.
 const (
@@ -27,7 +27,7 @@ var (
 	kdfInfoRatchet = "OLM_RATCHET"
 )
 
-// ratchet is the double-ratchet state of a session (olm.md §4).
+// ratchet is the double-ratchet state of a session (docs/olm.md §4).
 type ratchet struct {
 	rootKey [KeySize]byte
 	// sender is valid when hasSender. Alice starts with one; Bob gets one when

@@ -14,7 +14,7 @@ const (
 )
 
 // KeysForUpload builds the body of POST /_matrix/client/v3/keys/upload
-// (keys.md §3):
+// (docs/keys.md §3):
 //
 //   - device_keys: user and device id, algorithms, the two identity keys,
 //     signed by the device's Ed25519 key;

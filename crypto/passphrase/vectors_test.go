@@ -7,20 +7,18 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
-// vectors.md §1.5 (mautrix/go TestPBKDF). The salt is raw bytes there; Matrix
+// docs/vectors.md §1.5 (mautrix/go TestPBKDF). The salt is raw bytes there; Matrix
 // salts are strings, and DeriveKey uses the string's bytes as they are.
 func TestVectorPBKDF2(t *testing.T) {
-	salt := make([]byte, 16)
-	for i := range salt {
-		salt[i] = byte(i)
-	}
-	key, err := passphrase.DeriveKey("Hello world", string(salt), 1000, 256)
+	v := vectors.PBKDF2(t)
+	key, err := passphrase.DeriveKey(v.Passphrase, string(v.Salt), v.Iterations, v.Bits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := base64.StdEncoding.EncodeToString(key); got != "ffk9YdbVE1cgqOWgDaec0lH+rJzO+MuCcxpIn3Z6D0E=" {
+	if got := base64.StdEncoding.EncodeToString(key); got != v.KeyB64 {
 		t.Fatalf("got %s", got)
 	}
 }

@@ -13,26 +13,27 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
-// vectors.md §1.1 (RFC 7748 keys, libolm test_crypto.cpp / test_pk.cpp).
-const (
-	alicePrivHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
-	alicePubHex  = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
-	alicePubB64  = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"
-	bobPrivHex   = "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"
-	bobPubHex    = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"
-	bobPubB64    = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08"
-	sharedHex    = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+// docs/vectors.md §1.1 (RFC 7748 keys, libolm test_crypto.cpp / test_pk.cpp),
+// from testdata/vectors/x25519.json.
+var (
+	rfc7748      = vectors.MustX25519()
+	alice7748    = rfc7748.Keys["rfc7748_alice"]
+	bob7748      = rfc7748.Keys["rfc7748_bob"]
+	alicePrivHex = hex.EncodeToString(alice7748.Private)
+	alicePubHex  = hex.EncodeToString(alice7748.Public)
+	alicePubB64  = alice7748.PublicB64
+	bobPrivHex   = hex.EncodeToString(bob7748.Private)
+	bobPubHex    = hex.EncodeToString(bob7748.Public)
+	bobPubB64    = bob7748.PublicB64
+	sharedHex    = hex.EncodeToString(rfc7748.Shared)
 )
 
-// vectors.md §5.1: "This is a test" encrypted to Alice with Bob's key as the
-// ephemeral key.
-var vector51 = pk.Message{
-	Ciphertext: "ntk49j/KozVFtSqJXhCejg",
-	Ephemeral:  bobPubB64,
-	MAC:        "zpzU6BkZcNI",
-}
+// docs/vectors.md §5.1: "This is a test" encrypted to Alice with Bob's key as the
+// ephemeral key (testdata/vectors/backup.json pk_encryption).
+var vector51 = pk.Message(vectors.MustBackup().PKEncryption.Message)
 
 func TestVectorX25519PublicKeys(t *testing.T) {
 	for _, v := range []struct{ priv, pub, pubB64 string }{
@@ -52,22 +53,20 @@ func TestVectorX25519PublicKeys(t *testing.T) {
 	}
 }
 
-// vectors.md §1.2: RFC 5869 case 1, the HKDF pk builds on (standard library).
+// docs/vectors.md §1.2: RFC 5869 case 1, the HKDF pk builds on (standard library).
 func TestVectorHKDF(t *testing.T) {
-	ikm := bytes.Repeat([]byte{0x0b}, 22)
-	salt := testdecode.Hex(t, "000102030405060708090a0b0c")
-	info := testdecode.Hex(t, "f0f1f2f3f4f5f6f7f8f9")
-	h := hmac.New(sha256.New, salt)
-	h.Write(ikm)
-	if got := hex.EncodeToString(h.Sum(nil)); got != "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5" {
-		t.Errorf("HMAC = %s", got)
+	v := vectors.RFC5869(t)
+	h := hmac.New(sha256.New, v.Salt)
+	h.Write(v.IKM)
+	if got := h.Sum(nil); !bytes.Equal(got, v.PRK) {
+		t.Errorf("HMAC = %x", got)
 	}
-	okm, err := hkdf.Key(sha256.New, ikm, salt, string(info), 42)
+	okm, err := hkdf.Key(sha256.New, v.IKM, v.Salt, string(v.Info), v.Length)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hex.EncodeToString(okm); got != "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865" {
-		t.Errorf("HKDF = %s", got)
+	if !bytes.Equal(okm, v.OKM) {
+		t.Errorf("HKDF = %x", okm)
 	}
 }
 

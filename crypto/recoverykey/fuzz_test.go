@@ -15,14 +15,14 @@ import (
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		aliceRecoveryKey,
-		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d",
-		"EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e",
-		"EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ",
-		"EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC",
-		"EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ",
-		"AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk",
-		"AATpRvZTnjck8YrhRAtwXLS84Nr0OIl",
-		"EsTc\u00a0LW2K\u3000PGiF\u2003wKEA\u00853As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d",
+		strings.ReplaceAll(aliceRecoveryKey, " ", ""),
+		lastChanged("e"),
+		ssssFile.Utils.RecoveryKey,
+		ssssFile.Mautrix.Key1.RecoveryKey,
+		ssssFile.Rust.Whitespace.Text,
+		ssssFile.Rust.BadRecoveryKeys[1].Text,
+		ssssFile.Rust.BadRecoveryKeys[3].Text,
+		strings.Replace(aliceRecoveryKey, " ", "\u00a0", 1),
 		strings.Repeat("z", 48),
 		"",
 	} {

@@ -2,20 +2,25 @@ package recoverykey_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
-const (
-	// vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
-	aliceHex = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
-	// §5.2, §5.3.
-	aliceRecoveryKey = vectors.JSSDKRecoveryKey
+var (
+	// docs/vectors.md §1.1: Alice's X25519 private key, the backup key of §5.2–§5.5.
+	aliceHex = hex.EncodeToString(vectors.MustX25519().Keys["rfc7748_alice"].Private)
+	// §5.2, §5.3 (testdata/vectors/backup.json).
+	aliceRecoveryKey = vectors.MustBackup().RecoveryKeys[0].Text
+	// §5.3: the same key in base64.
+	aliceBase64 = vectors.MustBackup().KeyBase64[0].Base64
+	// §6.2, §6.3 (testdata/vectors/ssss.json).
+	ssssFile = vectors.MustSSSS()
 )
 
 // Keys whose text form and bytes are both given by a vector; Encode must
@@ -26,8 +31,8 @@ func TestVectorsEncodeDecode(t *testing.T) {
 		key        []byte
 	}{
 		{"§5.2 alice", aliceRecoveryKey, testdecode.Hex(t, aliceHex)},
-		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")},
-		{"§6.2", "EsTL 2cTx 9Qy1 8TVd qGsn GDrD i5dT EEuX Qz8U P7hi Z7uu U8wZ", testdecode.B64(t, "QCFDrXZYLEFnwf4NikVm62rYGJS2mNBEmAWLC3CgNPw=")},
+		{"§5.3 base64 form", aliceRecoveryKey, testdecode.B64(t, aliceBase64)},
+		{"§6.2", ssssFile.Utils.RecoveryKey, testdecode.B64(t, ssssFile.Utils.KeyB64)},
 	} {
 		got, err := recoverykey.Decode(v.text)
 		if err != nil || !bytes.Equal(got, v.key) {
@@ -44,10 +49,10 @@ func TestVectorsEncodeDecode(t *testing.T) {
 // and re-encode to the same text.
 func TestVectorsReencode(t *testing.T) {
 	for _, text := range []string{
-		"EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC", // §6.1 key 1
-		"EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe", // §6.1 key 2
-		"EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6", // §6.2
-		"EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd", // §6.3, §6.4
+		ssssFile.Mautrix.Key1.RecoveryKey, // §6.1 key 1
+		ssssFile.Mautrix.Key2.RecoveryKey, // §6.1 key 2
+		ssssFile.Utils.Secret.RecoveryKey, // §6.2
+		ssssFile.Rust.RecoveryKey.Text,    // §6.3, §6.4
 	} {
 		key, err := recoverykey.Decode(text)
 		if err != nil || len(key) != recoverykey.KeySize {
@@ -61,49 +66,52 @@ func TestVectorsReencode(t *testing.T) {
 	}
 }
 
-// vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
+// docs/vectors.md §5.5 and §6.3: whitespace anywhere is ignored.
 func TestVectorsWhitespace(t *testing.T) {
 	alice := testdecode.Hex(t, aliceHex)
+	g := strings.Fields(aliceRecoveryKey)
 	for _, text := range []string{
-		"EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // §5.5, no spaces
-		"  EsTc LW2K\tPGiF\nwKEA\r3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d \n",
-		"EsTc\u00a0LW2K\u3000PGiF\u2003wKEA\u00853As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d", // Unicode spaces
-		"E s T c L W 2 K P G i F w K E A 3 A s 5 g 5 c 4 B X w k q e e J Z J V 8 Q 9 f u g U M N U E 4 d",
+		strings.Join(g, ""), // §5.5, no spaces
+		"  " + g[0] + " " + g[1] + "\t" + g[2] + "\n" + g[3] + "\r" + strings.Join(g[4:], " ") + " \n",
+		g[0] + "\u00a0" + g[1] + "\u3000" + g[2] + "\u2003" + g[3] + "\u0085" + strings.Join(g[4:], ""), // Unicode spaces
+		strings.Join(strings.Split(strings.Join(g, ""), ""), " "),
 	} {
 		got, err := recoverykey.Decode(text)
 		if err != nil || !bytes.Equal(got, alice) {
 			t.Errorf("Decode(%q) = %x, %v", text, got, err)
 		}
 	}
-	want := testdecode.Hex(t, "9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3")
-	got, err := recoverykey.Decode("EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ")
+	want := []byte(ssssFile.Rust.Whitespace.Key)
+	got, err := recoverykey.Decode(ssssFile.Rust.Whitespace.Text)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("§6.3 whitespace vector: %x, %v", got, err)
 	}
 }
 
-// vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
+// docs/vectors.md §5.5, §6.3: parity, prefix, length and alphabet errors.
 func TestVectorsRejected(t *testing.T) {
-	for _, v := range []struct{ why, text string }{
-		{"parity §5.5", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4e"},
-		{"parity §6.3", "EsTpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
-		{"prefix §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9LGAWDaExVAPBvLRk"},
-		{"length §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr2r9S9"},
-		{"alphabet §6.3", "AATpRvZTnjck8YrhRAtwXLS84Nr0OIl"},
-		{"alphabet, full length", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE40"},
-		{"alphabet O", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4O"},
-		{"alphabet I", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4I"},
-		{"alphabet l", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4l"},
-		{"non-ASCII", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4é"},
-		{"invalid UTF-8", "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4\xff"},
+	cases := []struct{ why, text string }{{"parity §5.5", lastChanged("e")}}
+	for _, b := range ssssFile.Rust.BadRecoveryKeys {
+		cases = append(cases, struct{ why, text string }{b.Error + " §6.3", b.Text})
+	}
+	if len(cases) != 5 {
+		t.Fatalf("%d §6.3 cases", len(cases)-1)
+	}
+	for _, v := range append(cases, []struct{ why, text string }{
+		{"alphabet, full length", lastChanged("0")},
+		{"alphabet O", lastChanged("O")},
+		{"alphabet I", lastChanged("I")},
+		{"alphabet l", lastChanged("l")},
+		{"non-ASCII", lastChanged("é")},
+		{"invalid UTF-8", lastChanged("\xff")},
 		{"one char too many", aliceRecoveryKey + "1"},
 		{"one char too few", aliceRecoveryKey[:len(aliceRecoveryKey)-1]},
 		{"empty", ""},
 		{"spaces only", "    "},
 		{"all ones", strings.Repeat("1", 48)},
 		{"all z (overflows 35 bytes)", strings.Repeat("z", 48)},
-		{"base64 of the key", "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"},
-	} {
+		{"base64 of the key", strings.TrimRight(aliceBase64, "=")},
+	}...) {
 		got, err := recoverykey.Decode(v.text)
 		if err == nil {
 			t.Errorf("%s: Decode(%q) = %x, want an error", v.why, v.text, got)
@@ -146,3 +154,6 @@ func TestEncodeShapeExtremes(t *testing.T) {
 		}
 	}
 }
+
+// lastChanged is aliceRecoveryKey with its last character replaced by c.
+func lastChanged(c string) string { return aliceRecoveryKey[:len(aliceRecoveryKey)-1] + c }

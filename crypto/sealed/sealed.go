@@ -9,12 +9,7 @@
 // value sealed as one kind of object cannot be opened as another.
 package sealed
 
-import (
-	"crypto/rand"
-
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"golang.org/x/crypto/chacha20poly1305"
-)
+import "golang.org/x/crypto/chacha20poly1305"
 
 const (
 	KeySize    = chacha20poly1305.KeySize
@@ -35,51 +30,23 @@ func Seal(key []byte, label string, plaintext []byte) ([]byte, error) {
 // one buffer without a copy each. plaintext must not overlap dst's spare
 // capacity.
 func AppendSeal(dst, key []byte, label string, plaintext []byte) ([]byte, error) {
-	aead, err := newAEAD(key)
+	c, err := NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	start := len(dst)
-	out := append(dst, 'm', 'x', version)
-	out = append(out, make([]byte, nonceSize)...)
-	rand.Read(out[start+headerSize:])
-	nonce := out[start+headerSize:]
-	return aead.Seal(out, nonce, plaintext, additionalData(out[start:start+headerSize], label)), nil
+	defer c.Wipe()
+	return c.AppendSeal(dst, label, plaintext)
 }
 
 // Open reverses Seal. A value that fails authentication is WrongKey (the
 // usual cause); one that is too short or has an unknown header is BadPickle.
 func Open(key []byte, label string, sealed []byte) ([]byte, error) {
-	aead, err := newAEAD(key)
+	c, err := NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	if len(sealed) < Overhead || sealed[0] != 'm' || sealed[1] != 'x' {
-		return nil, errcode.New(errcode.BadPickle, "not an mxcrypto pickle (too short or wrong header): damaged, or made by another library")
-	}
-	if sealed[2] != version {
-		return nil, errcode.New(errcode.BadPickle, "pickle format version %d is not supported by this mxcrypto (it reads version %d)", sealed[2], version)
-	}
-	nonce := sealed[headerSize : headerSize+nonceSize]
-	pt, err := aead.Open(nil, nonce, sealed[headerSize+nonceSize:], additionalData(sealed[:headerSize], label))
-	if err != nil {
-		return nil, errcode.New(errcode.WrongKey, "cannot open the pickle: wrong pickle key, or the pickle was altered")
-	}
-	return pt, nil
-}
-
-func newAEAD(key []byte) (interface {
-	Seal(dst, nonce, plaintext, additionalData []byte) []byte
-	Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
-}, error) {
-	if len(key) != KeySize {
-		return nil, errcode.New(errcode.BadInput, "pickle key must be %d bytes, got %d", KeySize, len(key))
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return nil, errcode.Wrap(errcode.Internal, err, "XChaCha20-Poly1305")
-	}
-	return aead, nil
+	defer c.Wipe()
+	return c.Open(label, sealed)
 }
 
 func additionalData(header []byte, label string) []byte {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 func TestSealOpen(t *testing.T) {
@@ -71,5 +72,49 @@ func TestAppendSeal(t *testing.T) {
 			t.Fatalf("value %d: %q, %v", i, got, err)
 		}
 		start = ends[i]
+	}
+}
+
+// Cipher is XChaCha20-Poly1305 as x/crypto's NewX: each opens what the
+// other sealed, and a wiped Cipher neither seals nor opens.
+func TestCipherMatchesNewX(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, KeySize)
+	c, err := NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range [][]byte{nil, []byte("state"), bytes.Repeat([]byte("y"), 5000)} {
+		s, err := c.Seal("label", pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.Open(nil, s[headerSize:headerSize+nonceSize], s[headerSize+nonceSize:], additionalData(s[:headerSize], "label"))
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("NewX opens the Cipher's value: %v", err)
+		}
+		nonce := bytes.Repeat([]byte{byte(len(pt))}, nonceSize)
+		hdr := []byte{'m', 'x', version}
+		theirs := append(append(append([]byte{}, hdr...), nonce...), x.Seal(nil, nonce, pt, additionalData(hdr, "label"))...)
+		if got, err := c.Open("label", theirs); err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("the Cipher opens NewX's value: %v", err)
+		}
+		if _, err := c.Open("other", theirs); errcode.Of(err) != errcode.WrongKey {
+			t.Fatal("wrong label:", err)
+		}
+	}
+	s, _ := c.Seal("l", []byte("x"))
+	c.Wipe()
+	if _, err := c.Open("l", s); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("a wiped Cipher opened:", err)
+	}
+	if _, err := c.Seal("l", []byte("x")); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("a wiped Cipher sealed:", err)
+	}
+	if _, err := NewCipher(key[:3]); errcode.Of(err) != errcode.BadInput {
+		t.Fatal("short key:", err)
 	}
 }

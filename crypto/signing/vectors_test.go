@@ -9,6 +9,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func mustObject(t testing.TB, s string) map[string]any {
@@ -37,13 +38,19 @@ func xkey(priv ed25519.PrivateKey) *ed25519x.PrivateKey {
 	return k
 }
 
-// vectors.md §2.2: the spec appendix signing examples.
-const specSeedB64 = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"
+// docs/vectors.md §2.2: the spec appendix signing examples
+// (testdata/vectors/signing.json).
+var (
+	signingFile = vectors.MustSigning()
+	specSeedB64 = signingFile.SpecAppendix.SeedB64
 
-var specSignatures = []struct{ in, sig string }{
-	{`{}`, "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ"},
-	{`{"one":1,"two":"Two"}`, "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw"},
-}
+	specSignatures = func() (out []struct{ in, sig string }) {
+		for _, c := range signingFile.SpecAppendix.Cases {
+			out = append(out, struct{ in, sig string }{string(c.Object), c.Signature})
+		}
+		return out
+	}()
+)
 
 func specKey(t testing.TB) ed25519.PrivateKey {
 	seed, err := base64.RawStdEncoding.DecodeString(specSeedB64)
@@ -80,7 +87,7 @@ func TestVector22Sign(t *testing.T) {
 	}
 }
 
-// vectors.md §2.2 as published: signed objects verify.
+// docs/vectors.md §2.2 as published: signed objects verify.
 func TestVector22Verify(t *testing.T) {
 	pub := pubB64(specKey(t))
 	for _, v := range specSignatures {
@@ -92,52 +99,49 @@ func TestVector22Verify(t *testing.T) {
 	}
 }
 
-// vectors.md §2.3: matrix-js-sdk crypto-test-data, keys from ASCII seeds.
-const (
-	alice       = "@alice:localhost"
-	deviceSeed  = "deadbeefdeadbeefdeadbeefdeadbeef"
-	devicePub   = "YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NWU"
-	masterSeed  = "doyouspeakwhaaaaaaaaaaaaaaaaaale"
-	masterPub   = "J+5An10v1vzZpAXTYFokD1/PEVccFnLC61EfRXit0UY"
-	selfSeed    = "selfselfselfselfselfselfselfself"
-	selfPub     = "aU2+2CyXQTCuDcmWW0EL2bhJ6PdjFW2LbAsbHqf02AY"
-	userSeed    = "useruseruseruseruseruseruseruser"
-	userSignPub = "g5TC/zjQXyZYuDLZv7a41z5fFVrXpYPypG//AFQj8hY"
+// docs/vectors.md §2.3: matrix-js-sdk crypto-test-data, keys from ASCII seeds
+// (testdata/vectors/signing.json).
+var (
+	jssdk       = signingFile.JSSDK
+	alice       = jssdk.UserID
+	deviceSeed  = jssdk.Keys["device"].SeedText
+	devicePub   = jssdk.Keys["device"].PublicB64
+	masterSeed  = jssdk.Keys["master"].SeedText
+	masterPub   = jssdk.Keys["master"].PublicB64
+	selfSeed    = jssdk.Keys["self_signing"].SeedText
+	selfPub     = jssdk.Keys["self_signing"].PublicB64
+	userSeed    = jssdk.Keys["user_signing"].SeedText
+	userSignPub = jssdk.Keys["user_signing"].PublicB64
 )
-
-const deviceKeys23 = `{"algorithms":["m.olm.v1.curve25519-aes-sha2","m.megolm.v1.aes-sha2"],
-   "device_id":"test_device",
-   "keys":{"curve25519:test_device":"F4uCNNlcbRvc7CfBz95ZGWBvY1ALniG1J8+6rhVoKS0",
-           "ed25519:test_device":"YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NWU"},
-   "user_id":"@alice:localhost",
-   "signatures":{"@alice:localhost":{"ed25519:test_device":
-     "LmQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0Aw"}}}`
-
-const otk23 = `{"key":"j3fR3HemM16M7CWhoI4Sk5ZsdmdfQHsKL1xuSft6MSw",
-  "signatures":{"@alice:localhost":{"ed25519:test_device":"25djC6Rk6gIgFBMVawY9X9LnY8XMMziey6lKqL8Q5Bbp7T1vw9uk0RE7eKO2a/jNLcYroO2xRztGhBrKz5sOCQ"}}}`
-
-const selfSigningKey23 = `{"keys":{"ed25519:aU2+2CyXQTCuDcmWW0EL2bhJ6PdjFW2LbAsbHqf02AY":"aU2+2CyXQTCuDcmWW0EL2bhJ6PdjFW2LbAsbHqf02AY"},
-  "user_id":"@alice:localhost","usage":["self_signing"],
-  "signatures":{"@alice:localhost":{"ed25519:J+5An10v1vzZpAXTYFokD1/PEVccFnLC61EfRXit0UY":"XfhYEhZmOs8BJdb3viatILBZ/bElsHXEW28V4tIaY5CxrBR0YOym3yZHWmRmypXessHZAKOhZn3yBMXzdajyCw"}}}`
-
-const userSigningKey23 = `{"keys":{"ed25519:g5TC/zjQXyZYuDLZv7a41z5fFVrXpYPypG//AFQj8hY":"g5TC/zjQXyZYuDLZv7a41z5fFVrXpYPypG//AFQj8hY"},
-  "user_id":"@alice:localhost","usage":["user_signing"],
-  "signatures":{"@alice:localhost":{"ed25519:J+5An10v1vzZpAXTYFokD1/PEVccFnLC61EfRXit0UY":"6AkD1XM2H0/ebgP9oBdMKNeft7uxsrb0XN1CsjjHgeZCvCTMmv3BHlLiT/Hzy4fe8H+S1tr484dcXN/PIdnfDA"}}}`
-
-const backupAuthData23 = `{"public_key":"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo",
-  "signatures":{"@alice:localhost":{"ed25519:test_device":"KDSNeumirTsd8piI0oVfv/wzg4J4HlEc7rs5XhODFcJ/YAcUdg65ajsZG+rLI0TQOSSGjorJqcrSiSB1HRSCAA"}}}`
 
 type signed23 struct {
 	name, json, keyID, pub, seed string
 }
 
-var vectors23 = []signed23{
-	{"device keys", deviceKeys23, "ed25519:test_device", devicePub, deviceSeed},
-	{"one-time key", otk23, "ed25519:test_device", devicePub, deviceSeed},
-	{"self-signing key", selfSigningKey23, "ed25519:" + masterPub, masterPub, masterSeed},
-	{"user-signing key", userSigningKey23, "ed25519:" + masterPub, masterPub, masterSeed},
-	{"backup auth_data", backupAuthData23, "ed25519:test_device", devicePub, deviceSeed},
+// vectors23: device keys, one-time key, self-signing key, user-signing key,
+// backup auth_data.
+var vectors23 = func() (out []signed23) {
+	for _, v := range jssdk.Signed {
+		k := jssdk.Keys[v.Signer]
+		out = append(out, signed23{v.Name, string(v.Object), v.KeyID, k.PublicB64, k.SeedText})
+	}
+	return out
+}()
+
+func named23(name string) string {
+	for _, v := range vectors23 {
+		if v.name == name {
+			return v.json
+		}
+	}
+	panic("signing.json has no signed object " + name)
 }
+
+var (
+	deviceKeys23     = named23("device keys")
+	selfSigningKey23 = named23("self-signing key")
+	userSigningKey23 = named23("user-signing key")
+)
 
 func TestVector23PublicKeys(t *testing.T) {
 	for _, v := range []struct{ seed, pub string }{
@@ -208,10 +212,11 @@ func TestVerifyNegative(t *testing.T) {
 		return obj
 	}
 	check("signature not base64", sig("!!!"), alice, dev.keyID, dev.pub)
-	check("signature short", sig("LmQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0"), alice, dev.keyID, dev.pub)
+	devSig := mustObject(t, dev.json)["signatures"].(map[string]any)[alice].(map[string]any)[dev.keyID].(string)
+	check("signature short", sig(devSig[:len(devSig)-2]), alice, dev.keyID, dev.pub)
 	check("signature empty", sig(""), alice, dev.keyID, dev.pub)
 	check("signature a number", sig(jsonvalue.Number("1")), alice, dev.keyID, dev.pub)
-	check("signature altered", sig("LnQC/yAUZJmkxZ+3L0nEwvtVWOzjqQqADWBhk+C47SPaFYHeV+E291mgXaSCJVeGltX+HC49Aw7nb6ga7sw0Aw"), alice, dev.keyID, dev.pub)
+	check("signature altered", sig(devSig[:1]+"n"+devSig[2:]), alice, dev.keyID, dev.pub)
 
 	obj = mustObject(t, dev.json)
 	obj["signatures"] = "nope"
@@ -247,12 +252,12 @@ func TestVerifyIgnoresUnsignedAndOtherSignatures(t *testing.T) {
 
 func TestVerifyErrors(t *testing.T) {
 	obj := mustObject(t, deviceKeys23)
-	for _, pub := range []string{"", "YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NW", "YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NWUA"} {
+	for _, pub := range []string{"", devicePub[:len(devicePub)-1], devicePub + "A"} {
 		if _, err := signing.Verify(obj, alice, "ed25519:test_device", pub); errcode.Of(err) != errcode.BadInput {
 			t.Errorf("public key %q: %v", pub, err)
 		}
 	}
-	if _, err := signing.Verify(obj, alice, "ed25519:test_device", "YI/7vbGVLpGdYtuceQR8MSsKB/QjgfMXM1xqnn+0NW!"); errcode.Of(err) != errcode.BadBase64 {
+	if _, err := signing.Verify(obj, alice, "ed25519:test_device", devicePub[:len(devicePub)-1]+"!"); errcode.Of(err) != errcode.BadBase64 {
 		t.Errorf("public key not base64: %v", err)
 	}
 	// An object canonical JSON cannot encode cannot be verified (or signed).

@@ -7,9 +7,9 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func checkErr(t *testing.T, what string, err error) {
@@ -33,7 +33,7 @@ func seedKey(text string) []byte {
 func FuzzDecrypt(f *testing.F) {
 	key1 := seedKey(key1RecoveryKey)
 	rust := seedKey(rustRecoveryKey)
-	alice := seedKey(vectors.JSSDKRecoveryKey)
+	alice := seedKey(vectors.JSSDKRecoveryKey(f))
 	add := func(key []byte, name string, e ssss.Encrypted) { f.Add(key, name, e.IV, e.Ciphertext, e.MAC) }
 	add(key1, "m.cross_signing.master", master61)
 	add(key1, "m.cross_signing.self_signing", master61)
@@ -41,12 +41,9 @@ func FuzzDecrypt(f *testing.F) {
 		add(rust, v.name, v.data)
 	}
 	add(alice, sessionID65, aesBackup65)
-	add(seedKey("EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6"), "m.cross_signing.master", ssss.Encrypted{
-		IV:         "zxT/W5LpZ0Q819pfju6hZw==",
-		Ciphertext: "Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=",
-		MAC:        "0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E",
-	})
-	add(rust, "m.cross_signing.master", ssss.Encrypted{IV: "bdfCwu+gZ/jWTkGrQ/A", Ciphertext: "", MAC: "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE="})
+	utils := ssssFile.Utils.Secret
+	add(seedKey(utils.RecoveryKey), utils.Name, ssss.Encrypted(utils.Encrypted))
+	add(rust, crossSigning64[0].name, ssss.Encrypted{IV: ssssFile.Rust.EncryptedFields.BadIV, MAC: crossSigning64[0].data.MAC})
 	add(nil, "", ssss.Encrypted{})
 	f.Fuzz(func(t *testing.T, key []byte, name, iv, ciphertext, mac string) {
 		pt, err := ssss.Decrypt(key, name, ssss.Encrypted{IV: iv, Ciphertext: ciphertext, MAC: mac})
@@ -80,14 +77,16 @@ func FuzzCheckKey(f *testing.F) {
 	f.Add(key1, key1Info)
 	f.Add(key2, key1Info)
 	f.Add(key2, key2Info)
-	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"O0BOvTqiIAYjC+RMcyHfW2f/gdxjceTxoYtNlpPduJ8=","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`)
-	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"MeowMeowMeow","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`)
+	info2 := mustKeyInfo(f, key2Info)
+	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"`+ssssFile.Mautrix.Key2.LongIV+`","mac":"`+info2.MAC+`"}`)
+	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"MeowMeowMeow","mac":"`+info2.MAC+`"}`)
 	f.Add(key2, `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2"}`)
 	f.Add(rust, rustKeyInfo)
 	f.Add(rust, rustPassInfo)
 	f.Add(rust, `{"algorithm":"m.secret_storage.custom"}`)
-	f.Add(make([]byte, 32), `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"PsCAtR7gMc4xBd9YS3A9Ow","mac":"ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ"}`)
-	f.Add(seedKey(vectors.JSSDKRecoveryKey), `{"algorithm":"m.secret_storage.v1.curve25519-aes-sha2","pubkey":"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}`)
+	zc := ssssFile.JSSDKAESBackup.ZeroKeyCheck
+	f.Add(make([]byte, 32), `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"`+zc.IV+`","mac":"`+zc.MAC+`"}`)
+	f.Add(seedKey(vectors.JSSDKRecoveryKey(f)), `{"algorithm":"m.secret_storage.v1.curve25519-aes-sha2","pubkey":"`+vectors.Key(f, "rfc7748_alice").PublicB64+`"}`)
 	f.Add([]byte{}, `{}`)
 	f.Fuzz(func(t *testing.T, key []byte, infoJSON string) {
 		var info ssss.KeyInfo

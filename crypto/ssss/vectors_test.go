@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"runtime"
@@ -14,10 +13,10 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/internal/vectors"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func mustRecoveryKey(t testing.TB, text string) []byte {
@@ -47,69 +46,49 @@ func checkKey(t testing.TB, key []byte, info ssss.KeyInfo) bool {
 	return ok
 }
 
-// vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
-const (
-	key1Info = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2",
- "passphrase":{"algorithm":"m.pbkdf2","iterations":500000,"salt":"y863BOoqOadgDp8S3FtHXikDJEalsQ7d"},
- "iv":"xxkTK0L4UzxgAFkQ6XPwsw","mac":"MEhooO0ZhFJNxUhvRMSxBnJfL20wkLgle3ocY0ee/eA"}`
-	key1RecoveryKey = "EsTE s92N EtaX s2h6 VQYF 9Kao tHYL mkyL GKMh isZb KJ4E tvoC"
-	key2RecoveryKey = "EsUC xSxt XJgQ dz19 8WBZ rHdE GZo7 ybsn EFmG Y5HY MDAG GNWe"
-	key2Info        = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"O0BOvTqiIAYjC+RMcyHfWw==","mac":"7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="}`
+// The secret storage vectors of docs/vectors.md §6, from
+// testdata/vectors/ssss.json.
+var ssssFile = vectors.MustSSSS()
+
+// docs/vectors.md §6.1 (mautrix/go crypto/ssss meta_test.go, key_test.go).
+var (
+	key1Info        = string(ssssFile.Mautrix.Key1.KeyInfo)
+	key1RecoveryKey = ssssFile.Mautrix.Key1.RecoveryKey
+	key2RecoveryKey = ssssFile.Mautrix.Key2.RecoveryKey
+	key2Info        = string(ssssFile.Mautrix.Key2.KeyInfo)
+	master61        = ssss.Encrypted(ssssFile.Mautrix.MasterSecret.Encrypted)
 )
 
-var master61 = ssss.Encrypted{
-	IV:         "BpKP9nQJTE9jrsAssoxPqQ==",
-	Ciphertext: "fNRiiiidezjerTgV+G6pUtmeF3izzj5re/mVvY0hO2kM6kYGrxLuIu2ej80=",
-	MAC:        "/gWGDGMyOLmbJp+aoSLh5JxCs0AdS6nAhjzpe+9G2Q0=",
-}
-
-// vectors.md §6.3 / §6.4 (matrix-rust-sdk). The §6.3 metadata shows only iv
+// docs/vectors.md §6.3 / §6.4 (matrix-rust-sdk). The §6.3 metadata shows only iv
 // and mac; the algorithm is the aes-hmac-sha2 of the description it is from.
-const (
-	rustRecoveryKey = "EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd"
-	rustKeyInfo     = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"xv5b6/p3ExEw++wTyfSHEg==","mac":"ujBBbXahnTAMkmPUX2/0+VTfUh63pGyVRuBcDMgmJC8="}`
-	rustPassInfo    = `{"algorithm":"m.secret_storage.v1.aes-hmac-sha2","iv":"gH2iNpiETFhApvW6/FFEJQ",
-  "mac":"9Lw12m5SKDipNghdQXKjgpfdj1/K7HFI2brO+UWAGoM","passphrase":{"algorithm":"m.pbkdf2",
-  "salt":"IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H","iterations":10}}`
+var (
+	rustRecoveryKey = ssssFile.Rust.RecoveryKey.Text
+	rustKeyInfo     = string(ssssFile.Rust.RecoveryKey.KeyInfo)
+	rustPassInfo    = string(ssssFile.Rust.PassphraseKey.KeyInfo)
 )
 
-var crossSigning64 = []struct {
+var crossSigning64 = func() (out []struct {
 	name      string
 	data      ssss.Encrypted
 	published string
-}{
-	{"m.cross_signing.master", ssss.Encrypted{
-		IV:         "bdfCwu+ECYgZ/jWTkGrQ/A==",
-		Ciphertext: "lCRSSA1lChONEXj/8RyogsgAa8ouQwYDnLr4XBCheRikrZykLRzPCx3doCE=",
-		MAC:        "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtE=",
-	}, "fKJdf5b3ga1hshUT5obkBteMNTtLkfy8qh4h5/XLNew"},
-	{"m.cross_signing.self_signing", ssss.Encrypted{
-		IV:         "3BCaKGCaSMkg1x9WnTqUmw==",
-		Ciphertext: "+B9WD02IvtQ8S4OaquhuYEZAx20xvz0oTN7r2VM9VOBxmlOyi+KkkWOvLAo=",
-		MAC:        "xQEDxQbPH0bYeZUFC3wYJh0lsLkP2amcFGdaZ3VdfQg=",
-	}, "vsEoa0HHxc8hmlWgoohTQBGWcCRh1BFoTzI8HNIxg5Q"},
-	{"m.cross_signing.user_signing", ssss.Encrypted{
-		IV:         "bjb1V2n9YmA8j31Z9muMqQ==",
-		Ciphertext: "atqNy5IDzYRkRC+lkKoflwsyHkd0dr4UeoViwJdUzexiq0M8h1i8JMkADNg=",
-		MAC:        "vusvNuV8Kkq50VxtC78oioofVBurnTTVEhiRyZkfu/4=",
-	}, "IGfFj6KhzqBWxiMm6/e+Pu/x/5NV6a7iEe8AKhuRiq0"},
-}
+}) {
+	for _, v := range ssssFile.RustIntegration.Secrets {
+		out = append(out, struct {
+			name      string
+			data      ssss.Encrypted
+			published string
+		}{v.Name, ssss.Encrypted(v.Encrypted), v.Published})
+	}
+	return out
+}()
 
-// vectors.md §6.5 (matrix-js-sdk backup.spec.ts, AES256_KEY_BACKUP_DATA).
-const sessionID65 = "o+21hSjP+mgEmcfdslPsQdvzWnkdt0Wyo00Kp++R8Kc"
+// docs/vectors.md §6.5 (matrix-js-sdk backup.spec.ts, AES256_KEY_BACKUP_DATA).
+var (
+	sessionID65 = ssssFile.JSSDKAESBackup.Name
+	aesBackup65 = ssss.Encrypted(ssssFile.JSSDKAESBackup.Encrypted)
+)
 
-var aesBackup65 = ssss.Encrypted{
-	IV:  "b3Jqqvm5S9QdmXrzssspLQ",
-	MAC: "uR988UYgGL99jrvLLPX3V1ows+UYbktTmMxPAo2kxnU",
-	Ciphertext: "GOOASO3E9ThogkG0zMjEduGLM3u9jHZTkS7AvNNbNj3q1znwk4OlaVKXce7ynofiiYIiS865VlOqrKEEXv96XzRyUpgn68e3" +
-		"WsicwYl96EtjIEh/iY003PG2QdEluT899Ax7PydpUHxEktbWckMppYomUR5q8x1KI1SsOQIiJaIGThmIMPANRCFiK0WQj+q+" +
-		"dnhzx4lt9AFqU5bKov8qKnw2qGYP7/+6RmJ0Kpvs8tG6lrcNDEHtFc2r0rKKubDypo0Vc8EWSwsAHdKa36ewRavpreOuE8Z9" +
-		"RLfY0QIR1ecXrMqW0CdGFr7H3PvcjF8sjwvQAavzxEKT1WMGizSMLeKWo2mgZ5cKnwV5HGUAw596JQvKs9laG2U89KYrT0sH" +
-		"30vi62HKzcBLcDkWkUSNYPz7UiZ1MM0L380UA+1ZOXSOmtBA9xxzzbc8XdfRimVgklGdxrxjzuNLYhL2BvVH4oPWonD9j0bv" +
-		"RwE6XkimdbGQA8HB7UmXXjE8WARgaDHkfzoA3g3aeQ",
-}
-
-// vectors.md §6.1: the passphrase gives key 1. PBKDF2 with 500000 iterations
+// docs/vectors.md §6.1: the passphrase gives key 1. PBKDF2 with 500000 iterations
 // takes about half a second natively but several seconds under js/wasm, so
 // there it is not run; the same code path (passphrase → key → key check) is
 // covered under wasm by the 10-iteration vector of §6.3
@@ -125,7 +104,7 @@ func TestVector61Passphrase(t *testing.T) {
 		return
 	}
 	p := info.Passphrase
-	key, err := passphrase.DeriveKey("correct horse battery staple", p.Salt, p.Iterations, p.KeyBits())
+	key, err := passphrase.DeriveKey(ssssFile.Mautrix.Key1.Passphrase, p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +139,7 @@ func TestVector61KeyCheck(t *testing.T) {
 	}
 	// nheko's 32-byte IV: the first 16 bytes are used.
 	long := info2
-	long.IV = "O0BOvTqiIAYjC+RMcyHfW2f/gdxjceTxoYtNlpPduJ8="
+	long.IV = ssssFile.Mautrix.Key2.LongIV
 	if !checkKey(t, key2, long) {
 		t.Error("long IV not accepted")
 	}
@@ -171,7 +150,7 @@ func TestVector61KeyCheck(t *testing.T) {
 	}
 	// A MAC altered but still 32 bytes: simply no match.
 	mangled := info2
-	mangled.MAC = "8k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYtI="
+	mangled.MAC = "8" + info2.MAC[1:]
 	if checkKey(t, key2, mangled) {
 		t.Error("mangled MAC matches")
 	}
@@ -181,9 +160,9 @@ func TestVector61KeyCheck(t *testing.T) {
 		iv, mac string
 	}{
 		{"iv MeowMeowMeow", "MeowMeowMeow", info2.MAC},
-		{"mac truncated", info2.IV, "7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjB"},
-		{"mac not base64", info2.IV, "7k6OruQlWg0UmQjxGZ0ad4Q6DdwkgnoI7G6X3IjBYt!"},
-		{"iv not base64", "O0BOvTqiIAYjC+RMcyHfW*==", info2.MAC},
+		{"mac truncated", info2.IV, info2.MAC[:40]},
+		{"mac not base64", info2.IV, info2.MAC[:42] + "!"},
+		{"iv not base64", info2.IV[:21] + "*==", info2.MAC},
 		{"iv only", info2.IV, ""},
 		{"mac only", "", info2.MAC},
 	} {
@@ -206,7 +185,7 @@ func TestVector61Decrypt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := testdecode.Hex(t, "68f97fd1922eecf6b82bb890d24d0652984e7a1d703b9e867b7ebaf7feb95b6f")
+	seed := ssssFile.Mautrix.MasterSecret.Seed
 	if string(pt) != base64.StdEncoding.EncodeToString(seed) {
 		t.Fatalf("got %q", pt)
 	}
@@ -220,21 +199,17 @@ func TestVector61Decrypt(t *testing.T) {
 	}
 }
 
-// vectors.md §6.2 (mautrix/go utils_test.go).
+// docs/vectors.md §6.2 (mautrix/go utils_test.go).
 func TestVector62(t *testing.T) {
-	key := mustRecoveryKey(t, "EsUG Ddi6 e1Cm F4um g38u JN72 d37v Q2ry qCf2 rKgL E2MQ ZQz6")
-	e := ssss.Encrypted{
-		IV:         "zxT/W5LpZ0Q819pfju6hZw==",
-		Ciphertext: "Fx16KlJ9vkd3Dd6CafIq5spaH5QmK5BALMzbtFbQznG2j1VARKK+klc4/Qo=",
-		MAC:        "0DABPNIZsP9iTOh1o6EM0s7BfHHXb96dN7Eca88jq2E",
-	}
-	pt, err := ssss.Decrypt(key, "m.cross_signing.master", e)
-	if err != nil || string(pt) != "Ec8eZDyvVkO3EDsEG6ej5c0cCHnX7PINqFXZjnaTV2s=" {
+	v := ssssFile.Utils.Secret
+	key := mustRecoveryKey(t, v.RecoveryKey)
+	pt, err := ssss.Decrypt(key, v.Name, ssss.Encrypted(v.Encrypted))
+	if err != nil || string(pt) != v.Plaintext {
 		t.Fatalf("got %q, %v", pt, err)
 	}
 }
 
-// vectors.md §6.3: a passphrase key with 10 iterations. This is also the
+// docs/vectors.md §6.3: a passphrase key with 10 iterations. This is also the
 // passphrase vector that runs under js/wasm.
 func TestVector63Passphrase(t *testing.T) {
 	info := mustKeyInfo(t, rustPassInfo)
@@ -242,14 +217,15 @@ func TestVector63Passphrase(t *testing.T) {
 	if p == nil || p.Iterations != 10 || p.KeyBits() != 256 {
 		t.Fatalf("passphrase info %+v", p)
 	}
-	key, err := passphrase.DeriveKey("It's a secret to everybody", p.Salt, p.Iterations, p.KeyBits())
+	pass := ssssFile.Rust.PassphraseKey.Passphrase
+	key, err := passphrase.DeriveKey(pass, p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !checkKey(t, key, info) {
 		t.Fatal("key check fails for the right passphrase")
 	}
-	key, err = passphrase.DeriveKey("It's a secret to everybody!", p.Salt, p.Iterations, p.KeyBits())
+	key, err = passphrase.DeriveKey(pass+"!", p.Salt, p.Iterations, p.KeyBits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,23 +266,25 @@ func TestVector63KeyCheck(t *testing.T) {
 	}
 }
 
-// vectors.md §6.3, encrypted-data parsing: the field bytes, and rejection of
+// docs/vectors.md §6.3, encrypted-data parsing: the field bytes, and rejection of
 // a wrong-length IV or MAC when decrypting.
 func TestVector63EncryptedData(t *testing.T) {
 	e := crossSigning64[0].data
-	if got := hex.EncodeToString(testdecode.B64(t, e.IV)); got != "6dd7c2c2ef84098819fe3593906ad0fc" {
-		t.Errorf("iv %s", got)
+	fields := ssssFile.Rust.EncryptedFields
+	if got := testdecode.B64(t, e.IV); !bytes.Equal(got, fields.IV) {
+		t.Errorf("iv %x", got)
 	}
-	if got := hex.EncodeToString(testdecode.B64(t, e.MAC)); got != "357795d5d65a39ed892ef43a1e1ead16da3b02014575a42763497da6bbb076d1" {
-		t.Errorf("mac %s", got)
+	if got := testdecode.B64(t, e.MAC); !bytes.Equal(got, fields.MAC) {
+		t.Errorf("mac %x", got)
 	}
 	key := mustRecoveryKey(t, rustRecoveryKey)
 	shortIV := e
-	shortIV.IV = "bdfCwu+gZ/jWTkGrQ/A"
+	shortIV.IV = fields.BadIV
 	if _, err := ssss.Decrypt(key, crossSigning64[0].name, shortIV); errcode.Of(err) != errcode.BadInput {
-		t.Errorf("IV bdfCwu+gZ/jWTkGrQ/A: %v", err)
+		t.Errorf("IV %s: %v", fields.BadIV, err)
 	}
-	for _, mac := range []string{"NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdt", "NXeV1dZaOe2JLvQ6Hh6tFto7AgFFdaQnY0l9pruwdtEA", ""} {
+	mac := strings.TrimRight(e.MAC, "=")
+	for _, mac := range []string{mac[:len(mac)-1], mac + "A", ""} {
 		bad := e
 		bad.MAC = mac
 		if _, err := ssss.Decrypt(key, crossSigning64[0].name, bad); errcode.Of(err) != errcode.BadInput {
@@ -335,7 +313,7 @@ func TestVector63EncryptedData(t *testing.T) {
 	}
 }
 
-// vectors.md §6.4: restore cross-signing from secret storage and check the
+// docs/vectors.md §6.4: restore cross-signing from secret storage and check the
 // seeds against the published public keys.
 func TestVector64CrossSigning(t *testing.T) {
 	key := mustRecoveryKey(t, rustRecoveryKey)
@@ -344,7 +322,7 @@ func TestVector64CrossSigning(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", v.name, err)
 		}
-		if v.name == "m.cross_signing.master" && string(pt) != "VcY1+LNyV6aSMne8mvi4lc/q+JiCHe+m6+hKLtgLP30=" {
+		if v.name == "m.cross_signing.master" && string(pt) != ssssFile.RustIntegration.MasterSecret {
 			t.Errorf("master secret %q", pt)
 		}
 		seed := testdecode.B64(t, string(pt))
@@ -362,15 +340,16 @@ func TestVector64CrossSigning(t *testing.T) {
 	}
 }
 
-// vectors.md §6.5: the unstable AES backup (MSC3270) uses the same
+// docs/vectors.md §6.5: the unstable AES backup (MSC3270) uses the same
 // construction.
 func TestVector65(t *testing.T) {
 	zero := make([]byte, 32)
-	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmAESHMAC, IV: "PsCAtR7gMc4xBd9YS3A9Ow", MAC: "ZSDsTFEZK7QzlauCLMleUcX96GQZZM7UNtk4sripSqQ"}
+	zc := ssssFile.JSSDKAESBackup.ZeroKeyCheck
+	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmAESHMAC, IV: zc.IV, MAC: zc.MAC}
 	if !checkKey(t, zero, info) {
 		t.Error("zero key does not match")
 	}
-	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey(t))
 	if checkKey(t, alice, info) {
 		t.Error("Alice's key matches the zero key's check")
 	}
@@ -379,7 +358,7 @@ func TestVector65(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same session as the §5.2 Curve25519 backup entry.
-	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData(vectors.JSSDKBackup))
+	curve, err := backup.Decrypt(alice, backup.EncryptedSessionData(vectors.JSSDKBackup(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,25 +372,25 @@ func TestVector65(t *testing.T) {
 }
 
 // The older curve25519-aes-sha2 algorithm is package pk's construction
-// (vectors.md §5.1 message, Alice's key).
+// (docs/vectors.md §5.1 message, Alice's key).
 func TestCurve25519Algorithm(t *testing.T) {
-	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey)
-	bob := testdecode.Hex(t, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
-	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"}
+	alice := mustRecoveryKey(t, vectors.JSSDKRecoveryKey(t))
+	bob := vectors.Key(t, "rfc7748_bob").Private
+	info := ssss.KeyInfo{Algorithm: ssss.AlgorithmCurve25519, PubKey: vectors.Key(t, "rfc7748_alice").PublicB64}
 	if !checkKey(t, alice, info) {
 		t.Error("Alice's key does not match its public key")
 	}
 	if checkKey(t, bob, info) {
 		t.Error("Bob's key matches Alice's public key")
 	}
-	for _, pub := range []string{"", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066Spjqqb", "not base64!"} {
+	for _, pub := range []string{"", info.PubKey[:40], "not base64!"} {
 		bad := info
 		bad.PubKey = pub
 		if _, err := ssss.CheckKey(alice, bad); err == nil || errcode.Of(err) == errcode.Internal {
 			t.Errorf("pubkey %q: %v", pub, err)
 		}
 	}
-	m := struct{ Ciphertext, Ephemeral, MAC string }{"ntk49j/KozVFtSqJXhCejg", "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08", "zpzU6BkZcNI"}
+	m := vectors.Backup(t).PKEncryption.Message
 	enc, err := ssss.EncryptCurve25519(info.PubKey, []byte("secret"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
 func unhex(s string) []byte {
@@ -15,21 +16,21 @@ func unhex(s string) []byte {
 	return b
 }
 
-// RFC 7748 §6.1, also vectors.md §1.1.
+// RFC 7748 §6.1 (docs/vectors.md §1.1, testdata/vectors/x25519.json).
 func TestRFC7748(t *testing.T) {
-	alice := unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
-	bob := unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb")
-	alicePub, _ := PublicKey(alice)
-	bobPub, _ := PublicKey(bob)
-	if hex.EncodeToString(alicePub) != "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a" {
+	v := vectors.X25519(t)
+	alice, bob := v.Keys["rfc7748_alice"], v.Keys["rfc7748_bob"]
+	alicePub, _ := PublicKey(alice.Private)
+	bobPub, _ := PublicKey(bob.Private)
+	if !bytes.Equal(alicePub, alice.Public) {
 		t.Fatal("alice public")
 	}
-	if hex.EncodeToString(bobPub) != "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f" {
+	if !bytes.Equal(bobPub, bob.Public) {
 		t.Fatal("bob public")
 	}
-	s1, _ := SharedSecret(alice, bobPub)
-	s2, _ := SharedSecret(bob, alicePub)
-	if hex.EncodeToString(s1) != "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742" || !bytes.Equal(s1, s2) {
+	s1, _ := SharedSecret(alice.Private, bobPub)
+	s2, _ := SharedSecret(bob.Private, alicePub)
+	if !bytes.Equal(s1, v.Shared) || !bytes.Equal(s1, s2) {
 		t.Fatal("shared secret")
 	}
 }

@@ -119,7 +119,7 @@ export function randomSessionId() {
 }
 
 /**
- * A random BackedUpSessionData object (backup.md §4): all the required
+ * A random BackedUpSessionData object (docs/backup.md §4): all the required
  * fields, with random keys and a random export-format session key.
  */
 export function randomSessionData() {

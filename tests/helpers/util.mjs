@@ -79,7 +79,7 @@ export function tamperB64(text, index = 0, bit = 0x01) {
 }
 
 // ---------------------------------------------------------------------------
-// Canonical JSON (keys.md §1.1), independent of the module under test.
+// Canonical JSON (docs/keys.md §1.1), independent of the module under test.
 // Keys sorted by Unicode code point (= UTF-8 byte order); JSON.stringify's
 // string escaping already matches the canonical grammar for well-formed
 // strings (lowercase \u00xx, \b \t \n \f \r, no escaping of / or non-ASCII).
@@ -128,7 +128,7 @@ export function ed25519PublicFromSeed(seed) {
 
 /**
  * The m.megolm_backup.v1.curve25519-aes-sha2 / libolm PkEncryption
- * construction (backup.md §3), with knobs to produce malformed messages:
+ * construction (docs/backup.md §3), with knobs to produce malformed messages:
  *   pad: false → no PKCS#7 padding is added (plaintext must then be a
  *        multiple of 16 bytes; used to craft bad padding);
  *   truncate: drop this many bytes from the end of the ciphertext.
@@ -160,7 +160,7 @@ export function referencePkEncrypt(publicKeyB64, plaintext, { pad = true, trunca
 }
 
 // ---------------------------------------------------------------------------
-// Base58 (Bitcoin alphabet) and the Matrix key representation (backup.md §6),
+// Base58 (Bitcoin alphabet) and the Matrix key representation (docs/backup.md §6),
 // used to build deliberately malformed recovery keys.
 
 const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

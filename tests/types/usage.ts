@@ -1,6 +1,6 @@
 // Compiled (not run) by tests/types.test.mjs: the README-style usage must
 // type-check against jsbridge/index.d.ts.
-import { init, type MxCrypto, type OlmMessage } from '../../jsbridge/index.js';
+import { init, type MxCrypto, type MxCryptoError, type OlmMessage } from '../../jsbridge/index.js';
 
 async function main(): Promise<void> {
   const mx: MxCrypto = await init({ wasm: new URL('../../dist/mxcrypto.wasm', import.meta.url) });
@@ -49,3 +49,37 @@ async function storeUsage(mx: MxCrypto): Promise<void> {
   await store.close();
 }
 void storeUsage;
+
+async function machineUsage(mx: MxCrypto): Promise<void> {
+  const m = await mx.openMachine({ userId: '@a:example.org', deviceId: 'A', store: 'm', backend: 'memory', passphrase: 'p' });
+  const { toDeviceEvents, events } = await m.receiveSyncChanges({
+    toDeviceEvents: [], changedDevices: { changed: ['@b:example.org'], left: [] },
+    oneTimeKeyCounts: { signed_curve25519: 3 }, unusedFallbackKeyTypes: null, nextBatch: 's1',
+  });
+  for (const e of toDeviceEvents) if ('failure' in e) void e.code; else if (e.encrypted) void e.senderKey;
+  for (const e of events) if (e.type === 'roomKeyReceived') void e.sessionId; else if (e.type === 'backupVersionMismatch') void e.currentVersion;
+  for (const r of await m.outgoingRequests()) {
+    const { events: more } = await m.markRequestAsSent(r.id, r.type, { ok: true }, { status: 200 });
+    void [r.method, r.path, r.body, more];
+  }
+  await m.updateTrackedUsers(['@b:example.org']);
+  const reqs = await m.shareRoomKey('!r:example.org', ['@b:example.org'], { rotationPeriodMsgs: 100, onlyTrustedDevices: false });
+  const content = await m.encryptRoomEvent('!r:example.org', 'm.room.message', { body: 'hi' });
+  try {
+    const ev = await m.decryptRoomEvent('!r:example.org', { event_id: '$e', sender: '@b:example.org', content });
+    const dev: string | undefined = ev.senderDevice?.deviceId;
+    void [dev, ev.forwarded, ev.content];
+  } catch (e) {
+    const code: string = (e as MxCryptoError).code;
+    void [code, (e as MxCryptoError).withheldCode];
+  }
+  await m.setDeviceTrust('@b:example.org', 'B', 'trusted');
+  const devices = await m.getUserDevices('@b:example.org');
+  const token: string | null = await m.syncToken();
+  const { body, privateKey } = await m.createBackupVersion();
+  await m.enableBackup({ version: '1', publicKey: String((body.auth_data as { public_key: string }).public_key), privateKey });
+  await m.requestSecret('m.megolm_backup.v1');
+  void [reqs.length, devices[0]?.trust, token, m.device.identityKeys];
+  await m.close();
+}
+void machineUsage;

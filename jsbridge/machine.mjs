@@ -1,0 +1,165 @@
+// The machine API: the sans-IO E2EE state machine (Go package
+// device/machine) over a device opened through device.mjs. The Go machine
+// is addressed by its device's handle; if the wasm instance restarts, the
+// device reopens its store and the machine attaches again (its requests in
+// flight are forgotten; the ones that matter are in the store).
+import { mxError } from './common.mjs';
+import { deviceApi } from './device.mjs';
+
+export function machineApi(rt) {
+  const call = (name, args) => rt.call(`_machine.${name}`, args);
+  const { openDevice } = deviceApi(rt);
+  const TOKEN = Symbol('machine');
+
+  class Machine {
+    #device;
+    #handle;
+    #closed = false;
+    #attaching = null;
+
+    /** @internal */
+    constructor(token, device) {
+      if (token !== TOKEN) throw mxError('BAD_INPUT', 'use openMachine()');
+      this.#device = device;
+      this.#handle = device._handle;
+      this.userId = device.userId;
+      this.deviceId = device.deviceId;
+      this.identityKeys = device.identityKeys;
+    }
+
+    /** The device under the machine (secret storage, export, …), on the same store. */
+    get device() {
+      return this.#device;
+    }
+
+    async #reattach() {
+      await this.#device.roomKeyCounts(); // reopens the device's store on the new instance
+      await call('attach', [this.#device._handle]);
+      this.#handle = this.#device._handle;
+    }
+
+    async #call(name, args) {
+      for (let attempt = 0; ; attempt++) {
+        if (this.#closed) throw mxError('CLOSED', `Machine.${name}: the machine was closed`);
+        if (this.#attaching) await this.#attaching;
+        const handle = this.#handle;
+        try {
+          return await call(name, [handle, ...args]);
+        } catch (e) {
+          if (e?.code !== 'CLOSED' || this.#closed || attempt > 0) throw e;
+          if (this.#handle === handle) {
+            this.#attaching = this.#reattach().finally(() => { this.#attaching = null; });
+          }
+          await this.#attaching;
+        }
+      }
+    }
+
+    /** Feed one /sync response: { toDeviceEvents, changedDevices: { changed, left }, oneTimeKeyCounts, unusedFallbackKeyTypes, nextBatch }. */
+    receiveSyncChanges(changes = {}) {
+      if (changes === null || typeof changes !== 'object') return Promise.reject(mxError('BAD_INPUT', 'Machine.receiveSyncChanges: changes must be an object'));
+      return this.#call('receiveSyncChanges', [changes]);
+    }
+
+    /** [{ id, type, method, path, body }]: the same ids until marked as sent. */
+    outgoingRequests() {
+      return this.#call('outgoingRequests', []);
+    }
+
+    /** The answer to a request; status ≥ 400 with the Matrix error body. */
+    markRequestAsSent(id, type, responseBody = null, { status = 200 } = {}) {
+      return this.#call('markRequestAsSent', [id, type, responseBody ?? null, { status }]);
+    }
+
+    updateTrackedUsers(userIds) {
+      return this.#call('updateTrackedUsers', [userIds]);
+    }
+
+    trackedUsers() {
+      return this.#call('trackedUsers', []);
+    }
+
+    getUserDevices(userId) {
+      return this.#call('getUserDevices', [userId]);
+    }
+
+    setDeviceTrust(userId, deviceId, trust) {
+      return this.#call('setDeviceTrust', [userId, deviceId, trust]);
+    }
+
+    /** Requests to send before encryptRoomEvent; call again until it returns []. */
+    shareRoomKey(roomId, userIds, settings = {}) {
+      return this.#call('shareRoomKey', [roomId, userIds, settings ?? {}]);
+    }
+
+    /** m.room.encrypted content; ROOM_KEY_NOT_SHARED until shareRoomKey gave the key out. */
+    encryptRoomEvent(roomId, type, content) {
+      return this.#call('encryptRoomEvent', [roomId, type, content]);
+    }
+
+    /** Rejects with UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD (withheldCode), REPLAYED_MESSAGE, MISMATCHED_SENDER, … */
+    async decryptRoomEvent(roomId, event) {
+      const r = await this.#call('decryptRoomEvent', [roomId, event]);
+      if (r.failure) {
+        const e = mxError(r.failure.code, r.failure.message);
+        if (r.failure.withheldCode !== undefined) {
+          e.withheldCode = r.failure.withheldCode;
+          e.withheldReason = r.failure.withheldReason;
+        }
+        throw e;
+      }
+      return r;
+    }
+
+    syncToken() {
+      return this.#call('syncToken', []);
+    }
+
+    setSyncToken(token) {
+      return this.#call('setSyncToken', [token ?? null]);
+    }
+
+    createBackupVersion() {
+      return this.#device.createBackupVersion();
+    }
+
+    /** { version, publicKey, privateKey?: Uint8Array(32) | recovery key text }. */
+    enableBackup(backup) {
+      if (backup === null || typeof backup !== 'object') return Promise.reject(mxError('BAD_INPUT', 'Machine.enableBackup: backup must be an object'));
+      const { version, publicKey, privateKey } = backup;
+      return this.#call('enableBackup', [{ version, publicKey, privateKey: privateKey instanceof Uint8Array ? privateKey.slice() : privateKey }]);
+    }
+
+    disableBackup() {
+      return this.#call('disableBackup', []);
+    }
+
+    restoreBackup(key, roomKeys, options) {
+      return this.#device.restoreBackup(key, roomKeys, options);
+    }
+
+    requestSecret(name) {
+      return this.#call('requestSecret', [name]);
+    }
+
+    async close() {
+      if (this.#closed) return;
+      this.#closed = true;
+      await this.#device.close();
+    }
+  }
+
+  /** openMachine(options): the options of openDevice. */
+  async function openMachine(options) {
+    const device = await openDevice(options);
+    try {
+      await call('attach', [device._handle]);
+    } catch (e) {
+      await device.close().catch(() => {});
+      throw e;
+    }
+    return new Machine(TOKEN, device);
+  }
+
+  return { openMachine };
+}
