@@ -3,7 +3,7 @@ module github.com/mxcrypto/mxcrypto
 go 1.26.0
 
 require (
-	filippo.io/edwards25519 v1.1.0
+	filippo.io/edwards25519 v1.1.1
 	github.com/hack-pad/go-indexeddb v0.3.2
 	github.com/hack-pad/hackpadfs v0.2.4
 	gitlab.com/yawning/bsaes.git v0.0.0-20190805113838-0a714cd429ec

@@ -137,6 +137,7 @@ func (d *Device) VerifyBackupAuthData(versionInfo, trustedDeviceKeys []byte) (*B
 		if err != nil || !found {
 			return err
 		}
+		defer clear(priv)
 		p, err := backup.PublicKey(priv)
 		t.KeyMatches = err == nil && p == pub
 		return nil
@@ -156,7 +157,8 @@ func anyMap(m map[string]string) map[string]any {
 	return out
 }
 
-// localBackupKey is the locally held m.megolm_backup.v1 secret.
+// localBackupKey is the locally held m.megolm_backup.v1 secret, decoded:
+// the caller wipes it after use.
 func localBackupKey(tx *store.Tx) ([]byte, bool, error) {
 	raw, found, err := tx.Get(store.SecretKey(BackupSecretName))
 	if err != nil || !found {

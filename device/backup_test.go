@@ -55,7 +55,7 @@ func bulkKeys(t *testing.T, n int, pass string) (string, []sentEvent) {
 			events = append(events, sentEvent{room: room, eventID: id, event: roomEvent(t, id, content), want: body})
 		}
 	}
-	file, err := encryptExport(mustJSON(t, list), pass, 1)
+	file, err := encryptExportPass(mustJSON(t, list), pass, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,8 +162,22 @@ func TestDecryptToDeviceChecksPayload(t *testing.T) {
 		t.Fatal("a refused message must not use up a one-time key")
 	}
 	// Unknown algorithm, broken body.
-	_, err = bob.DecryptToDevice([]byte(`{"sender":"@alice:example.org","content":{"algorithm":"m.x","sender_key":"` + alice.IdentityKeys().Curve25519 + `","ciphertext":{}}}`))
+	_, err = bob.DecryptToDevice([]byte(`{"type":"m.room.encrypted","sender":"@alice:example.org","content":{"algorithm":"m.x","sender_key":"` + alice.IdentityKeys().Curve25519 + `","ciphertext":{}}}`))
 	wantCode(t, err, errcode.UnsupportedAlgorithm)
+	// An event without a type, or of another type, is refused before
+	// anything else.
+	genuine := unJSON(t, toDeviceEvent(t, alice, enc))
+	for _, typ := range []any{nil, "", "m.room_key", 5} {
+		ev := map[string]any{"sender": genuine["sender"], "content": genuine["content"]}
+		if typ != nil {
+			ev["type"] = typ
+		}
+		_, err = bob.DecryptToDevice(mustJSON(t, ev))
+		wantCode(t, err, errcode.BadInput)
+	}
+	if g, _ := bob.st.Generation(); g != gen {
+		t.Fatal("a refused event must not change the store")
+	}
 	// The genuine event still decrypts afterwards.
 	ev, err := bob.DecryptToDevice(toDeviceEvent(t, alice, enc))
 	if err != nil || string(ev.Content) != `{"a":1}` {

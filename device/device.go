@@ -75,9 +75,11 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 		}
 		d.identity = rec.acct.IdentityKeys()
 		if rolledBack {
-			return discardSendingRatchets(tx, lost, known)
+			if err := discardSendingRatchets(tx, lost, known); err != nil {
+				return err
+			}
 		}
-		return nil
+		return migrateLegacyReplay(tx)
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ const (
 	NoOlmSession     = errcode.NoOlmSession
 	UnknownSession   = errcode.UnknownSession
 	BackupNotEnabled = errcode.BackupNotEnabled
+	KeyConflict      = errcode.RoomKeyConflict
 )
 
 func badInput(format string, args ...any) error {

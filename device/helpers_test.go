@@ -202,3 +202,29 @@ func wantCode(t testing.TB, err error, code errcode.Code) {
 		t.Fatalf("want %s, got %s: %v", code, got, err)
 	}
 }
+
+// encryptExportPass writes a key export file with PBKDF2 done here.
+func encryptExportPass(plain []byte, pass string, iterations int) (string, error) {
+	p, err := NewKeyFileParams(iterations)
+	if err != nil {
+		return "", err
+	}
+	key, err := p.derive(pass)
+	if err != nil {
+		return "", err
+	}
+	return encryptExport(plain, key, p)
+}
+
+// decryptExport reads a key export file with PBKDF2 done here.
+func decryptExport(text, pass string) ([]byte, error) {
+	f, err := parseKeyFile(text)
+	if err != nil {
+		return nil, err
+	}
+	key, err := f.params.derive(pass)
+	if err != nil {
+		return nil, err
+	}
+	return f.decrypt(key)
+}

@@ -16,7 +16,7 @@ type RestoreResult struct {
 	Skipped int
 	// Failures counts entries that could not be used, by error code
 	// (WRONG_KEY, BAD_MESSAGE, BAD_INPUT, UNSUPPORTED_ALGORITHM, ...);
-	// conflicting copies of a held session count as BAD_INPUT.
+	// copies that disagree with a held session count as ROOM_KEY_CONFLICT.
 	Failures map[errcode.Code]int
 }
 
@@ -230,16 +230,15 @@ func (d *Device) storeKeys(keys []store.InboundSession, res *RestoreResult, back
 		inBackup := backupVersion != "" && tx.BackupVersion() == backupVersion
 		for i, rec := range keys {
 			out, err := keepRecord(tx, rec, inBackup)
-			if err != nil {
-				return err
-			}
-			switch out {
-			case Imported:
-				imported++
-			case Skipped:
-				skipped++
-			case Conflicting:
+			switch {
+			case errcode.Of(err) == KeyConflict:
 				conflicts++
+			case err != nil:
+				return err
+			case out == Imported:
+				imported++
+			default:
+				skipped++
 			}
 			if onProgress != nil && ((i+1)%decryptChunk == 0 || i+1 == len(keys)) {
 				onProgress("store", i+1, len(keys))
@@ -259,7 +258,7 @@ func (d *Device) storeKeys(keys []store.InboundSession, res *RestoreResult, back
 	res.Imported += imported
 	res.Skipped += skipped
 	if conflicts > 0 {
-		res.Failures[errcode.BadInput] += conflicts
+		res.Failures[KeyConflict] += conflicts
 	}
 	return nil
 }

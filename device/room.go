@@ -153,8 +153,15 @@ func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, erro
 	if alg != megolm.Algorithm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "room event algorithm %q is not supported (only %s)", alg, megolm.Algorithm)
 	}
+	// Read the session and the replay record its index needs together
+	// (one IndexedDB transaction); the index is trusted only once the
+	// message decrypts, and a message that does not parse fails below.
+	readAhead := []store.Key{store.InboundKey(roomID, sessionID)}
+	if index, err := megolm.MessageIndex(ciphertext); err == nil {
+		readAhead = append(readAhead, replayKey(sessionID, index))
+	}
 	var out *RoomEvent
-	err = d.st.UpdateFor([]store.Key{store.InboundKey(roomID, sessionID)}, func(tx *store.Tx) error {
+	err = d.st.UpdateFor(readAhead, func(tx *store.Tx) error {
 		ss, found, err := tx.GetInbound(roomID, sessionID)
 		if err != nil {
 			return err
@@ -206,27 +213,4 @@ func checkRoomPlaintext(pt []byte, roomID string) (*RoomEvent, error) {
 		return nil, err
 	}
 	return ev, nil
-}
-
-// checkReplay keeps a ReplayGuard per session in the store.
-func checkReplay(tx *store.Tx, sessionID string, index uint32, eventID string) error {
-	k := store.ValueKey("replay\x00" + sessionID)
-	raw, found, err := tx.Get(k)
-	if err != nil {
-		return err
-	}
-	g := megolm.NewReplayGuard()
-	if found {
-		if g, err = megolm.ImportReplayGuard(raw); err != nil {
-			return damaged("replay record", err)
-		}
-	}
-	before := g.Len()
-	if err := g.Check(sessionID, index, eventID); err != nil {
-		return err
-	}
-	if g.Len() == before {
-		return nil
-	}
-	return tx.Put(k, g.Export())
 }

@@ -87,6 +87,7 @@ func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []
 			return "", err
 		}
 		secret = b64.Encode(k)
+		clear(k)
 	}
 	if err := d.st.Update(func(tx *store.Tx) error { return tx.Put(store.SecretKey(name), []byte(secret)) }); err != nil {
 		return "", err
@@ -111,26 +112,30 @@ func checkSecret(name, secret string) error {
 		return badInput("secret %s is empty", name)
 	}
 	if name == BackupSecretName {
-		_, err := decodeBackupSecret(secret)
+		k, err := decodeBackupSecret(secret)
+		clear(k)
 		return err
 	}
 	return nil
 }
 
 // decodeBackupSecret reads the backup key secret: base64 of 32 bytes, or
-// the comma-separated decimal bytes some old Element versions stored.
+// the comma-separated decimal bytes some old Element versions stored. The
+// caller wipes the key after use; a failed decode leaves no partial copy.
 func decodeBackupSecret(s string) ([]byte, error) {
 	if strings.Contains(s, ",") {
 		parts := strings.Split(s, ",")
-		out := make([]byte, 0, len(parts))
+		out := make([]byte, 0, len(parts)) // never regrown, so never copied
 		for _, p := range parts {
 			n, err := strconv.Atoi(strings.TrimSpace(p))
 			if err != nil || n < 0 || n > 255 {
+				clear(out)
 				return nil, badInput("the backup key secret is neither base64 nor a list of byte values")
 			}
 			out = append(out, byte(n))
 		}
 		if len(out) != pk.KeySize {
+			clear(out)
 			return nil, badInput("the backup key secret has %d bytes, want %d", len(out), pk.KeySize)
 		}
 		return out, nil

@@ -154,7 +154,9 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 				return err
 			}
 			priv, _ := decodeBackupSecret(secret)
-			if pub, err := backup.PublicKey(priv); err != nil || pub != b.publicKey {
+			pub, err := backup.PublicKey(priv)
+			clear(priv)
+			if err != nil || pub != b.publicKey {
 				return errcode.New(errcode.WrongKey, "the backup key sent by %s does not match backup version %s", ev.SenderDevice, b.version)
 			}
 		}

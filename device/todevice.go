@@ -94,6 +94,10 @@ type ToDeviceEvent struct {
 	Verified bool
 }
 
+// encryptedEventType is the type of every encrypted event, to-device or in
+// a room.
+const encryptedEventType = "m.room.encrypted"
+
 // DecryptToDevice decrypts an m.room.encrypted to-device event (the whole
 // event: type, sender, content). It uses an existing Olm session or, for a
 // pre-key message, makes one with the one-time or fallback key it names (a
@@ -108,6 +112,7 @@ func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
 	if err != nil {
 		return nil, err
 	}
+	evType := ev.String("type")
 	sender := ev.String("sender")
 	content := ev.Object("content")
 	alg := content.String("algorithm")
@@ -115,6 +120,9 @@ func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
 	ciphertexts := content.Object("ciphertext")
 	if err := ev.Err(); err != nil {
 		return nil, err
+	}
+	if evType != encryptedEventType {
+		return nil, badInput("to-device event type %q is not %s", evType, encryptedEventType)
 	}
 	if alg != olm.AlgorithmOlm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "to-device algorithm %q is not supported (only %s)", alg, olm.AlgorithmOlm)

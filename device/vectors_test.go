@@ -80,7 +80,7 @@ func jsSDKEvent(t *testing.T) []byte {
 }
 
 func TestVectorJSSDKExportedSessionDecryptsEvent(t *testing.T) {
-	file, err := encryptExport([]byte("["+jsSDKSession+"]"), "x", 1)
+	file, err := encryptExportPass([]byte("["+jsSDKSession+"]"), "x", 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -348,6 +348,32 @@ func deviceAPI() js.Value {
 			progress := progressArg(a, 3)
 			return func(d *device.Device) (any, error) { return restoreJS(d.ImportRoomKeys(text, pass, progress)) }
 		}),
+		// Key files with PBKDF2 done by the loader (WebCrypto, off the JS
+		// thread): the parameters, then the call with the derived key.
+		"_keyFileParams": Async("Device.importRoomKeys", func(a *Args) Work {
+			text := a.String(0, "text")
+			return func() (any, error) { return keyFileParamsJS(device.ReadKeyFileParams(text)) }
+		}),
+		"_newKeyFileParams": Async("Device.exportRoomKeys", func(a *Args) Work {
+			iterations := a.OptInt(0, "iterations", 0)
+			return func() (any, error) { return keyFileParamsJS(device.NewKeyFileParams(iterations)) }
+		}),
+		"_importRoomKeysWithKey": onDevice("Device.importRoomKeys", func(a *Args) func(*device.Device) (any, error) {
+			text, key := a.String(1, "text"), a.Bytes(2, "key", device.KeyFileKeySize)
+			progress := progressArg(a, 3)
+			return func(d *device.Device) (any, error) {
+				defer clear(key)
+				return restoreJS(d.ImportRoomKeysWithKey(text, key, progress))
+			}
+		}),
+		"_exportRoomKeysWithKey": onDevice("Device.exportRoomKeys", func(a *Args) func(*device.Device) (any, error) {
+			key, salt := a.Bytes(1, "key", device.KeyFileKeySize), a.Bytes(2, "salt", -1)
+			iterations := a.Int(3, "iterations")
+			return func(d *device.Device) (any, error) {
+				defer clear(key)
+				return d.ExportRoomKeysWithKey(key, &device.KeyFileParams{Salt: salt, Iterations: iterations})
+			}
+		}),
 	})
 }
 
@@ -445,6 +471,13 @@ func restoreJS(r *device.RestoreResult, err error) (any, error) {
 		failures[string(c)] = n
 	}
 	return map[string]any{"total": r.Total, "imported": r.Imported, "skipped": r.Skipped, "failures": failures}, nil
+}
+
+func keyFileParamsJS(p *device.KeyFileParams, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"salt": p.Salt, "iterations": p.Iterations}, nil
 }
 
 func progressArg(a *Args, i int) device.Progress {

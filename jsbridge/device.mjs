@@ -9,6 +9,7 @@ import { mxError, optionsArg } from './common.mjs';
 import { checkRestoreOptions, prepareRestore, restoreDeriver } from './backup.mjs';
 import { storeLocker, storeOptions } from './store.mjs';
 import { guardClass } from './guard.mjs';
+import { webCryptoPBKDF2 } from './pbkdf2.mjs';
 
 // What Go answers for a handle it does not hold (jsbridge/handles.go): the
 // instance restarted since the device was opened. Never shown to callers.
@@ -117,7 +118,7 @@ export function deviceApi(rt) {
 
     /** { content, roomKey, sessionId }: roomKey (when not null) must reach every device in the room first. */
     encryptRoomEvent(roomId, type, content, rotation = {}) {
-      return this.#call('encryptRoomEvent', [roomId, type, content, rotation]);
+      return this.#call('encryptRoomEvent', [roomId, type, content, rotation]); // guard.mjs refused NaN and ±Infinity in content
     }
 
     decryptRoomEvent(roomId, event) {

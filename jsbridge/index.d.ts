@@ -25,6 +25,7 @@
  * - `NO_OLM_SESSION`: no Olm session with the device (claim a key, `createOutboundSessions`).
  * - `UNKNOWN_SESSION`: the room key of an event is not held (wait, request it, restore the backup).
  * - `BACKUP_NOT_ENABLED`: call `enableBackup` first.
+ * - `ROOM_KEY_CONFLICT`: a copy of a held room key disagrees with it (its ratchet does not connect, or it names another creator than the copy received over Olm); refused, the held copy kept.
  * - `CLOSED`: the key store was closed.
  * - `STORE_FAILURE`: the key store's storage failed (IndexedDB missing, quota exceeded, a transaction aborted, a file error); the message gives the cause.
  * - `STORE_VERSION`: the key store was written by a newer mxcrypto (or an old format with no migration).
@@ -56,6 +57,7 @@ export type MxCryptoErrorCode =
   | 'NO_OLM_SESSION'
   | 'UNKNOWN_SESSION'
   | 'BACKUP_NOT_ENABLED'
+  | 'ROOM_KEY_CONFLICT'
   | 'CLOSED'
   | 'STORE_FAILURE'
   | 'STORE_VERSION'
@@ -481,7 +483,8 @@ export interface Device {
   encryptRoomEvent(roomId: string, type: string, content: JsonObject, rotation?: { rotationPeriodMs?: number; rotationPeriodMsgs?: number }): Promise<EncryptedRoomEvent>;
   /** event: the whole event (event_id, content). UNKNOWN_SESSION, REPLAYED_MESSAGE. */
   decryptRoomEvent(roomId: string, event: JsonObject): Promise<DecryptedRoomEvent>;
-  importRoomKey(content: JsonObject, source: RoomKeySource): Promise<'imported' | 'skipped' | 'conflict'>;
+  /** Keeps the better ratchet and the stronger provenance of two copies; ROOM_KEY_CONFLICT when the copies disagree. */
+  importRoomKey(content: JsonObject, source: RoomKeySource): Promise<'imported' | 'skipped'>;
   /** m.forwarded_room_key content, to answer a key request from an own verified device. */
   forwardRoomKey(roomId: string, sessionId: string): Promise<JsonObject>;
   roomKeyContent(roomId: string): Promise<JsonObject | null>;

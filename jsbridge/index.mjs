@@ -9,6 +9,7 @@ import { mxError } from './common.mjs';
 import { megolmApi } from './megolm.mjs';
 import { olmApi } from './olm.mjs';
 import { deviceApi } from './device.mjs';
+import { webCryptoPBKDF2 } from './pbkdf2.mjs';
 import { machineApi } from './machine.mjs';
 import { checkEntries, decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { decliningImports, nativeHost } from './host.mjs';
@@ -335,24 +336,13 @@ function signedJSONInput(fn, name) {
 
 // --- passphrases -----------------------------------------------------------
 
-const utf8 = new TextEncoder();
-
 // PBKDF2-SHA-512 runs natively in WebCrypto, several times faster than Go
 // compiled to wasm; Go is the fallback for hosts without it.
 async function deriveKey(rt, passphrase, salt, iterations, bits) {
   if (typeof passphrase !== 'string') throw mxError('BAD_INPUT', 'passphrase.deriveKey: passphrase must be a string');
   if (typeof salt !== 'string') throw mxError('BAD_INPUT', 'passphrase.deriveKey: salt must be a string');
   await rt.call('passphrase._checkParams', [iterations, bits]);
-  if (rt.subtle) {
-    try {
-      const base = await rt.subtle.importKey('raw', utf8.encode(passphrase), 'PBKDF2', false, ['deriveBits']);
-      const out = await rt.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: utf8.encode(salt), iterations }, base, bits);
-      return new Uint8Array(out);
-    } catch {
-      // Fall through to Go (some hosts cap iterations or lack SHA-512).
-    }
-  }
-  return rt.call('passphrase._deriveKey', [passphrase, salt, iterations, bits]);
+  return (await webCryptoPBKDF2(rt.subtle, passphrase, salt, iterations, bits)) ?? rt.call('passphrase._deriveKey', [passphrase, salt, iterations, bits]);
 }
 
 async function createSecretStorageKey(rt, opts) {

@@ -173,9 +173,11 @@ const verifyKeys = new Map(); // session id → CryptoKey (public keys only)
 /**
  * Runs decrypt (Go, signature not checked there) while WebCrypto checks the
  * message's Ed25519 signature (in Node, node:crypto checks it first); the
- * result counts only if both succeed, and a bad signature wins over any other
- * error, as in the Go-only order. Resolves to null when the host cannot do
- * this (the caller then lets Go do it all).
+ * result counts only if both succeed. Resolves to null when the host cannot
+ * do this, or when the signature does not verify: the caller then lets Go do
+ * it all, so a failure gets the code of the Go-only order (parse, then
+ * signature, index, MAC, padding: a damaged version byte or length is
+ * BAD_MESSAGE on every path, as in libolm and vodozemac).
  */
 async function verifyInParallel(rt, sessionId, message, decrypt) {
   const subtle = rt.subtle;
@@ -189,7 +191,7 @@ async function verifyInParallel(rt, sessionId, message, decrypt) {
     } catch {
       return null;
     }
-    if (!ok) throw mxError('BAD_SIGNATURE', `megolm message is not signed by session ${sessionId}: altered, or sent with a different session`);
+    if (!ok) return null;
     return decrypt();
   }
   if (!subtle || !(await hasEd25519(subtle))) return null;
@@ -210,7 +212,7 @@ async function verifyInParallel(rt, sessionId, message, decrypt) {
     subtle.verify({ name: 'Ed25519' }, key, signature, signed).catch(() => false),
     decrypt().then((r) => r, (e) => e),
   ]);
-  if (!ok) throw mxError('BAD_SIGNATURE', `megolm message is not signed by session ${sessionId}: altered, or sent with a different session`);
+  if (!ok) return null;
   if (result instanceof Error) throw result;
   return result;
 }

@@ -81,6 +81,10 @@ const (
 	UnknownSession Code = "UNKNOWN_SESSION"
 	// BackupNotEnabled: a backup call needs EnableBackup first.
 	BackupNotEnabled Code = "BACKUP_NOT_ENABLED"
+	// RoomKeyConflict: a copy of a held room key disagrees with it (its
+	// ratchet does not connect, or it names another creator than the copy
+	// received over Olm): it is refused and the held copy kept.
+	RoomKeyConflict Code = "ROOM_KEY_CONFLICT"
 )
 
 // Codes of the client machine (package device/machine).
@@ -96,6 +100,11 @@ const (
 	// RoomKeyNotShared: a room event was to be encrypted before the room's
 	// key was given out (or when it is due for rotation).
 	RoomKeyNotShared Code = "ROOM_KEY_NOT_SHARED"
+	// HomeserverError: the homeserver refused a request of mx.connect's
+	// HTTP driver (jsbridge/client.mjs), or it ran out of retries; the
+	// error carries the HTTP status (0 for a network error) and the Matrix
+	// errcode.
+	HomeserverError Code = "HOMESERVER_ERROR"
 )
 
 // Codes the JS loader (jsbridge/index.mjs) raises itself; Go never returns

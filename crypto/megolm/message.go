@@ -3,6 +3,7 @@ package megolm
 import (
 	"math"
 
+	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 )
 
@@ -131,4 +132,20 @@ func readVarint(b []byte) (v uint64, n int) {
 		shift += 7
 	}
 	return 0, 0
+}
+
+// MessageIndex returns the message index of a base64 Megolm message without
+// authenticating or decrypting it (BadMessage if it does not parse): the
+// index is not to be trusted before Decrypt succeeds, but lets a caller
+// fetch what it will need for that index together with the session.
+func MessageIndex(msg string) (uint32, error) {
+	raw, err := b64.DecodePublic(msg)
+	if err != nil {
+		return 0, errcode.Wrap(errcode.BadMessage, err, "megolm message is not base64")
+	}
+	m, err := parseMessage(raw)
+	if err != nil {
+		return 0, err
+	}
+	return m.index, nil
 }

@@ -63,6 +63,17 @@ func (g *ReplayGuard) Forget(sessionID string) {
 	delete(g.seen, sessionID)
 }
 
+// Entries returns a copy of what is recorded for a session: index → event id.
+func (g *ReplayGuard) Entries(sessionID string) map[uint32]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make(map[uint32]string, len(g.seen[sessionID]))
+	for i, ev := range g.seen[sessionID] {
+		out[i] = ev
+	}
+	return out
+}
+
 // Len is the number of recorded (session, index) pairs.
 func (g *ReplayGuard) Len() int {
 	g.mu.Lock()
