@@ -807,7 +807,7 @@ export interface ClientRoomEvent {
   senderDevice?: MachineDevice | null;
   forwarded?: boolean;
   /** Not decrypted: the machine's code (UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD, REPLAYED_MESSAGE, MISMATCHED_SENDER). */
-  error?: { code: MxCryptoErrorCode; message: string; withheldCode?: string };
+  error?: { code: MxCryptoErrorCode; message: string; withheldCode?: string; withheldReason?: string };
   /** Delivered again after its room key arrived (it came first with `error`). */
   retried?: boolean;
   /** The event as the server sent it. */
