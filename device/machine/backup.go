@@ -5,7 +5,6 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
-	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/device"
 )
 
@@ -21,9 +20,9 @@ type backupGet struct {
 }
 
 // EnableBackup makes version (public key from its auth_data) the backup
-// room keys are uploaded to. privateKey, when given (32 bytes; or a
-// recovery key as text via EnableBackupWithRecoveryKey), must match the
-// public key; it is kept so missing keys can be fetched from the backup.
+// room keys are uploaded to. privateKey, when given (32 bytes), must match
+// the public key; it is kept so missing keys can be fetched from the
+// backup (as is a key the device already holds for this version).
 func (m *Machine) EnableBackup(version, publicKey string, privateKey []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -45,9 +44,6 @@ func (m *Machine) EnableBackup(version, publicKey string, privateKey []byte) err
 	}
 	return nil
 }
-
-// DecodeBackupKey reads a backup key given as a recovery key text.
-func DecodeBackupKey(text string) ([]byte, error) { return recoverykey.Decode(text) }
 
 // DisableBackup stops uploads.
 func (m *Machine) DisableBackup() error {

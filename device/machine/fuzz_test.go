@@ -64,7 +64,7 @@ func FuzzMarkRequestAsSent(f *testing.F) {
 			a.m.UpdateTrackedUsers([]string{"@bob:example.org"})
 			a.m.markOutdated("@bob:example.org")
 		case KeysClaim:
-			a.m.ensureClaim([]devRef{{"@bob:example.org", "B1"}}, "")
+			a.m.ensureClaim([]devRef{{"@bob:example.org", "B1"}})
 		case BackupGet:
 			a.m.backupGets["fuzz"] = &backupGet{room: room, session: "s", req: Request{ID: "fuzz", Type: BackupGet}}
 		}

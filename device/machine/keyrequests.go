@@ -242,7 +242,7 @@ func (m *Machine) answer(w waitingAnswer) error {
 			return nil
 		}
 		m.waiting = append(m.waiting, w)
-		return m.ensureClaim([]devRef{w.to}, "")
+		return m.ensureClaim([]devRef{w.to})
 	}
 	var encrypted []byte
 	switch w.kind {

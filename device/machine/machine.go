@@ -50,23 +50,16 @@ type Machine struct {
 	backupBatch  *device.BackupBatch
 	backupPaused bool // an upload failed: wait for the next sync
 	backupGets   map[string]*backupGet
-	fetched      map[string]bool // sessions already fetched from the backup in this process
-	waiting      []waitingAnswer // answers to send once an Olm session exists
+	fetched      map[string]bool      // sessions already fetched from the backup in this process
+	waiting      []waitingAnswer      // answers to send once an Olm session exists
+	unwedged     map[devRef]time.Time // when a new session was last made for a wedged one
+	unwedging    map[devRef]bool      // a key is being claimed to replace a wedged session
 }
 
 // devRef names a device.
 type devRef struct{ User, Device string }
 
 func (r devRef) String() string { return r.User + "|" + r.Device }
-
-func parseDevRef(s string) devRef {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '|' {
-			return devRef{s[:i], s[i+1:]}
-		}
-	}
-	return devRef{User: s}
-}
 
 // Open builds a machine over an open device.
 func Open(d *device.Device, clock func() time.Time) (*Machine, error) {
@@ -80,6 +73,7 @@ func Open(d *device.Device, clock func() time.Time) (*Machine, error) {
 		d: d, st: d.Store(), user: d.UserID(), dev: d.DeviceID(), now: clock,
 		dirtied: map[string]bool{}, claims: map[string]*claim{}, claimFailed: map[devRef]bool{},
 		backupGets: map[string]*backupGet{}, fetched: map[string]bool{},
+		unwedged: map[devRef]time.Time{}, unwedging: map[devRef]bool{},
 	}
 	// The user's own other devices are always tracked: key requests and
 	// secrets go to them.

@@ -45,8 +45,8 @@ type claim struct {
 }
 
 // ensureClaim makes a keys_claim for the devices not already being claimed
-// and returns the claims covering them.
-func (m *Machine) ensureClaim(devs []devRef, _ string) error {
+// (claimsFor lists the requests covering them).
+func (m *Machine) ensureClaim(devs []devRef) error {
 	covered := map[devRef]bool{}
 	for _, c := range m.claims {
 		for _, d := range c.devices {
@@ -160,7 +160,11 @@ func (m *Machine) claimSent(id string, resp Response) ([]Event, error) {
 	for _, d := range c.devices {
 		if !got[d] {
 			m.claimFailed[d] = true
+			delete(m.unwedging, d)
 		}
+	}
+	if err := m.sendDummies(got); err != nil {
+		return events, err
 	}
 	return events, m.retryWaiting()
 }
@@ -353,7 +357,7 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 	if err != nil {
 		return nil, err
 	}
-	if err := m.ensureClaim(needClaim, room); err != nil {
+	if err := m.ensureClaim(needClaim); err != nil {
 		return nil, err
 	}
 	return append(m.claimsFor(needClaim), pending...), nil

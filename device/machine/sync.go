@@ -152,6 +152,9 @@ func (m *Machine) receiveToDevice(raw []byte) (ToDeviceResult, []Event, error) {
 	}
 	dec, id, err := m.decryptAndStash(raw)
 	if err != nil {
+		if uerr := m.maybeUnwedge(raw, err); uerr != nil {
+			return ToDeviceResult{}, nil, uerr
+		}
 		return ToDeviceResult{}, nil, err
 	}
 	evs, err := m.handleDecrypted(dec)
