@@ -875,7 +875,7 @@ export interface Client {
     flush(): Promise<void>;
     disable(): Promise<void>;
   };
-  /** Start the /sync loop (when connect had start: false). */
+  /** Start the /sync loop (when connect had start: false); resolves when the loop stops (close(), or a 401). */
   start(): Promise<void>;
   /** Stop syncing, abort requests in flight, close the machine. */
   close(): Promise<void>;
