@@ -413,19 +413,26 @@ type KnownDevice struct {
 	Trust       Trust
 }
 
-// trustOf is a device's trust (this device trusts itself).
+// trustOf is a device's trust (this device trusts itself). It is the one
+// place trust is decided: cross-signing (issue 17) will compute it here
+// from signatures, with the caller's SetDeviceTrust as an override.
 func (m *Machine) trustOf(user, dev string) (Trust, error) {
-	if user == m.user && dev == m.dev {
-		return Trusted, nil
-	}
 	var t trustRecord
 	if err := m.st.View(func(tx *store.Tx) (err error) { t, err = loadTrust(tx, user); return err }); err != nil {
 		return "", err
 	}
-	if v, ok := t[dev]; ok {
-		return v, nil
+	return m.decideTrust(t, user, dev), nil
+}
+
+// decideTrust is trustOf with the user's trust record already read.
+func (m *Machine) decideTrust(t trustRecord, user, dev string) Trust {
+	if user == m.user && dev == m.dev {
+		return Trusted
 	}
-	return Unverified, nil
+	if v, ok := t[dev]; ok {
+		return v
+	}
+	return Unverified
 }
 
 // UserDevices lists the known devices of a user (not this one).
@@ -457,10 +464,7 @@ func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
 		if !found {
 			continue
 		}
-		kd := KnownDevice{DeviceInfo: info, Trust: Unverified}
-		if t, ok := trust[dev]; ok {
-			kd.Trust = t
-		}
+		kd := KnownDevice{DeviceInfo: info, Trust: m.decideTrust(trust, user, dev)}
 		if o, err := jsonvalue.ParseObject([]byte(u.Devices[dev])); err == nil {
 			if un, ok := o["unsigned"].(map[string]any); ok {
 				kd.DisplayName, _ = un["device_display_name"].(string)
