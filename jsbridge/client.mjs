@@ -232,7 +232,7 @@ export async function connectClient(mx, options) {
       if (e?.name !== 'MxCryptoError') throw e;
       out = {
         roomId, eventId: event.event_id, sender: event.sender, type: event.type, content: event.content, encrypted: true, retried, raw: event,
-        error: { code: e.code, message: e.message, ...(e.withheldCode ? { withheldCode: e.withheldCode } : {}) },
+        error: { code: e.code, message: e.message, ...(e.withheldCode ? { withheldCode: e.withheldCode, withheldReason: e.withheldReason } : {}) },
       };
       const sessionId = event.content?.session_id;
       if (!retried && ['UNKNOWN_SESSION', 'UNKNOWN_MESSAGE_INDEX'].includes(e.code) && typeof sessionId === 'string' && pendingCount < MAX_PENDING) {

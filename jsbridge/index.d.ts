@@ -820,7 +820,7 @@ export interface ClientRoomEvent {
   senderDevice?: MachineDevice | null;
   forwarded?: boolean;
   /** Not decrypted: the machine's code (UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD, REPLAYED_MESSAGE, MISMATCHED_SENDER). */
-  error?: { code: MxCryptoErrorCode; message: string; withheldCode?: string };
+  error?: { code: MxCryptoErrorCode; message: string; withheldCode?: string; withheldReason?: string };
   /** Delivered again after its room key arrived (it came first with `error`). */
   retried?: boolean;
   /** The event as the server sent it. */
@@ -888,7 +888,7 @@ export interface Client {
     flush(): Promise<void>;
     disable(): Promise<void>;
   };
-  /** Start the /sync loop (when connect had start: false). */
+  /** Start the /sync loop (when connect had start: false); resolves when the loop stops (close(), or a 401). */
   start(): Promise<void>;
   /** Stop syncing, abort requests in flight, close the machine. */
   close(): Promise<void>;

@@ -19,9 +19,11 @@
 // MXCRYPTO_SYNAPSE_VENV=/path/to/venv uses an existing venv that already holds
 // the pinned version (read-only use); otherwise the venv is .venv-synapse/ at
 // the repository root, made on first use (about 70 s from an empty pip cache).
+// Synapse is killed (and a temporary data directory removed) when this
+// process exits, and by the kernel if this process is killed outright.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -175,7 +177,23 @@ sys.argv = ['synapse.app.homeserver'] + sys.argv[1:]
 runpy.run_module('synapse.app.homeserver', run_name='__main__', alter_sys=True)
 `;
 
+// A fresh SQLite database takes Synapse a few seconds to create (its whole
+// schema). The first cold start saves a snapshot of the empty database,
+// taken with SQLite's online backup API, and later fresh starts copy it.
+// MXCRYPTO_SYNAPSE_TEMPLATE=0 turns this off.
+const TEMPLATE_DB = path.join(tmpdir(), `mxcrypto-synapse-${SYNAPSE_VERSION}-empty.db`);
+const useTemplate = () => process.env.MXCRYPTO_SYNAPSE_TEMPLATE !== '0';
+
+function saveTemplate(python, dbPath) {
+  const tmp = `${TEMPLATE_DB}.${process.pid}.tmp`;
+  const r = spawnSync(python, ['-c', 'import sqlite3, sys; d = sqlite3.connect(sys.argv[2]); sqlite3.connect(sys.argv[1]).backup(d); d.close()', dbPath, tmp], { stdio: 'ignore' });
+  if (r.status === 0) renameSync(tmp, TEMPLATE_DB); // atomic: readers see all of it or nothing
+  else rmSync(tmp, { force: true });
+}
+
 const running = new Set();
+/** Temporary data directories still in use: removed on exit if stop() never ran. */
+const temporaryDirs = new Set();
 let exitHooked = false;
 function hookExit() {
   if (exitHooked) return;
@@ -185,6 +203,7 @@ function hookExit() {
     for (const pid of running) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
+    for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(signal, () => {
@@ -236,6 +255,7 @@ export async function startHomeserver({ dir, port, keep = false, startTimeoutMs 
   const python = ensureSynapse();
   const temporary = !dir;
   dir = dir ? path.resolve(dir) : mkdtempSync(path.join(tmpdir(), 'mxcrypto-synapse-'));
+  if (temporary && !keep) temporaryDirs.add(dir);
   mkdirSync(path.join(dir, 'media_store'), { recursive: true });
   port ??= await freePort();
   const secretPath = path.join(dir, 'shared-secret');
@@ -255,6 +275,10 @@ export async function startHomeserver({ dir, port, keep = false, startTimeoutMs 
   writeFileSync(configPath, configYaml({ dir, port, secret }));
   writeFileSync(path.join(dir, 'log.yaml'), logConfigYaml(dir));
   const logPath = path.join(dir, 'homeserver.log');
+  const dbPath = path.join(dir, 'homeserver.db');
+  const fromTemplate = !existsSync(dbPath) && useTemplate() && existsSync(TEMPLATE_DB);
+  if (fromTemplate) copyFileSync(TEMPLATE_DB, dbPath);
+  const cold = !existsSync(dbPath);
   // stdout/stderr (startup errors before logging is set up) go to a file too.
   const outFd = openSync(path.join(dir, 'stdio.log'), 'a');
 
@@ -274,9 +298,14 @@ export async function startHomeserver({ dir, port, keep = false, startTimeoutMs 
   } catch (e) {
     try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
     await exited;
+    if (temporary && !keep) {
+      rmSync(dir, { recursive: true, force: true });
+      temporaryDirs.delete(dir);
+    }
     throw e;
   }
   const startMs = Math.round(performance.now() - started);
+  if (cold && useTemplate() && !existsSync(TEMPLATE_DB)) saveTemplate(python, dbPath);
 
   let stopped;
   const hs = {
@@ -322,7 +351,10 @@ export async function startHomeserver({ dir, port, keep = false, startTimeoutMs 
           await exited;
           clearTimeout(timer);
         }
-        if (temporary && !keep) rmSync(dir, { recursive: true, force: true });
+        if (temporary && !keep) {
+          rmSync(dir, { recursive: true, force: true });
+          temporaryDirs.delete(dir);
+        }
       })();
       return stopped;
     },
