@@ -74,15 +74,31 @@ func equal(a, b int8) int32 {
 	return int32((x - 1) >> 31)
 }
 
-// lookupBase sets t = digit * 256^i * B, digit in [-8, 8], in constant time.
+// lookupBase sets t = digit * 256^i * B, digit in [-8, 8], in constant time:
+// every entry of the row is read and masked in (one pass over all limbs,
+// not a Select call per coordinate: this runs 64 times per multiplication).
 func lookupBase(t *affine, i int, digit int8) {
 	negative := int32(uint8(digit) >> 7)
 	abs := digit - int8((-negative)&int32(digit))<<1
 	t.identity()
-	for j := 0; j < 8; j++ {
-		t.selectFrom(&baseTable[i][j], equal(abs, int8(j+1)))
+	row := &baseTable[i]
+	for j := range row {
+		m := -equal(abs, int8(j+1))
+		e := &row[j]
+		for k := range t.YplusX {
+			t.YplusX[k] ^= m & (t.YplusX[k] ^ e.YplusX[k])
+			t.YminusX[k] ^= m & (t.YminusX[k] ^ e.YminusX[k])
+			t.XY2d[k] ^= m & (t.XY2d[k] ^ e.XY2d[k])
+		}
 	}
-	t.condNeg(negative)
+	// Negate when the digit is: swap y+x and y-x, negate 2dxy.
+	m := -negative
+	for k := range t.YplusX {
+		s := m & (t.YplusX[k] ^ t.YminusX[k])
+		t.YplusX[k] ^= s
+		t.YminusX[k] ^= s
+		t.XY2d[k] ^= m & (t.XY2d[k] ^ -t.XY2d[k])
+	}
 }
 
 // ScalarBaseMult returns a * B for a 32-byte little-endian scalar a below

@@ -163,19 +163,6 @@ func (r *completed) subAffine(p *extended, q *affine) *completed {
 	return r
 }
 
-// selectAffine sets a = b when cond is 1, in constant time.
-func (a *affine) selectFrom(b *affine, cond int32) {
-	a.YplusX.Select(&b.YplusX, &a.YplusX, cond)
-	a.YminusX.Select(&b.YminusX, &a.YminusX, cond)
-	a.XY2d.Select(&b.XY2d, &a.XY2d, cond)
-}
-
-// condNeg sets a = -a when cond is 1: (y+x, y-x, 2dxy) -> (y-x, y+x, -2dxy).
-func (a *affine) condNeg(cond int32) {
-	a.YplusX.Swap(&a.YminusX, cond)
-	a.XY2d.CondNeg(cond)
-}
-
 // Bytes is the RFC 8032 encoding of p: y with the sign of x in the top bit.
 func (p *extended) Bytes() [32]byte {
 	var zInv, x, y fe.Element

@@ -80,25 +80,31 @@ func VarTimeCheck(a []byte, k, s *[32]byte, r []byte) bool {
 	i := 255
 	for ; i >= 0 && ks[i] == 0 && ss[i] == 0; i-- {
 	}
-	var h extended
+	// A step is a doubling, then the additions its digits ask for; the
+	// result goes to projective coordinates (3 products) unless an addition
+	// needs the extended ones (4).
+	var acc projective
 	var c completed
-	var proj projective
-	h.identity()
+	var u extended
+	acc.X.Zero()
+	acc.Y.One()
+	acc.Z.One()
 	for ; i >= 0; i-- {
-		proj.fromExtended(&h)
-		c.double(&proj)
+		c.double(&acc)
 		if ks[i] > 0 {
-			c.sub(h.fromCompleted(&c), &aOdd[ks[i]/2]) // -k*A
+			c.sub(u.fromCompleted(&c), &aOdd[ks[i]/2]) // -k*A
 		} else if ks[i] < 0 {
-			c.add(h.fromCompleted(&c), &aOdd[(-ks[i])/2])
+			c.add(u.fromCompleted(&c), &aOdd[(-ks[i])/2])
 		}
 		if ss[i] > 0 {
-			c.add(h.fromCompleted(&c), &baseOdd[ss[i]/2])
+			c.add(u.fromCompleted(&c), &baseOdd[ss[i]/2])
 		} else if ss[i] < 0 {
-			c.sub(h.fromCompleted(&c), &baseOdd[(-ss[i])/2])
+			c.sub(u.fromCompleted(&c), &baseOdd[(-ss[i])/2])
 		}
-		h.fromCompleted(&c)
+		acc.fromCompleted(&c)
 	}
+	var h extended
+	h.X, h.Y, h.Z = acc.X, acc.Y, acc.Z
 	enc := h.Bytes()
 	return len(r) == 32 && string(enc[:]) == string(r)
 }
