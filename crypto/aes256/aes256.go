@@ -6,11 +6,13 @@
 // cache timing. bsaes is bitsliced (no secret-dependent memory access) and
 // hands over to crypto/aes only where that uses hardware AES.
 //
-// Two bitsliced cores: CBC encryption is serial (each block needs the one
-// before), so it runs on the 32-bit core, which carries 2 blocks per pass
-// and costs much less per pass than the 64-bit core's 4 (measured under
-// js/wasm: 1 KiB CBC encryption 200 µs instead of 650 µs). Decryption and
-// CTR, where blocks are independent, fill the 64-bit core's 4 lanes.
+// Under js/wasm everything runs on bsaes's 32-bit core (block_wasm.go): it
+// carries 2 blocks per pass and a pass costs far less than the 64-bit
+// core's 4-block one, so CBC encryption, which is serial (each block needs
+// the one before), no longer wastes 3 lanes out of 4 (1 KiB: 200 µs instead
+// of 650 µs), while decryption and CTR run as fast as on the 64-bit core.
+// Natively (block_other.go) bsaes picks hardware AES or the 64-bit core, and
+// CBC encryption the 32-bit core when there is no hardware AES.
 package aes256
 
 import (
@@ -19,8 +21,6 @@ import (
 
 	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"gitlab.com/yawning/bsaes.git"
-	"gitlab.com/yawning/bsaes.git/ct32"
 )
 
 const (
@@ -34,26 +34,6 @@ type bulk interface {
 	Stride() int
 	BulkEncrypt(dst, src []byte)
 	BulkDecrypt(dst, src []byte)
-}
-
-func newBlock(key []byte) (cipher.Block, error) {
-	if len(key) != KeySize {
-		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
-	}
-	return bsaes.NewCipher(key)
-}
-
-// newSerialBlock is the block cipher for one block at a time (CBC
-// encryption): hardware AES where crypto/aes uses it, else the 32-bit
-// bitsliced core.
-func newSerialBlock(key []byte) (cipher.Block, error) {
-	if len(key) != KeySize {
-		return nil, errcode.New(errcode.BadInput, "AES-256 key must be 32 bytes, got %d", len(key))
-	}
-	if bsaes.UsingRuntime() {
-		return bsaes.NewCipher(key)
-	}
-	return ct32.NewCipher(key), nil
 }
 
 // wipe clears a bitsliced key schedule once the caller is done with it.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"gitlab.com/yawning/bsaes.git/ct32"
 	"gitlab.com/yawning/bsaes.git/ct64"
 )
 
@@ -41,16 +42,17 @@ func TestBulkPathsMatchStdlib(t *testing.T) {
 		iv[i] = 0xff
 	}
 	std, _ := aes.NewCipher(key)
-	b := ct64.NewCipher(key).(bulk)
-	for n := 1; n < 300; n += 7 {
-		src := make([]byte, n*16)
-		rand.Read(src)
-		want := make([]byte, len(src))
-		cipher.NewCBCDecrypter(std, iv).CryptBlocks(want, src)
-		got := make([]byte, len(src))
-		decryptCBCBulk(b, iv, got, src)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("CBC bulk decrypt differs at %d blocks", n)
+	for _, b := range []bulk{ct64.NewCipher(key).(bulk), ct32.NewCipher(key).(bulk)} {
+		for n := 1; n < 300; n += 7 {
+			src := make([]byte, n*16)
+			rand.Read(src)
+			want := make([]byte, len(src))
+			cipher.NewCBCDecrypter(std, iv).CryptBlocks(want, src)
+			got := make([]byte, len(src))
+			decryptCBCBulk(b, iv, got, src)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("CBC bulk decrypt (stride %d) differs at %d blocks", b.Stride(), n)
+			}
 		}
 	}
 }
@@ -118,6 +120,9 @@ func TestCTRMatchesStdlib(t *testing.T) {
 		}
 		if !bytes.Equal(ctr(bitsliced, iv, src), want) {
 			t.Fatal("bitsliced CTR differs", n)
+		}
+		if !bytes.Equal(ctr(ct32.NewCipher(key), iv, src), want) {
+			t.Fatal("32-bit bitsliced CTR differs", n)
 		}
 	}
 }
