@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"gitlab.com/yawning/bsaes.git/ct32"
 )
 
 // stdCBC is the reference: crypto/aes (table or hardware AES, fine in a
@@ -18,27 +17,6 @@ func stdCBC(key, iv, plaintext []byte) []byte {
 	block, _ := aes.NewCipher(key)
 	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, out)
 	return out
-}
-
-// Natively the serial path is hardware AES; the 32-bit bitsliced core is
-// what runs under wasm, so test it directly too.
-func TestSerialCoreMatchesStdlib(t *testing.T) {
-	for n := 0; n < 200; n += 3 {
-		key := make([]byte, KeySize)
-		iv := make([]byte, BlockSize)
-		src := make([]byte, n*BlockSize)
-		rand.Read(key)
-		rand.Read(iv)
-		rand.Read(src)
-		got := append([]byte(nil), src...)
-		cipher.NewCBCEncrypter(ct32.NewCipher(key), iv).CryptBlocks(got, got)
-		want := append([]byte(nil), src...)
-		std, _ := aes.NewCipher(key)
-		cipher.NewCBCEncrypter(std, iv).CryptBlocks(want, want)
-		if !bytes.Equal(got, want) {
-			t.Fatalf("ct32 CBC differs at %d blocks", n)
-		}
-	}
 }
 
 func TestEncryptCBCMatchesStdlib(t *testing.T) {
