@@ -6,7 +6,6 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"testing"
-
 )
 
 // stdCBC is the reference: crypto/aes (table or hardware AES, fine in a
