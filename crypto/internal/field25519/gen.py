@@ -40,19 +40,21 @@ out.append("""
 // reduced elements): every 64-bit sum then stays below 2^63.
 func mul(h, f, g *Element) {
 """)
-for i in range(10): out.append(f"\tf{i} := int64(f[{i}])\n")
-for i in range(10): out.append(f"\tg{i} := int64(g[{i}])\n")
-for i in range(1, 10): out.append(f"\tg{i}x19 := 19 * g{i}\n")
-for i in (1, 3, 5, 7, 9): out.append(f"\tf{i}x2 := 2 * f{i}\n")
-for k in range(10):
-    terms = []
-    for i in range(10):
-        j = (k - i) % 10
-        c = coef(i, j)
-        fn = f"f{i}x2" if c in (2, 38) else f"f{i}"
-        gn = f"g{j}x19" if c in (19, 38) else f"g{j}"
-        terms.append(f"{fn}*{gn}")
-    out.append(f"\th{k} := " + " + ".join(terms) + "\n")
+# Row by row: limb f[i] (and its multiples) times every g[j], accumulated
+# into the ten sums. Few values are live at once, which matters under wasm:
+# Go keeps at most 16 of them in wasm locals and spills the rest (measured:
+# 57 ns against 67 ns for loading all twenty limbs first).
+out.append("\tvar h0, h1, h2, h3, h4, h5, h6, h7, h8, h9 int64\n")
+for i in range(10):
+    out.append(f"\t{{\n\t\tfi := int64(f[{i}])\n")
+    names = {1: "fi"}
+    for c in sorted(set(coef(i, j) for j in range(10))):
+        if c != 1:
+            out.append(f"\t\tfi{c} := {c} * fi\n")
+            names[c] = f"fi{c}"
+    for j in range(10):
+        out.append(f"\t\th{(i + j) % 10} += {names[coef(i, j)]} * int64(g[{j}])\n")
+    out.append("\t}\n")
 out.append("\tvar c int64\n" + carry_chain() + "}\n")
 
 out.append("""

@@ -8,50 +8,154 @@ package field25519
 // reduced element (|limb| <= 2^25 even, 2^24 odd, so a sum of up to 7
 // reduced elements): every 64-bit sum then stays below 2^63.
 func mul(h, f, g *Element) {
-	f0 := int64(f[0])
-	f1 := int64(f[1])
-	f2 := int64(f[2])
-	f3 := int64(f[3])
-	f4 := int64(f[4])
-	f5 := int64(f[5])
-	f6 := int64(f[6])
-	f7 := int64(f[7])
-	f8 := int64(f[8])
-	f9 := int64(f[9])
-	g0 := int64(g[0])
-	g1 := int64(g[1])
-	g2 := int64(g[2])
-	g3 := int64(g[3])
-	g4 := int64(g[4])
-	g5 := int64(g[5])
-	g6 := int64(g[6])
-	g7 := int64(g[7])
-	g8 := int64(g[8])
-	g9 := int64(g[9])
-	g1x19 := 19 * g1
-	g2x19 := 19 * g2
-	g3x19 := 19 * g3
-	g4x19 := 19 * g4
-	g5x19 := 19 * g5
-	g6x19 := 19 * g6
-	g7x19 := 19 * g7
-	g8x19 := 19 * g8
-	g9x19 := 19 * g9
-	f1x2 := 2 * f1
-	f3x2 := 2 * f3
-	f5x2 := 2 * f5
-	f7x2 := 2 * f7
-	f9x2 := 2 * f9
-	h0 := f0*g0 + f1x2*g9x19 + f2*g8x19 + f3x2*g7x19 + f4*g6x19 + f5x2*g5x19 + f6*g4x19 + f7x2*g3x19 + f8*g2x19 + f9x2*g1x19
-	h1 := f0*g1 + f1*g0 + f2*g9x19 + f3*g8x19 + f4*g7x19 + f5*g6x19 + f6*g5x19 + f7*g4x19 + f8*g3x19 + f9*g2x19
-	h2 := f0*g2 + f1x2*g1 + f2*g0 + f3x2*g9x19 + f4*g8x19 + f5x2*g7x19 + f6*g6x19 + f7x2*g5x19 + f8*g4x19 + f9x2*g3x19
-	h3 := f0*g3 + f1*g2 + f2*g1 + f3*g0 + f4*g9x19 + f5*g8x19 + f6*g7x19 + f7*g6x19 + f8*g5x19 + f9*g4x19
-	h4 := f0*g4 + f1x2*g3 + f2*g2 + f3x2*g1 + f4*g0 + f5x2*g9x19 + f6*g8x19 + f7x2*g7x19 + f8*g6x19 + f9x2*g5x19
-	h5 := f0*g5 + f1*g4 + f2*g3 + f3*g2 + f4*g1 + f5*g0 + f6*g9x19 + f7*g8x19 + f8*g7x19 + f9*g6x19
-	h6 := f0*g6 + f1x2*g5 + f2*g4 + f3x2*g3 + f4*g2 + f5x2*g1 + f6*g0 + f7x2*g9x19 + f8*g8x19 + f9x2*g7x19
-	h7 := f0*g7 + f1*g6 + f2*g5 + f3*g4 + f4*g3 + f5*g2 + f6*g1 + f7*g0 + f8*g9x19 + f9*g8x19
-	h8 := f0*g8 + f1x2*g7 + f2*g6 + f3x2*g5 + f4*g4 + f5x2*g3 + f6*g2 + f7x2*g1 + f8*g0 + f9x2*g9x19
-	h9 := f0*g9 + f1*g8 + f2*g7 + f3*g6 + f4*g5 + f5*g4 + f6*g3 + f7*g2 + f8*g1 + f9*g0
+	var h0, h1, h2, h3, h4, h5, h6, h7, h8, h9 int64
+	{
+		fi := int64(f[0])
+		h0 += fi * int64(g[0])
+		h1 += fi * int64(g[1])
+		h2 += fi * int64(g[2])
+		h3 += fi * int64(g[3])
+		h4 += fi * int64(g[4])
+		h5 += fi * int64(g[5])
+		h6 += fi * int64(g[6])
+		h7 += fi * int64(g[7])
+		h8 += fi * int64(g[8])
+		h9 += fi * int64(g[9])
+	}
+	{
+		fi := int64(f[1])
+		fi2 := 2 * fi
+		fi38 := 38 * fi
+		h1 += fi * int64(g[0])
+		h2 += fi2 * int64(g[1])
+		h3 += fi * int64(g[2])
+		h4 += fi2 * int64(g[3])
+		h5 += fi * int64(g[4])
+		h6 += fi2 * int64(g[5])
+		h7 += fi * int64(g[6])
+		h8 += fi2 * int64(g[7])
+		h9 += fi * int64(g[8])
+		h0 += fi38 * int64(g[9])
+	}
+	{
+		fi := int64(f[2])
+		fi19 := 19 * fi
+		h2 += fi * int64(g[0])
+		h3 += fi * int64(g[1])
+		h4 += fi * int64(g[2])
+		h5 += fi * int64(g[3])
+		h6 += fi * int64(g[4])
+		h7 += fi * int64(g[5])
+		h8 += fi * int64(g[6])
+		h9 += fi * int64(g[7])
+		h0 += fi19 * int64(g[8])
+		h1 += fi19 * int64(g[9])
+	}
+	{
+		fi := int64(f[3])
+		fi2 := 2 * fi
+		fi19 := 19 * fi
+		fi38 := 38 * fi
+		h3 += fi * int64(g[0])
+		h4 += fi2 * int64(g[1])
+		h5 += fi * int64(g[2])
+		h6 += fi2 * int64(g[3])
+		h7 += fi * int64(g[4])
+		h8 += fi2 * int64(g[5])
+		h9 += fi * int64(g[6])
+		h0 += fi38 * int64(g[7])
+		h1 += fi19 * int64(g[8])
+		h2 += fi38 * int64(g[9])
+	}
+	{
+		fi := int64(f[4])
+		fi19 := 19 * fi
+		h4 += fi * int64(g[0])
+		h5 += fi * int64(g[1])
+		h6 += fi * int64(g[2])
+		h7 += fi * int64(g[3])
+		h8 += fi * int64(g[4])
+		h9 += fi * int64(g[5])
+		h0 += fi19 * int64(g[6])
+		h1 += fi19 * int64(g[7])
+		h2 += fi19 * int64(g[8])
+		h3 += fi19 * int64(g[9])
+	}
+	{
+		fi := int64(f[5])
+		fi2 := 2 * fi
+		fi19 := 19 * fi
+		fi38 := 38 * fi
+		h5 += fi * int64(g[0])
+		h6 += fi2 * int64(g[1])
+		h7 += fi * int64(g[2])
+		h8 += fi2 * int64(g[3])
+		h9 += fi * int64(g[4])
+		h0 += fi38 * int64(g[5])
+		h1 += fi19 * int64(g[6])
+		h2 += fi38 * int64(g[7])
+		h3 += fi19 * int64(g[8])
+		h4 += fi38 * int64(g[9])
+	}
+	{
+		fi := int64(f[6])
+		fi19 := 19 * fi
+		h6 += fi * int64(g[0])
+		h7 += fi * int64(g[1])
+		h8 += fi * int64(g[2])
+		h9 += fi * int64(g[3])
+		h0 += fi19 * int64(g[4])
+		h1 += fi19 * int64(g[5])
+		h2 += fi19 * int64(g[6])
+		h3 += fi19 * int64(g[7])
+		h4 += fi19 * int64(g[8])
+		h5 += fi19 * int64(g[9])
+	}
+	{
+		fi := int64(f[7])
+		fi2 := 2 * fi
+		fi19 := 19 * fi
+		fi38 := 38 * fi
+		h7 += fi * int64(g[0])
+		h8 += fi2 * int64(g[1])
+		h9 += fi * int64(g[2])
+		h0 += fi38 * int64(g[3])
+		h1 += fi19 * int64(g[4])
+		h2 += fi38 * int64(g[5])
+		h3 += fi19 * int64(g[6])
+		h4 += fi38 * int64(g[7])
+		h5 += fi19 * int64(g[8])
+		h6 += fi38 * int64(g[9])
+	}
+	{
+		fi := int64(f[8])
+		fi19 := 19 * fi
+		h8 += fi * int64(g[0])
+		h9 += fi * int64(g[1])
+		h0 += fi19 * int64(g[2])
+		h1 += fi19 * int64(g[3])
+		h2 += fi19 * int64(g[4])
+		h3 += fi19 * int64(g[5])
+		h4 += fi19 * int64(g[6])
+		h5 += fi19 * int64(g[7])
+		h6 += fi19 * int64(g[8])
+		h7 += fi19 * int64(g[9])
+	}
+	{
+		fi := int64(f[9])
+		fi19 := 19 * fi
+		fi38 := 38 * fi
+		h9 += fi * int64(g[0])
+		h0 += fi38 * int64(g[1])
+		h1 += fi19 * int64(g[2])
+		h2 += fi38 * int64(g[3])
+		h3 += fi19 * int64(g[4])
+		h4 += fi38 * int64(g[5])
+		h5 += fi19 * int64(g[6])
+		h6 += fi38 * int64(g[7])
+		h7 += fi19 * int64(g[8])
+		h8 += fi38 * int64(g[9])
+	}
 	var c int64
 	c = (h0 + 1<<25) >> 26
 	h1 += c
