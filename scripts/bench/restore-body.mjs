@@ -31,9 +31,9 @@ function keyPair(type) {
 }
 const x25519Pair = () => keyPair('x25519');
 
-// HKDF-SHA-256 from HMACs. (Two generation runs hung in a futex wait inside
-// node:crypto, one of them in a loop with crypto.hkdfSync; the cause was not
-// found. A rerun completes.)
+// HKDF-SHA-256 from HMACs. (The generator used to hang now and then in a
+// futex wait inside node:crypto: the JWK-export deadlock described at
+// keyPair above.)
 function hkdf(ikm, salt, n) {
   const prk = crypto.createHmac('sha256', salt).update(ikm).digest();
   const out = [];
