@@ -95,13 +95,23 @@ async function start(wasm, webCrypto) {
 }
 
 async function compile(source) {
+  // Streaming compilation overlaps download and compilation, and is what
+  // lets a browser cache the compiled code (V8's wasm code cache). It needs
+  // a real Response with Content-Type exactly application/wasm (Node refuses
+  // parameters); anything else is compiled from its bytes.
+  const compileResponse = async (res) => {
+    const type = res.headers.get?.('content-type')?.trim().toLowerCase();
+    if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function' &&
+        typeof Response === 'function' && res instanceof Response) {
+      return await WebAssembly.compileStreaming(res);
+    }
+    return await WebAssembly.compile(await res.arrayBuffer());
+  };
   try {
     if (source instanceof WebAssembly.Module) return source;
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) return await WebAssembly.compile(source);
     // Duck-typed: in Node, merely touching the global Response loads undici (~15 ms).
-    if (typeof source?.arrayBuffer === 'function' && typeof source?.headers === 'object') {
-      return await WebAssembly.compile(await source.arrayBuffer());
-    }
+    if (typeof source?.arrayBuffer === 'function' && typeof source?.headers === 'object') return await compileResponse(source);
     let url = source;
     if (typeof source === 'string') {
       url = /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? new URL(source) : null;
@@ -120,7 +130,7 @@ async function compile(source) {
       }
       const res = await fetch(url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return await WebAssembly.compile(await res.arrayBuffer());
+      return await compileResponse(res);
     }
   } catch (e) {
     throw mxError(LOADER_CODES.NOT_LOADED, `cannot load the mxcrypto wasm module from ${String(source)}: ${e.message} (did you run \`npm run build\`?)`, e);

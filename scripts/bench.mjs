@@ -13,7 +13,8 @@ const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
-// BENCH_ONLY=backup,megolm,olm,pbkdf2,store,restore,startup,size picks sections (default: all).
+// BENCH_ONLY=backup,megolm,olm,pbkdf2,store,restore,startup,size,chromium picks sections (default: all).
+// The chromium section's own settings are described in scripts/bench/chromium.mjs.
 // BENCH_RESTORE_KEYS (default 100000) sizes the restore section; BENCH_RESTORE_RUNS and
 // BENCH_RESTORE_WORKERS are described in scripts/bench/restore.mjs.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
@@ -137,6 +138,11 @@ if (want('store')) benchStore();
 if (want('restore')) {
   const { benchRestore } = await import('./bench/restore.mjs');
   await benchRestore(row, Number(process.env.BENCH_RESTORE_KEYS ?? 100_000));
+}
+
+if (want('chromium')) {
+  const { benchChromium } = await import('./bench/chromium.mjs');
+  await benchChromium(row);
 }
 
 if (want('startup')) {

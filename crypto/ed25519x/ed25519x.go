@@ -4,16 +4,29 @@
 // first half clamped), from which the seed cannot be recovered. Keys imported
 // from libolm pickles only exist in the expanded form, so signing must work
 // from it too.
+//
+// Under js/wasm, key derivation and signing use the fixed-base
+// multiplication of crypto/internal/curve25519 and verification its
+// double multiplication (32-bit limbs, which wasm multiplies natively);
+// natively, and under wasm should its self-tests fail, filippo.io/edwards25519.
+// Scalars mod the group order are edwards25519.Scalar either way.
 package ed25519x
 
 import (
 	"crypto/rand"
 	"crypto/sha512"
+	"runtime"
 
 	"filippo.io/edwards25519"
 	"github.com/mxcrypto/mxcrypto/crypto/accel"
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/curve25519"
 )
+
+// useCurve25519 is true under wasm once curve25519 and this package's
+// signing passed their known-answer tests. runtime.GOARCH is a constant:
+// natively the package is not even linked.
+func useCurve25519() bool { return runtime.GOARCH == "wasm" && fastReady() }
 
 const (
 	SeedSize      = 32
@@ -79,8 +92,24 @@ func FromStored(private, public []byte) (*PrivateKey, error) {
 }
 
 func publicOf(expanded []byte) []byte {
+	return publicWith(useCurve25519(), expanded)
+}
+
+func publicWith(fast bool, expanded []byte) []byte {
 	// SetBytesWithClamping only fails for a length other than 32.
 	s, _ := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])
+	return baseMult(fast, s)
+}
+
+// baseMult returns the encoding of s*B.
+func baseMult(fast bool, s *edwards25519.Scalar) []byte {
+	if fast {
+		var b [32]byte
+		copy(b[:], s.Bytes())
+		out := curve25519.ScalarBaseMult(&b).Bytes()
+		clear(b[:])
+		return out[:]
+	}
 	return new(edwards25519.Point).ScalarBaseMult(s).Bytes()
 }
 
@@ -122,15 +151,20 @@ func (k *PrivateKey) Sign(msg []byte) []byte {
 		expanded = k.Expanded()
 		defer clear(expanded)
 	}
+	return sign(useCurve25519(), expanded, k.public, msg)
+}
+
+// sign is RFC 8032 §5.1.6 from the expanded secret.
+func sign(fast bool, expanded, public, msg []byte) []byte {
 	a, _ := edwards25519.NewScalar().SetBytesWithClamping(expanded[:32])
 	h := sha512.New()
 	h.Write(expanded[32:])
 	h.Write(msg)
 	r, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
-	R := new(edwards25519.Point).ScalarBaseMult(r).Bytes()
+	R := baseMult(fast, r)
 	h.Reset()
 	h.Write(R)
-	h.Write(k.public)
+	h.Write(public)
 	h.Write(msg)
 	kk, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
 	S := edwards25519.NewScalar().MultiplyAdd(kk, a, r)
@@ -142,8 +176,27 @@ func (k *PrivateKey) Sign(msg []byte) []byte {
 // are of small order (as vodozemac's strict verification does) and
 // non-canonical S.
 func Verify(public, msg, sig []byte) bool {
+	return verify(useCurve25519(), public, msg, sig)
+}
+
+func verify(fast bool, public, msg, sig []byte) bool {
 	if len(public) != PublicSize || len(sig) != SignatureSize {
 		return false
+	}
+	if fast {
+		S, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+		if err != nil {
+			return false
+		}
+		h := sha512.New()
+		h.Write(sig[:32])
+		h.Write(public)
+		h.Write(msg)
+		k, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(nil))
+		var kb, sb [32]byte
+		copy(kb[:], k.Bytes())
+		copy(sb[:], S.Bytes())
+		return curve25519.VarTimeCheck(public, &kb, &sb, sig[:32])
 	}
 	A, err := new(edwards25519.Point).SetBytes(public)
 	if err != nil || !bytesEqual(A.Bytes(), public) {

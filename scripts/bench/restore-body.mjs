@@ -12,18 +12,28 @@ const require = createRequire(import.meta.url);
 const b64 = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '');
 const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/mxcrypto-bench/', import.meta.url));
 
-function x25519Pair() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
-  return {
-    priv: () => Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'),
-    pub: Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url'),
-    key: privateKey,
-  };
-}
+// Keys come from random private bytes imported as PKCS#8 DER, and public
+// keys are read from the SPKI DER export. Not generateKeyPairSync + export
+// as JWK: in Node 20 that self-deadlocks now and then (ExportJWKEdKey holds
+// the key's mutex while allocating; a GC during that allocation destroys a
+// KeyGenJob that takes the same mutex).
+const PKCS8_PREFIX = {
+  x25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+  ed25519: Buffer.from('302e020100300506032b657004220420', 'hex'),
+};
+const SPKI_PREFIX_LENGTH = 12; // 302a300506032b65xx032100, then the 32-byte key
 
-// HKDF-SHA-256 from HMACs. (Two generation runs hung in a futex wait inside
-// node:crypto, one of them in a loop with crypto.hkdfSync; the cause was not
-// found. A rerun completes.)
+function keyPair(type) {
+  const priv = crypto.randomBytes(32);
+  const key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX[type], priv]), format: 'der', type: 'pkcs8' });
+  const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return { priv: () => priv, pub: Buffer.from(spki.subarray(SPKI_PREFIX_LENGTH)), key };
+}
+const x25519Pair = () => keyPair('x25519');
+
+// HKDF-SHA-256 from HMACs. (The generator used to hang now and then in a
+// futex wait inside node:crypto: the JWK-export deadlock described at
+// keyPair above.)
 function hkdf(ikm, salt, n) {
   const prk = crypto.createHmac('sha256', salt).update(ikm).digest();
   const out = [];
@@ -49,12 +59,11 @@ export async function restoreBody(n, rooms = 100) {
   const file = `${cacheDir}restore-${n}.json`;
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
   const backup = x25519Pair();
-  const backupPub = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: backup.pub.toString('base64url') }, format: 'jwk' });
+  const backupPub = crypto.createPublicKey(backup.key);
   const senderKey = b64(x25519Pair().pub);
   const body = { rooms: {} };
   for (let i = 0; i < n; i++) {
-    const { publicKey } = crypto.generateKeyPairSync('ed25519');
-    const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+    const { pub } = keyPair('ed25519');
     // Export format v1: version, index (BE), the 128-byte ratchet, the Ed25519 key.
     const exp = Buffer.concat([Buffer.from([1, 0, 0, 0, 0]), crypto.randomBytes(128), pub]);
     const sessionData = {

@@ -1,0 +1,132 @@
+// The Chromium section of `npm run bench`: mxcrypto, libolm and
+// matrix-sdk-crypto-wasm in one page of Debian's Chromium (driven with
+// playwright-core, no browser download), the workloads of
+// chromium-workloads.mjs interleaved over several rounds, medians and
+// ratios; then the time to ready of each library, cold (first load in a
+// fresh profile) and warm (later loads, compiled code cached).
+//
+// BENCH_CHROMIUM_ROUNDS (default 5) rounds; BENCH_CHROMIUM_WORKLOADS=W1,W3
+// picks workloads. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
+// mxcrypto as "before" (served at /dist-before/), interleaved like the rest.
+// Run alone: node scripts/bench/chromium.mjs
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { tmpdir, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ROUNDS = Number(process.env.BENCH_CHROMIUM_ROUNDS ?? 5);
+const READY_RUNS = Number(process.env.BENCH_CHROMIUM_READY_RUNS ?? 5);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const BEFORE = process.env.BENCH_BEFORE_DIST;
+const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Serves the repository on 127.0.0.1 with Cache-Control, as a site would:
+ * Chromium keeps compiled wasm code only for responses in its HTTP cache.
+ */
+async function serve() {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const before = BEFORE && path.startsWith('/dist-before/');
+    const base = before ? join(BEFORE, '/') : root;
+    const file = before ? join(BEFORE, path.slice('/dist-before/'.length)) : join(root, path === '/' ? 'scripts/bench/chromium.html' : path);
+    if (!file.startsWith(base)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, server };
+}
+
+async function waitLoaded(page) {
+  await page.waitForFunction(() => window.loaded || window.loadError, null, { timeout: 120_000 });
+  const err = await page.evaluate(() => window.loadError);
+  if (err) throw new Error(`bench page: ${err}`);
+}
+
+/** Runs the section; row(group, name, value, unit, note) prints a line. */
+export async function benchChromium(row) {
+  if (!existsSync(CHROMIUM)) {
+    row('chromium', 'skipped', 'n/a', 'size', `${CHROMIUM} is missing`);
+    return;
+  }
+  const { url, server } = await serve();
+  const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    // Time to ready first, while nothing is cached: one library per load.
+    const libsReady = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
+    const cold = {};
+    for (const lib of libsReady) {
+      await page.goto(`${url}?ready=${lib}`);
+      await waitLoaded(page);
+      cold[lib] = await page.evaluate(() => window.readyMs);
+    }
+    await page.waitForTimeout(3000); // code caching happens after compilation
+    const warm = Object.fromEntries(libsReady.map((l) => [l, []]));
+    for (let i = 0; i < READY_RUNS; i++) {
+      for (const lib of libsReady) {
+        await page.goto(`${url}?ready=${lib}&run=${i}`);
+        await waitLoaded(page);
+        warm[lib].push(await page.evaluate(() => window.readyMs));
+      }
+    }
+
+    await page.goto(BEFORE ? `${url}?before` : url);
+    await waitLoaded(page);
+    const available = await page.evaluate(() => window.bench.workloads);
+    const only = process.env.BENCH_CHROMIUM_WORKLOADS?.split(',');
+    const workloads = Object.keys(available).filter((w) => !only || only.includes(w));
+    const results = {};
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const w of workloads) {
+        // Interleaved, in an order that rotates with the round.
+        const impls = available[w];
+        for (let k = 0; k < impls.length; k++) {
+          const impl = impls[(k + r) % impls.length];
+          const opsPerSecond = await page.evaluate(([w, impl]) => window.bench.round(w, impl), [w, impl]);
+          ((results[w] ??= {})[impl] ??= []).push(opsPerSecond);
+        }
+      }
+    }
+    const G = `Chromium ${context.browser()?.version() ?? ''} ops/s, median of ${ROUNDS} rounds (load ${loadavg()[0].toFixed(2)})`;
+    // Medians, and the best round (the least disturbed by other load on the
+    // machine, so the fairer comparison when it is busy).
+    for (const w of workloads) {
+      const impls = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
+      for (const [label, pick] of [['median', median], ['best', (xs) => Math.max(...xs)]]) {
+        const m = Object.fromEntries(Object.entries(results[w]).map(([impl, xs]) => [impl, pick(xs)]));
+        const ratio = (peer) => (m[peer] ? `×${(m.mxcrypto / m[peer]).toFixed(2)} ${peer}` : '');
+        row(G, `${w} ${label} ${impls.join(' / ')}`, impls.map((i) => (m[i] ? m[i].toFixed(0) : '–')).join(' / '), 'size',
+          [ratio('libolm'), ratio('rust'), ratio('before')].filter(Boolean).join(', '));
+      }
+    }
+    const R = 'Chromium ready, ms since navigation (cold / warm median / warm best)';
+    for (const lib of libsReady) {
+      row(R, lib, `${cold[lib].toFixed(0)} / ${median(warm[lib]).toFixed(0)} / ${Math.min(...warm[lib]).toFixed(0)}`, 'size', lib === 'mxcrypto' ? '(target ≤ 250 / ≤ 120)' : '');
+    }
+    return { results, cold, warm };
+  } finally {
+    await context.close();
+    server.close();
+    await rm(profile, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await benchChromium((group, name, value, unit, note = '') => {
+    console.log(`${group.padEnd(26)} ${name.padEnd(44)} ${String(value).padStart(16)} ${note}`);
+  });
+}
