@@ -180,6 +180,18 @@ func megolmAPI() js.Value {
 				return out, nil
 			}
 		}),
+		// replayGuardImport checks a ReplayGuard export with Go's reader (the
+		// one implementation of that format) and answers it canonical.
+		"replayGuardImport": Async("megolm.ReplayGuard.import", func(a *Args) Work {
+			data := []byte(a.String(0, "json"))
+			return func() (any, error) {
+				g, err := megolm.ImportReplayGuard(data)
+				if err != nil {
+					return nil, err
+				}
+				return string(g.Export()), nil
+			}
+		}),
 		"parseRoomKey": Async("megolm.parseRoomKey", func(a *Args) Work {
 			content := a.JSON(0, "content")
 			senderKey := a.String(1, "senderKey")

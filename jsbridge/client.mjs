@@ -10,7 +10,7 @@
 // The sync token is stored (machine.setSyncToken) only after the whole
 // /sync response was processed and its events emitted: a crash in between
 // makes the server send the same response again (at least once, never lost).
-import { mxError } from './common.mjs';
+import { mxError, optionsArg } from './common.mjs';
 import { DEFAULT_RETRY, matrixHttp, sleep } from './http.mjs';
 
 const CLIENT = '/_matrix/client/v3';
@@ -423,7 +423,8 @@ export async function connectClient(mx, options) {
      * Creates a backup version, enables uploads to it, and stores its key in
      * secret storage under a new default key (from passphrase, or random).
      */
-    async enable({ passphrase: ssssPassphrase } = {}) {
+    async enable(options) {
+      const { passphrase: ssssPassphrase } = optionsArg(options, 'Client.backup.enable');
       const created = await machine.createBackupVersion();
       const { version } = await http.json('POST', `${CLIENT}/room_keys/version`, created.body);
       await machine.enableBackup({ version, publicKey: created.publicKey, privateKey: created.privateKey });
@@ -440,7 +441,8 @@ export async function connectClient(mx, options) {
     /** Uploads what is pending now (the sync loop also does it). */
     flush: () => pumpOutgoing(),
     /** Restores every key of the server's current backup version and enables it (uploads and on-demand fetches). */
-    async restore(recoveryKeyOrPassphrase, { onProgress } = {}) {
+    async restore(recoveryKeyOrPassphrase, options) {
+      const { onProgress } = optionsArg(options, 'Client.backup.restore');
       if (typeof recoveryKeyOrPassphrase !== 'string' && !(recoveryKeyOrPassphrase instanceof Uint8Array)) {
         throw mxError('BAD_INPUT', 'backup.restore: give the recovery key or passphrase');
       }
@@ -482,7 +484,8 @@ export async function connectClient(mx, options) {
     /** The raw homeserver API with the client's token and retries. */
     request: (method, path, body, opts) => http.json(method, path, body, opts),
 
-    async createEncryptedRoom({ invite = [], name, preset = 'private_chat' } = {}) {
+    async createEncryptedRoom(options) {
+      const { invite = [], name, preset = 'private_chat' } = optionsArg(options, 'Client.createEncryptedRoom');
       const encryption = { algorithm: 'm.megolm.v1.aes-sha2', ...roomKeySettingsToContent(roomKeySettings) };
       const r = await http.json('POST', `${CLIENT}/createRoom`, {
         preset, invite, ...(name ? { name } : {}),
@@ -514,7 +517,8 @@ export async function connectClient(mx, options) {
      * Sends an event; in an encrypted room the room key first goes to every
      * member's devices that lack it (the machine decides which, and rotates).
      */
-    async sendMessage(roomId, content, { type = 'm.room.message', txnId = randomTxnId() } = {}) {
+    async sendMessage(roomId, content, options) {
+      const { type = 'm.room.message', txnId = randomTxnId() } = optionsArg(options, 'Client.sendMessage');
       const encryption = await roomEncryption(roomId);
       let eventType = type;
       let body = content;

@@ -1,7 +1,7 @@
 // Types for the mxcrypto loader (jsbridge/index.mjs, copied to dist/ by the build).
 
 /**
- * Every function and method returns a Promise (ReplayGuard's are synchronous), whatever it is
+ * Every function and method returns a Promise, whatever it is
  * passed: arguments are copied when the call is made, and anything unreadable (a Proxy, a getter
  * that throws, a detached buffer, a BigInt, a cycle, more than 256 MiB) rejects with BAD_INPUT.
  * A callback (`now`, `onProgress`) that throws fails its call with BAD_INPUT; `cause` is what it threw.
@@ -284,12 +284,13 @@ export interface RoomKeyInfo {
 
 /** (sessionId, messageIndex) → eventId; a second event id for the same index is a replay. */
 export declare class ReplayGuard {
-  static import(json: string | object): ReplayGuard;
-  /** Throws REPLAYED_MESSAGE. */
-  check(sessionId: string, messageIndex: number, eventId: string): void;
-  forget(sessionId: string): void;
+  /** What export() wrote; anything else is BAD_INPUT. */
+  static import(json: string): Promise<ReplayGuard>;
+  /** Rejects with REPLAYED_MESSAGE. */
+  check(sessionId: string, messageIndex: number, eventId: string): Promise<void>;
+  forget(sessionId: string): Promise<void>;
   readonly size: number;
-  export(): string;
+  export(): Promise<string>;
 }
 
 export interface MxCrypto {

@@ -3,7 +3,7 @@
 // is addressed by its device's handle; if the wasm instance restarts, the
 // device reopens its store and the machine attaches again (its requests in
 // flight are forgotten; the ones that matter are in the store).
-import { mxError } from './common.mjs';
+import { mxError, optionsArg } from './common.mjs';
 import { guardClass } from './guard.mjs';
 import { NO_HANDLE, deviceApi } from './device.mjs';
 
@@ -69,7 +69,8 @@ export function machineApi(rt) {
     }
 
     /** The answer to a request; status ≥ 400 with the Matrix error body. */
-    markRequestAsSent(id, type, responseBody = null, { status = 200 } = {}) {
+    markRequestAsSent(id, type, responseBody = null, options) {
+      const { status = 200 } = optionsArg(options, 'Machine.markRequestAsSent');
       return this.#call('markRequestAsSent', [id, type, responseBody ?? null, { status }]);
     }
 

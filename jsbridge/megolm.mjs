@@ -6,7 +6,7 @@
 // would reuse a message key. Nothing lives in Go between calls, so there is
 // nothing to free, and a restarted wasm instance loses no session.
 import { decodeBase64, mxError, optionsArg, serialize, pickleKeyBytes } from './common.mjs';
-import { guardClass, guardSyncFunction } from './guard.mjs';
+import { guardClass, guardFunction } from './guard.mjs';
 
 export function megolmApi(rt) {
   const call = (name, args) => rt.call(`_megolm.${name}`, args);
@@ -156,7 +156,7 @@ export function megolmApi(rt) {
     async parseForwardedRoomKey(content) {
       return withSession(await call('parseForwardedRoomKey', [content]));
     },
-    ReplayGuard,
+    ReplayGuard: replayGuardClass(call),
   };
 }
 
@@ -220,70 +220,68 @@ async function verifyInParallel(rt, sessionId, message, decrypt) {
 /**
  * Replay detection for room events: record (sessionId, messageIndex) →
  * eventId; the same index again under a different event id is a replay.
- * Export/import use the same JSON as the Go side (sorted keys).
+ * Methods return Promises like the rest of the API. Go reads an import
+ * (megolm.ImportReplayGuard: the one reader of this format); export writes
+ * the same canonical JSON as Go's Export.
  */
-export class ReplayGuard {
-  #seen = new Map();
+function replayGuardClass(call) {
+  let guards; // guardClass's register: methods run only on real ReplayGuards
+  class ReplayGuard {
+    #seen = new Map();
 
-  static import(json) {
-    const g = new ReplayGuard();
-    let data;
-    try {
-      data = typeof json === 'string' ? JSON.parse(json) : json;
-    } catch {
-      throw mxError('BAD_INPUT', 'ReplayGuard.import: not JSON');
+    constructor() {
+      guards.add(this);
     }
-    if (data?.version !== 1 || (data.sessions !== undefined && (typeof data.sessions !== 'object' || data.sessions === null))) {
-      throw mxError('BAD_INPUT', 'ReplayGuard.import: expected {"version":1,"sessions":{...}}');
-    }
-    for (const [sid, byIndex] of Object.entries(data.sessions ?? {})) {
-      for (const [i, ev] of Object.entries(byIndex ?? {})) {
-        if (!/^(0|[1-9][0-9]*)$/.test(i) || Number(i) > 0xffffffff || typeof ev !== 'string' || ev === '') {
-          throw mxError('BAD_INPUT', `ReplayGuard.import: bad entry ${sid}/${i}`);
-        }
-        g.check(sid, Number(i), ev);
+
+    /** Resolves to a guard holding what `export()` wrote (JSON text). */
+    static async import(json) {
+      if (typeof json !== 'string') throw mxError('BAD_INPUT', 'ReplayGuard.import: expected the JSON text export() wrote');
+      const data = JSON.parse(await call('replayGuardImport', [json])); // canonical, checked by Go
+      const g = new ReplayGuard();
+      for (const [sid, byIndex] of Object.entries(data.sessions ?? {})) {
+        g.#seen.set(sid, new Map(Object.entries(byIndex).map(([i, ev]) => [Number(i), ev])));
       }
+      return g;
     }
-    return g;
-  }
 
-  /** Throws REPLAYED_MESSAGE if this index of this session came with another event id. */
-  check(sessionId, messageIndex, eventId) {
-    if (typeof sessionId !== 'string' || sessionId === '' || typeof eventId !== 'string' || eventId === '' || !Number.isInteger(messageIndex) || messageIndex < 0 || messageIndex > 0xffffffff) {
-      throw mxError('BAD_INPUT', 'ReplayGuard.check(sessionId, messageIndex, eventId): non-empty strings and an index 0..2^32-1');
+    /** Rejects with REPLAYED_MESSAGE if this index of this session came with another event id. */
+    async check(sessionId, messageIndex, eventId) {
+      if (typeof sessionId !== 'string' || sessionId === '' || typeof eventId !== 'string' || eventId === '' || !Number.isInteger(messageIndex) || messageIndex < 0 || messageIndex > 0xffffffff) {
+        throw mxError('BAD_INPUT', 'ReplayGuard.check(sessionId, messageIndex, eventId): non-empty strings and an index 0..2^32-1');
+      }
+      // Decided before the first await, so concurrent checks see each other.
+      let byIndex = this.#seen.get(sessionId);
+      if (!byIndex) this.#seen.set(sessionId, (byIndex = new Map()));
+      const prev = byIndex.get(messageIndex);
+      if (prev !== undefined && prev !== eventId) {
+        throw mxError('REPLAYED_MESSAGE', `message index ${messageIndex} of session ${sessionId} was already used by event ${prev}; ${eventId} is a replay`);
+      }
+      byIndex.set(messageIndex, eventId);
     }
-    let byIndex = this.#seen.get(sessionId);
-    if (!byIndex) this.#seen.set(sessionId, (byIndex = new Map()));
-    const prev = byIndex.get(messageIndex);
-    if (prev !== undefined && prev !== eventId) {
-      throw mxError('REPLAYED_MESSAGE', `message index ${messageIndex} of session ${sessionId} was already used by event ${prev}; ${eventId} is a replay`);
+
+    async forget(sessionId) {
+      if (typeof sessionId !== 'string') throw mxError('BAD_INPUT', 'ReplayGuard.forget(sessionId): sessionId must be a string');
+      this.#seen.delete(sessionId);
     }
-    byIndex.set(messageIndex, eventId);
-  }
 
-  forget(sessionId) {
-    this.#seen.delete(sessionId);
-  }
-
-  get size() {
-    let n = 0;
-    for (const m of this.#seen.values()) n += m.size;
-    return n;
-  }
-
-  export() {
-    const sessions = {};
-    for (const sid of [...this.#seen.keys()].sort()) {
-      const m = this.#seen.get(sid);
-      if (!m.size) continue;
-      sessions[sid] = {};
-      for (const i of [...m.keys()].map(String).sort()) sessions[sid][i] = m.get(Number(i));
+    get size() {
+      let n = 0;
+      for (const m of this.#seen.values()) n += m.size;
+      return n;
     }
-    return JSON.stringify({ sessions, version: 1 });
+
+    async export() {
+      const sessions = {};
+      for (const sid of [...this.#seen.keys()].sort()) {
+        const m = this.#seen.get(sid);
+        if (!m.size) continue;
+        sessions[sid] = {};
+        for (const i of [...m.keys()].map(String).sort()) sessions[sid][i] = m.get(Number(i));
+      }
+      return JSON.stringify({ sessions, version: 1 });
+    }
   }
+  guards = guardClass(ReplayGuard, 'ReplayGuard');
+  ReplayGuard.import = guardFunction(ReplayGuard.import, 'megolm.ReplayGuard.import');
+  return ReplayGuard;
 }
-
-// Synchronous by design (a check inside a render loop); guarded all the same:
-// plain copies of the arguments, and only MxCryptoErrors are thrown.
-guardClass(ReplayGuard, 'ReplayGuard', { sync: ['check', 'forget', 'export'] });
-ReplayGuard.import = guardSyncFunction(ReplayGuard.import, 'ReplayGuard.import');

@@ -442,11 +442,11 @@ describe('errors and replay', () => {
     const events = range(0, 20).map((i) => ({ eventId: `$event${i}:example.org`, ct: theirs.cts[i] }));
     for (const { eventId, ct } of events) {
       const { messageIndex } = await inb.decrypt(ct);
-      guard.check(inb.sessionId, messageIndex, eventId);
+      await guard.check(inb.sessionId, messageIndex, eventId);
     }
     // The same event decrypted again (e.g. after a restart): not a replay.
     const again = await inb.decrypt(events[7].ct);
-    assert.doesNotThrow(() => guard.check(inb.sessionId, again.messageIndex, events[7].eventId));
+    await guard.check(inb.sessionId, again.messageIndex, events[7].eventId);
     // The same ciphertext in another event: it decrypts, but is a replay.
     const replay = await inb.decrypt(events[7].ct);
     assert.equal(replay.plaintext, theirs.texts[7]);
@@ -455,14 +455,17 @@ describe('errors and replay', () => {
       assert.ok(e instanceof Error && e.message.length > 0);
       return true;
     };
-    assert.throws(() => guard.check(inb.sessionId, replay.messageIndex, '$attacker:example.org'), isReplay);
-    // Export / import keeps what was seen.
-    const restored = mx.megolm.ReplayGuard.import(guard.export());
-    assert.equal(restored.export(), guard.export());
-    assert.throws(() => restored.check(inb.sessionId, 7, '$attacker:example.org'), isReplay);
-    assert.doesNotThrow(() => restored.check(inb.sessionId, 7, events[7].eventId));
+    await assert.rejects(guard.check(inb.sessionId, replay.messageIndex, '$attacker:example.org'), isReplay);
+    // Export / import keeps what was seen; Go reads the export.
+    const restored = await mx.megolm.ReplayGuard.import(await guard.export());
+    assert.equal(await restored.export(), await guard.export());
+    await assert.rejects(restored.check(inb.sessionId, 7, '$attacker:example.org'), isReplay);
+    await restored.check(inb.sessionId, 7, events[7].eventId);
     // Other sessions are separate.
-    assert.doesNotThrow(() => restored.check(ours.out.sessionId, 7, '$other:example.org'));
+    await restored.check(ours.out.sessionId, 7, '$other:example.org');
+    // An export in another shape is Go's BAD_INPUT, and so is an object instead of text.
+    await assert.rejects(mx.megolm.ReplayGuard.import('{"version":1,"sessions":{"s":5}}'), { code: 'BAD_INPUT' });
+    await assert.rejects(mx.megolm.ReplayGuard.import({ version: 1, sessions: {} }), { code: 'BAD_INPUT' });
   });
 
   test('keepBetter keeps the copy with the lower first known index', async () => {

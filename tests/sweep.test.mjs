@@ -43,10 +43,11 @@ const makers = {
   ReplayGuard: () => new mx.megolm.ReplayGuard(),
   Device: () => mx.openDevice({ userId: '@sweep:example.org', deviceId: `SWEEP${++serial}`, store: `sweep-device-${serial}`, backend: 'memory', storeKey: storeKey() }),
   Store: () => mx.store.open({ name: `sweep-store-${++serial}`, backend: 'memory', storeKey: storeKey() }),
+  Machine: () => mx.openMachine({ userId: '@sweep:example.org', deviceId: `SWEEPM${++serial}`, store: `sweep-machine-${serial}`, backend: 'memory', storeKey: storeKey() }),
 };
 
-/** Methods that are synchronous by design: they may throw, but only MxCryptoErrors. */
-const SYNC = new Set(['ReplayGuard.check', 'ReplayGuard.forget', 'ReplayGuard.export', 'megolm.ReplayGuard.import']);
+/** Methods that are synchronous by design: they may throw, but only MxCryptoErrors. None now. */
+const SYNC = new Set();
 
 /** Deliberate failures for the loader's own tests, not API. */
 const SKIP = (name) => name.startsWith('_debug.');

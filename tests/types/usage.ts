@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const inbound = await mx.megolm.createInboundSession(await outbound.sessionKey());
   const { plaintext, messageIndex } = await inbound.decrypt(await outbound.encrypt('hello'));
   const guard = new mx.megolm.ReplayGuard();
-  guard.check(inbound.sessionId, messageIndex, '$event');
+  await guard.check(inbound.sessionId, messageIndex, '$event');
+  const restoredGuard: InstanceType<typeof mx.megolm.ReplayGuard> = await mx.megolm.ReplayGuard.import(await guard.export());
+  await restoredGuard.forget(inbound.sessionId);
   const device = await mx.openDevice({ userId: '@a:example.org', deviceId: 'A', store: 'keys', passphrase: 'p' });
   const upload = await device.keysForUpload({ oneTimeKeyCounts: { signed_curve25519: 10 }, unusedFallbackKeyTypes: [] });
   if (upload) await device.markKeysUploaded({ one_time_key_counts: { signed_curve25519: 50 } });
