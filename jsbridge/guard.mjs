@@ -85,9 +85,10 @@ function guardCallback(fn, what) {
       throw mxError('BAD_INPUT', `${what} threw: ${describeError(e)}`, e);
     }
     try {
-      // A promise (a restore's onBatch applies back-pressure with one) is
-      // awaited by the loader's own code, never read by Go.
-      if (r instanceof Promise) return r.then((v) => plainCopy(v, `the value ${what} resolved to`));
+      // A promise (a restore's onBatch applies back-pressure with one;
+      // connect's fetch resolves to a Response) is awaited by the loader's
+      // own JS, never read by Go: its value is passed on as it is.
+      if (r instanceof Promise) return r;
     } catch (e) {
       throw mxError('BAD_INPUT', `the value ${what} returned cannot be read: ${describeError(e)}`, e);
     }
