@@ -82,10 +82,13 @@ test('scenario 2: fallback key sessions while uploads are blocked; replaced afte
   assert.equal(fx.proxy.requests('/keys/upload').filter((e) => e.token === alice.accessToken && e.at >= blockedAt).length, 0, 'no upload got through while blocked');
 
   // Uploads resume: alice replaces the used fallback key.
+  // No upload succeeded while blocked (checked above), so any accepted one
+  // since blockedAt came after this; one held while blocked and sent on
+  // unblock counts too (it may already carry the new fallback key).
   const resumedAt = Date.now();
   unblock();
   const newFallback = await eventually(() => fx.proxy.requests('/keys/upload')
-    .filter((e) => e.token === alice.accessToken && e.status === 200 && e.at >= resumedAt)
+    .filter((e) => e.token === alice.accessToken && e.status === 200 && e.at >= blockedAt)
     .map((e) => Object.entries(e.requestBody.fallback_keys ?? {})[0])
     .find((entry) => entry && entry[1].key !== f1.key), { what: 'a new fallback key uploaded' });
   assert.notEqual(newFallback[0], f1Id, 'the new fallback key has a new id');
