@@ -3,7 +3,6 @@ package device
 import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
-	"github.com/mxcrypto/mxcrypto/crypto/olm"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -203,50 +202,7 @@ func (d *Device) EnabledBackup() (version, publicKey string, err error) {
 // server will not deliver one that decrypts again). The event is read as
 // DecryptToDevice reads it.
 func (d *Device) DecryptToDeviceWith(event []byte, also func(tx *store.Tx, ev *ToDeviceEvent) error) (*ToDeviceEvent, error) {
-	ev, err := parseObject(event, "to-device event")
-	if err != nil {
-		return nil, err
-	}
-	sender := ev.String("sender")
-	content := ev.Object("content")
-	alg := content.String("algorithm")
-	senderKey := content.String("sender_key")
-	ciphertexts := content.Object("ciphertext")
-	if err := ev.Err(); err != nil {
-		return nil, err
-	}
-	if alg != olm.AlgorithmOlm {
-		return nil, errcode.New(errcode.UnsupportedAlgorithm, "to-device algorithm %q is not supported (only %s)", alg, olm.AlgorithmOlm)
-	}
-	if senderKey, err = normalizeKey(senderKey, "sender_key"); err != nil {
-		return nil, err
-	}
-	mine, ok := ciphertexts.OptObject(d.identity.Curve25519)
-	if !ok {
-		return nil, badInput("the event has no ciphertext for this device's key %s", d.identity.Curve25519)
-	}
-	msg := olm.Message{Type: olm.MessageType(mine.Int("type")), Body: mine.String("body")}
-	if err := mine.Err(); err != nil {
-		return nil, err
-	}
-	var out *ToDeviceEvent
-	err = d.st.Update(func(tx *store.Tx) error {
-		pt, err := d.olmDecrypt(tx, senderKey, msg)
-		if err != nil {
-			return err
-		}
-		if out, err = d.checkPayload(tx, pt, sender, senderKey); err != nil {
-			return err
-		}
-		if also != nil {
-			return also(tx, out)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return d.decryptToDevice(event, false, also)
 }
 
 // DeviceRef names a device.

@@ -108,6 +108,13 @@ const encryptedEventType = "m.room.encrypted"
 // payload's sender, recipient and recipient_keys must be ours and the
 // event's, else BAD_MESSAGE.
 func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
+	return d.decryptToDevice(event, true, nil)
+}
+
+// decryptToDevice is DecryptToDevice and DecryptToDeviceWith: requireType
+// refuses an event whose type is not m.room.encrypted; also, when not nil,
+// runs in the transaction before the commit.
+func (d *Device) decryptToDevice(event []byte, requireType bool, also func(tx *store.Tx, ev *ToDeviceEvent) error) (*ToDeviceEvent, error) {
 	ev, err := parseObject(event, "to-device event")
 	if err != nil {
 		return nil, err
@@ -121,7 +128,7 @@ func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
 	if err := ev.Err(); err != nil {
 		return nil, err
 	}
-	if evType != encryptedEventType {
+	if requireType && evType != encryptedEventType {
 		return nil, badInput("to-device event type %q is not %s", evType, encryptedEventType)
 	}
 	if alg != olm.AlgorithmOlm {
@@ -144,8 +151,13 @@ func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
 		if err != nil {
 			return err
 		}
-		out, err = d.checkPayload(tx, pt, sender, senderKey)
-		return err
+		if out, err = d.checkPayload(tx, pt, sender, senderKey); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx, out)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
