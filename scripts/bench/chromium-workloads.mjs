@@ -11,6 +11,15 @@
 //   W4  Megolm decrypt 1 KiB (messages from libolm)
 //   W5  key backup encrypt, one key per call (PkEncryption)
 //   W6  key backup decrypt, one key per call (PkDecryption)
+//
+// The device-API workloads compare mxcrypto's machine (mx.openMachine, memory
+// store) with matrix-sdk-crypto-wasm's OlmMachine doing the same work over
+// the in-memory relay of the machine tests (tests/helpers/machine-relay.mjs):
+//   W7  room event encrypt (key already shared)
+//   W8  room event decrypt, one event per call
+//   W9  session setup incl. the key query: a fresh pair of devices, the
+//       sender tracks the receiver, queries, claims, shares the room key; the
+//       receiver syncs it in (one step = one pair)
 
 const TEXT = 'x'.repeat(1024);
 const SESSION_DATA = {
@@ -20,10 +29,83 @@ const SESSION_DATA = {
   forwarding_curve25519_key_chain: [],
   session_key: 'AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrvqqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E',
 };
+import { Relay, ourPeer, rustPeer } from '/tests/helpers/machine-relay.mjs';
+
+const ROOM = '!bench:example.org';
+const USERS = ['@alice:example.org', '@bob:example.org'];
+const storeKey = new Uint8Array(32).fill(7);
+let machineSeq = 0;
+
+/** Two devices of one kind ('mxcrypto' or 'rust') in a room, keys uploaded. */
+async function pair(kind, { mx, rust }, relay = new Relay()) {
+  const tag = `${Date.now()}-${++machineSeq}`;
+  const make = kind === 'mxcrypto'
+    ? async (user, dev) => ourPeer(relay, await mx.openMachine({ userId: user, deviceId: dev, store: `bench-${dev}-${tag}`, backend: 'memory', storeKey }))
+    : (user, dev) => rustPeer(relay, rust, user, dev);
+  const alice = await make(USERS[0], 'ALICE');
+  const bob = await make(USERS[1], 'BOB');
+  await alice.flush();
+  await bob.flush();
+  await alice.sync();
+  await bob.sync();
+  return { alice, bob, relay };
+}
+
+const encryptWith = (kind, peer, content) => (kind === 'mxcrypto'
+  ? peer.m.encryptRoomEvent(ROOM, 'm.room.message', content)
+  : peer.encrypt(ROOM, 'm.room.message', content));
+const decryptWith = async (kind, peer, event) => (kind === 'mxcrypto'
+  ? (await peer.m.decryptRoomEvent(ROOM, event)).content
+  : (await peer.decrypt(ROOM, event)).content);
+const closePeers = async (...peers) => { for (const p of peers) await p.m.close?.(); };
+let eventSeq = 0;
+const roomEvent = (content) => ({ type: 'm.room.encrypted', sender: USERS[0], room_id: ROOM, event_id: `$b${++eventSeq}`, origin_server_ts: 1, content });
+
+function deviceWorkloads(kind) {
+  return {
+    W7: async (libs, n) => {
+      const { alice, bob } = await pair(kind, libs);
+      await alice.share(ROOM, USERS);
+      return async () => {
+        for (let i = 0; i < n; i++) await encryptWith(kind, alice, { msgtype: 'm.text', body: TEXT });
+        await closePeers(alice, bob);
+      };
+    },
+    W8: async (libs, n) => {
+      const { alice, bob } = await pair(kind, libs);
+      await alice.share(ROOM, USERS);
+      const events = [];
+      for (let i = 0; i < n; i++) events.push(roomEvent(await encryptWith(kind, alice, { msgtype: 'm.text', body: TEXT })));
+      await bob.sync();
+      return async () => {
+        for (const e of events) if ((await decryptWith(kind, bob, e)).body.length !== TEXT.length) throw new Error(`W8 ${kind}`);
+        await closePeers(alice, bob);
+      };
+    },
+    W9: async (libs, n) => {
+      const pairs = [];
+      for (let i = 0; i < n; i++) pairs.push(await pair(kind, libs));
+      return async () => {
+        for (const { alice, bob } of pairs) {
+          await alice.share(ROOM, USERS);
+          await bob.sync();
+        }
+        // One decrypt proves the keys arrived (the same small cost for both).
+        for (const { alice, bob } of pairs.slice(0, 1)) {
+          const e = roomEvent(await encryptWith(kind, alice, { body: 'x' }));
+          if ((await decryptWith(kind, bob, e)).body !== 'x') throw new Error(`W9 ${kind}`);
+        }
+        for (const { alice, bob } of pairs) await closePeers(alice, bob);
+      };
+    },
+  };
+}
+
 const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/=+$/, '');
 
 /** Steps per round of each workload (one-time keys: libolm keeps at most 100). */
-export const STEPS = { W1: 40, W2: 200, W3: 500, W4: 500, W5: 200, W6: 200 };
+// W7/W8: 100 messages, the default rotation period of both machines.
+export const STEPS = { W1: 40, W2: 200, W3: 500, W4: 500, W5: 200, W6: 200, W7: 100, W8: 100, W9: 10 };
 
 /**
  * prepare[workload][impl](libs, n) resolves to an async function running n
@@ -192,6 +274,10 @@ export const prepare = {
     },
   },
 };
+
+for (const w of ['W7', 'W8', 'W9']) {
+  prepare[w] = { mxcrypto: deviceWorkloads('mxcrypto')[w], rust: deviceWorkloads('rust')[w] };
+}
 
 function megolmMessages(Olm, n) {
   const o = new Olm.OutboundGroupSession();
