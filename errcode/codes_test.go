@@ -14,8 +14,8 @@ import (
 	"testing"
 )
 
-// repoRoot is the module root, two levels above this package.
-const repoRoot = "../.."
+// repoRoot is the module root, one level above this package.
+const repoRoot = ".."
 
 // declaredCode is one exported constant of type errcode.Code found in the
 // module's Go source.
@@ -203,7 +203,7 @@ func TestCodesDeclaredOnce(t *testing.T) {
 	seen := map[string]string{}
 	for _, c := range declaredCodes(t) {
 		if prev, ok := seen[c.value]; ok {
-			t.Errorf("%s is declared twice: %s and %s (declare it once, in crypto/errcode)", c.value, prev, c.where)
+			t.Errorf("%s is declared twice: %s and %s (declare it once, in errcode)", c.value, prev, c.where)
 		}
 		seen[c.value] = c.where
 	}
@@ -212,7 +212,7 @@ func TestCodesDeclaredOnce(t *testing.T) {
 func TestCodesDeclaredInErrcode(t *testing.T) {
 	for _, c := range declaredCodes(t) {
 		if c.pkg != "errcode" {
-			t.Errorf("%s is declared at %s: declare it in crypto/errcode/errcode.go (and alias it where it is used)", c.value, c.where)
+			t.Errorf("%s is declared at %s: declare it in errcode/errcode.go (and alias it where it is used)", c.value, c.where)
 		}
 	}
 }
@@ -233,7 +233,7 @@ func TestCodesListedEverywhere(t *testing.T) {
 			t.Errorf("%s lacks %v, declared in Go", place.name, m)
 		}
 		if m := missing(place.codes, goList); len(m) > 0 {
-			t.Errorf("%s has %v, which no Go package declares (add it to crypto/errcode)", place.name, m)
+			t.Errorf("%s has %v, which no Go package declares (add it to errcode)", place.name, m)
 		}
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 func TestOf(t *testing.T) {

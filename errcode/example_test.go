@@ -3,7 +3,7 @@ package errcode_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Every failure carries a stable code; Context adds where it happened and

@@ -5,7 +5,7 @@ package jsbridge
 import (
 	"syscall/js"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Args reads a call's arguments. The first problem is kept and the rest of

@@ -1,4 +1,4 @@
-// Native primitives lent to the Go side (see crypto/accel and
+// Native primitives lent to the Go side (see internal/accel and
 // jsbridge/host.go), supplied as the wasm import module "mxcrypto_host".
 // Go calls them synchronously in the middle of an operation, so only a host
 // with synchronous constant-time crypto qualifies: Node's node:crypto

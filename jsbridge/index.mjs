@@ -262,7 +262,7 @@ class Runtime {
 function buildApi(rt) {
   const call = (path) => (...args) => rt.call(path, args);
   return guardApi({
-    /** Whether node:crypto primitives are lent to the Go side (Node only; see crypto/accel). */
+    /** Whether node:crypto primitives are lent to the Go side (Node only; see internal/accel). */
     get nativeCrypto() {
       return rt.current?.native ?? false;
     },

@@ -1,4 +1,4 @@
-// Node's crypto lent to Go (crypto/accel) and direct calls (jsbridge/direct.go)
+// Node's crypto lent to Go (internal/accel) and direct calls (jsbridge/direct.go)
 // must change nothing but speed: the same bytes as Go alone, the same error
 // codes, state untouched by failures, and survival of a dead instance.
 import { test } from 'node:test';

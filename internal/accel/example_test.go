@@ -3,7 +3,7 @@ package accel_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
 )
 
 // With no host lent (natively, or before the JS bridge installs one), every

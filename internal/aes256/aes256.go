@@ -22,8 +22,8 @@ import (
 	"crypto/cipher"
 	"crypto/subtle"
 
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
 )
 
 const (

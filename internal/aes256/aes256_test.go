@@ -7,7 +7,7 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 	"gitlab.com/yawning/bsaes.git/ct64"
 )

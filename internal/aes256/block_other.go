@@ -5,7 +5,7 @@ package aes256
 import (
 	"crypto/cipher"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"gitlab.com/yawning/bsaes.git"
 )
 

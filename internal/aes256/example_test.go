@@ -3,8 +3,8 @@ package aes256_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
 )
 
 // AES-256-CBC with PKCS#7 padding, on a constant-time block cipher.

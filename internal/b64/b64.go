@@ -9,7 +9,7 @@ package b64
 import (
 	"unsafe"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Encode returns the unpadded standard base64 encoding of src.

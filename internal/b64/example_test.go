@@ -3,7 +3,7 @@ package b64_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // Matrix writes base64 without padding and reads it with or without.

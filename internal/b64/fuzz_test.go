@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 

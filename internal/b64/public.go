@@ -1,6 +1,6 @@
 package b64
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import "github.com/mxcrypto/mxcrypto/errcode"
 
 // EncodePublic and DecodePublic are Encode and Decode with lookup tables,
 // for data that is public anyway (ciphertexts, signatures, public keys):

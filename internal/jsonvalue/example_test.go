@@ -3,7 +3,7 @@ package jsonvalue_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // Matrix JSON parsed into generic values whose numbers keep their text, so

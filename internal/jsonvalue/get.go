@@ -3,7 +3,7 @@ package jsonvalue
 import (
 	"strconv"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Object reads fields of a parsed JSON object by name, keeping the first

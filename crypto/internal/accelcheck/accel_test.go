@@ -1,4 +1,4 @@
-package accel_test
+package accelcheck_test
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
-	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/x25519"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
 )
 
 // stdHost answers with Go's standard library (a stand-in for node:crypto)

@@ -18,9 +18,9 @@ import (
 	"runtime"
 
 	"filippo.io/edwards25519"
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/curve25519"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
 )
 
 // useCurve25519 is true under wasm once curve25519 and this package's

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
 )
 
 // A key imported from libolm exists only in expanded form; it signs exactly

@@ -4,7 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
 )
 
 // HKDF-SHA-256 with Matrix's zero salt, as Olm derives its message keys.

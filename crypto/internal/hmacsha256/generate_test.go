@@ -11,7 +11,7 @@ import (
 
 // TestBlockIsGenerated runs gen_block.go into a temporary file and compares it
 // with the committed block.go, so an edit to either one alone fails here
-// (run `go generate ./crypto/hmacsha256` after changing the generator).
+// (run `go generate ./crypto/internal/hmacsha256` after changing the generator).
 func TestBlockIsGenerated(t *testing.T) {
 	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
 		t.Skip("needs the go command; runs in the native test pass")
@@ -35,6 +35,6 @@ func TestBlockIsGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("block.go is stale: run `go generate ./crypto/hmacsha256`")
+		t.Fatal("block.go is stale: run `go generate ./crypto/internal/hmacsha256`")
 	}
 }

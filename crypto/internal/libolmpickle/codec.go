@@ -3,7 +3,7 @@ package libolmpickle
 import (
 	"encoding/binary"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Reader decodes a raw libolm pickle. After the first short read every

@@ -3,8 +3,8 @@ package libolmpickle_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // libolm's pickle envelope: any pickle key; the same key and content always

@@ -12,10 +12,10 @@ package libolmpickle
 import (
 	"crypto/subtle"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 const macSize = 8

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // docs/vectors.md §5.1: libolm's PkDecryption pickle (version 1) of Alice's key,

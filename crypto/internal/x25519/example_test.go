@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/x25519"
 )
 
 // Both sides of a Diffie-Hellman get the same secret; a low-order public key

@@ -14,9 +14,9 @@ import (
 	"runtime"
 
 	"filippo.io/edwards25519/field"
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/curve25519"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
 )
 
 const Size = 32
@@ -70,7 +70,7 @@ func SharedSecret(private, public []byte) ([]byte, error) {
 	return out[:], nil
 }
 
-// x25519 lets a native host compute when there is one (see crypto/accel).
+// x25519 lets a native host compute when there is one (see internal/accel).
 func x25519(scalar, point []byte) [Size]byte {
 	if h := accel.Current(); h != nil {
 		if out, ok := h.X25519(scalar, point); ok {

@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 
