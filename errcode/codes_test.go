@@ -129,7 +129,7 @@ var codeWord = regexp.MustCompile(`[A-Z][A-Z0-9_]*[A-Z0-9]`)
 
 // dtsUnion returns the string literals of `export type MxCryptoErrorCode`.
 func dtsUnion(t *testing.T) []string {
-	src := readRepoFile(t, "jsbridge/index.d.ts")
+	src := readRepoFile(t, "jsbridge/js/index.d.ts")
 	m := regexp.MustCompile(`(?s)export type MxCryptoErrorCode\s*=(.*?);`).FindStringSubmatch(src)
 	if m == nil {
 		t.Fatal("index.d.ts: no `export type MxCryptoErrorCode = …;`")
@@ -144,7 +144,7 @@ func dtsUnion(t *testing.T) []string {
 // dtsDocList returns the codes of the "- `CODE`: …" list in the comment
 // above the union.
 func dtsDocList(t *testing.T) []string {
-	src := readRepoFile(t, "jsbridge/index.d.ts")
+	src := readRepoFile(t, "jsbridge/js/index.d.ts")
 	end := strings.Index(src, "export type MxCryptoErrorCode")
 	start := strings.LastIndex(src[:end], "/**")
 	if start < 0 {
@@ -225,8 +225,8 @@ func TestCodesListedEverywhere(t *testing.T) {
 		name  string
 		codes []string
 	}{
-		{"jsbridge/index.d.ts MxCryptoErrorCode union", dtsUnion(t)},
-		{"jsbridge/index.d.ts list above MxCryptoErrorCode", dtsDocList(t)},
+		{"jsbridge/js/index.d.ts MxCryptoErrorCode union", dtsUnion(t)},
+		{"jsbridge/js/index.d.ts list above MxCryptoErrorCode", dtsDocList(t)},
 		{"README.md list (\"Every rejection is an `Error` with a `code`: …\")", readmeList(t)},
 	} {
 		if m := missing(goList, place.codes); len(m) > 0 {

@@ -1,7 +1,7 @@
 // Package errcode gives every rejected input a stable, machine-readable code.
 //
 // Every public code is declared in this package, once; codes_test.go checks
-// that jsbridge/index.d.ts (the MxCryptoErrorCode union and its list) and the
+// that jsbridge/js/index.d.ts (the MxCryptoErrorCode union and its list) and the
 // README list exactly these. Unexported codes (jsbridge's NO_STORE) pass
 // between mxcrypto's own Go and JS and never reach a caller.
 //
@@ -101,13 +101,13 @@ const (
 	// key was given out (or when it is due for rotation).
 	RoomKeyNotShared Code = "ROOM_KEY_NOT_SHARED"
 	// HomeserverError: the homeserver refused a request of mx.connect's
-	// HTTP driver (jsbridge/client.mjs), or it ran out of retries; the
+	// HTTP driver (jsbridge/js/client.mjs), or it ran out of retries; the
 	// error carries the HTTP status (0 for a network error) and the Matrix
 	// errcode.
 	HomeserverError Code = "HOMESERVER_ERROR"
 )
 
-// Codes the JS loader (jsbridge/index.mjs) raises itself; Go never returns
+// Codes the JS loader (jsbridge/js/index.mjs) raises itself; Go never returns
 // them, they are declared here so that this file lists every public code.
 const (
 	// InstanceExited: the wasm instance stopped during the call; the next

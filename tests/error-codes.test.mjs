@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
-const dir = new URL('../jsbridge/', import.meta.url);
+const dir = new URL('../jsbridge/js/', import.meta.url);
 const read = (f) => readFileSync(new URL(f, dir), 'utf8');
 
 function declaredCodes() {
@@ -39,7 +39,7 @@ test('every code the JS loader raises is a declared public code', () => {
 
 test('BATCH_CODES in backup.mjs equals batchCodes in batch.go', () => {
   const js = read('backup.mjs').match(/const BATCH_CODES = \[([^\]]*)\]/);
-  const goSrc = read('batch.go').match(/var batchCodes = \[\]errcode\.Code\{([^}]*)\}/);
+  const goSrc = readFileSync(new URL('../jsbridge/batch.go', import.meta.url), 'utf8').match(/var batchCodes = \[\]errcode\.Code\{([^}]*)\}/);
   assert.ok(js && goSrc, 'BATCH_CODES or batchCodes not found');
   const jsCodes = [...js[1].matchAll(/'([^']*)'/g)].map((x) => x[1]);
   // errcode's constant names → values, read from its declarations.

@@ -3,7 +3,7 @@
 // codes, state untouched by failures, and survival of a dead instance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { initTest } from './helpers/debug-build.mjs';
 
 const native = await init();

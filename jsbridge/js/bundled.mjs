@@ -3,6 +3,6 @@
 // (wrangler, esbuild, Vite) includes it, and index.mjs then skips its own
 // import by computed URL, which bundlers cannot follow. Pass the module
 // itself: `init({ wasm })` with `import wasm from 'mxcrypto/mxcrypto.wasm'`.
-import '../dist/wasm_exec.js';
+import './wasm_exec.js';
 
 export * from './index.mjs';

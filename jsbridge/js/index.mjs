@@ -18,11 +18,11 @@ import { storeApi } from './store.mjs';
 import { guardApi, plainCopy } from './guard.mjs';
 import { connectClient } from './client.mjs';
 
-// The build rewrites these two URLs for the copy in dist/. They are made on
-// first use, not at load: in a Cloudflare Worker import.meta.url is not a
+// The package (dist/, where the build copies this file) has the module and
+// Go's runtime next to the loader. The URLs are made on first use, not at load: in a Cloudflare Worker import.meta.url is not a
 // base URL and `new URL` at module top level would fail the import.
-const defaultWasmUrl = () => new URL('../dist/mxcrypto.wasm', import.meta.url);
-const wasmExecUrl = () => new URL('../dist/wasm_exec.js', import.meta.url);
+const defaultWasmUrl = () => new URL('./mxcrypto.wasm', import.meta.url);
+const wasmExecUrl = () => new URL('./wasm_exec.js', import.meta.url);
 
 /** Error codes raised by the loader itself (the Go side raises the rest). */
 const LOADER_CODES = { BAD_INPUT: 'BAD_INPUT', INSTANCE_EXITED: 'INSTANCE_EXITED', NOT_LOADED: 'NOT_LOADED' };
