@@ -2,8 +2,7 @@
 // X25519 (node:crypto or WebCrypto) and worker threads make restores fast.
 // Go does everything else (HKDF, the MAC check, constant-time AES-CBC).
 import { decodeBase64, mxError } from './common.mjs';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+import { isNode, utf8Encoder as utf8, utf8StrictDecoder } from './env.mjs';
 
 // --- encrypt -------------------------------------------------------------------
 
@@ -338,8 +337,6 @@ export async function prepareEntries(rt, derive, entries, onBatch, onProgress) {
 /** Makes the deriver for a worker's prepareEntries. */
 export const restoreDeriver = makeDeriver;
 
-const utf8 = new TextEncoder();
-
 async function prepareChunk(rt, chunk) {
   const ready = [];
   for (const e of chunk) {
@@ -449,7 +446,7 @@ async function finishChunk(rt, chunk, sessions, failures) {
   const out = ready.length ? await rt.call('backup._decryptSharedBatch', [buf, ready.length]) : new Uint8Array(0);
   buf.fill(0);
   const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const text = new TextDecoder('utf-8', { fatal: true });
+  const text = utf8StrictDecoder;
   off = 0;
   for (const e of ready) {
     const status = out[off];

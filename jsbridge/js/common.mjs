@@ -1,4 +1,8 @@
 // Small pieces the loader's modules share.
+import { NodeBuffer, utf8Encoder } from './env.mjs';
+
+/** Error codes raised by the loader itself (the Go side raises the rest). */
+export const LOADER_CODES = { BAD_INPUT: 'BAD_INPUT', INSTANCE_EXITED: 'INSTANCE_EXITED', NOT_LOADED: 'NOT_LOADED' };
 
 /** An Error with a stable `code`, like the ones the Go side raises. */
 export function mxError(code, message, cause) {
@@ -33,11 +37,9 @@ export function optionsArg(options, name) {
   return options;
 }
 
-const utf8 = new TextEncoder();
-
 /** libolm pickle keys are byte strings; its JS API takes them as strings. */
 export function pickleKeyBytes(key) {
-  if (typeof key === 'string') return utf8.encode(key);
+  if (typeof key === 'string') return utf8Encoder.encode(key);
   return key;
 }
 
@@ -63,5 +65,3 @@ export function decodeBase64(s) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
-
-const NodeBuffer = typeof process !== 'undefined' && process.versions?.node ? globalThis.Buffer : undefined;

@@ -9,7 +9,6 @@ import { mxError, optionsArg } from './common.mjs';
 import { checkRestoreOptions, prepareRestore, restoreDeriver } from './backup.mjs';
 import { storeLocker, storeOptions } from './store.mjs';
 import { guardClass } from './guard.mjs';
-import { webCryptoPBKDF2 } from './pbkdf2.mjs';
 
 // What Go answers for a handle it does not hold (jsbridge/handles.go): the
 // instance restarted since the device was opened. Never shown to callers.

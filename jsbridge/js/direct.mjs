@@ -2,12 +2,10 @@
 // answers cross as tagged bytes in wasm memory, so a per-message operation
 // costs a function call instead of a trip through the Go scheduler.
 import { mxError } from './common.mjs';
+import { utf8Encoder as encoder, utf8Decoder as decoder } from './env.mjs';
 
 const NULL = 0, FALSE = 1, TRUE = 2, NUMBER = 3, STRING = 4, BYTES = 5, OBJECT = 6, ARRAY = 7, JSON_TEXT = 8;
 
-const encoder = new TextEncoder();
-// wasm_exec.js's decoder drops a leading U+FEFF; a plaintext may start with one.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Encodes arguments: null/undefined, booleans, numbers, strings, Uint8Arrays, and objects (as JSON). */
 function encodeArgs(args) {

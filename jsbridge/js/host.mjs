@@ -9,6 +9,8 @@
 // buffer wiped right after the import, never as text; imported keys are held
 // in a table and named by a handle.
 
+import { isNode } from './env.mjs';
+
 const BASE_POINT = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // u = 9
 // PKCS#8 headers of a 32-byte X25519 or Ed25519 private key (RFC 8410 §7).
 const PKCS8_X25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
@@ -27,7 +29,7 @@ export const decliningImports = {
 
 /** node:crypto as a host, or null where there is none. */
 export async function nativeHost() {
-  if (typeof process === 'undefined' || !process.versions?.node) return null;
+  if (!isNode) return null;
   let crypto;
   try {
     crypto = await import('node:crypto');

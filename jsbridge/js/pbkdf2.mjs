@@ -4,7 +4,7 @@
 // so a key description or key file asking for millions of rounds would
 // freeze the page. Go stays the fallback and the reference.
 
-const utf8 = new TextEncoder();
+import { utf8Encoder as utf8 } from './env.mjs';
 
 /**
  * bits of PBKDF2-HMAC-SHA-512(passphrase, salt, iterations) as a

@@ -8,8 +8,8 @@
 // { entries } slices, then { end }. Out: { progress }, { batch, codes }
 // (restore), { need } after each slice, then { result } or { error }.
 import { init } from './index.mjs';
+import { isNode } from './env.mjs';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
 const post = (m, transfer) => port.postMessage(m, transfer);
 

@@ -7,11 +7,10 @@
 // INSTANCE_EXITED (it may or may not have committed). The memory backend
 // lives in the instance, so a restart empties it.
 import { mxError } from './common.mjs';
+import { isNode, utf8Encoder as utf8 } from './env.mjs';
 import { guardClass } from './guard.mjs';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 const BACKENDS = ['memory', 'indexeddb', 'fs'];
-const utf8 = new TextEncoder();
 
 /**
  * The stores' Locker, over a lock manager with navigator.locks' request()
@@ -26,8 +25,7 @@ const utf8 = new TextEncoder();
  */
 function locker(rt, manager) {
   const held = new Set();
-  rt.exitHooks ??= [];
-  rt.exitHooks.push((inst) => {
+  rt.addExitHook((inst) => {
     for (const h of held) {
       if (h.inst === inst) {
         held.delete(h);
@@ -39,7 +37,7 @@ function locker(rt, manager) {
   // exited throws, and the lock must then be released, not kept.
   return (name, onGranted, onFailed) => {
     const inst = rt.current; // the instance calling: Go is running
-    const gone = () => !inst || inst.dead || inst.go.exited;
+    const gone = () => !inst || inst.gone;
     manager
       .request(`mxcrypto-store:${name}`, () => new Promise((release) => {
         if (gone()) return release();
@@ -84,11 +82,13 @@ const processLocks = {
   },
 };
 
+const lockers = new WeakMap(); // Runtime → its stores' lock function
+
 /** The lock function of rt's stores, shared by store.open and openDevice (undefined: Go's own lock). */
 export function storeLocker(rt) {
   const manager = isNode ? processLocks : globalThis.navigator?.locks;
-  if (manager && !rt.storeLocker) rt.storeLocker = locker(rt, manager);
-  return rt.storeLocker;
+  if (manager && !lockers.has(rt)) lockers.set(rt, locker(rt, manager));
+  return lockers.get(rt);
 }
 
 export function storeApi(rt) {
