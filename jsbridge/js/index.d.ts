@@ -1,4 +1,4 @@
-// Types for the mxcrypto loader (jsbridge/index.mjs, copied to dist/ by the build).
+// Types for the mxcrypto package (jsbridge/js/, copied to dist/ by the build).
 
 /**
  * Every function and method returns a Promise, whatever it is
@@ -85,8 +85,8 @@ export interface MxCryptoError extends Error {
 
 export interface InitOptions {
   /**
-   * The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: dist/mxcrypto.wasm next to the loader.
-   * dist/mxcrypto-core.wasm is the same without the store and device APIs (about 400 KiB smaller gzipped); with it, openDevice rejects with NOT_LOADED.
+   * The module: a URL, a file path (Node), bytes, a fetch Response or a compiled module. Default: the package's mxcrypto.wasm, next to the loader.
+   * mxcrypto-core.wasm (`mxcrypto/mxcrypto-core.wasm`) is the same without the store and device APIs (about 400 KiB smaller gzipped); with it, openDevice rejects with NOT_LOADED.
    */
   wasm?: string | URL | Uint8Array | ArrayBuffer | Response | WebAssembly.Module;
   /** false: do everything in Go, never WebCrypto or node:crypto (tests and benchmarks). Default true. */
