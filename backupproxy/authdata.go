@@ -3,8 +3,8 @@ package backupproxy
 import (
 	"strings"
 
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // SignedByOwnDevice reports whether authData carries a valid signature by one

@@ -3,7 +3,7 @@ package backupproxy
 import (
 	"strconv"
 
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // ParseWhoAmI reads the upstream answer to GET /account/whoami. A 401 is

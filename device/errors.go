@@ -1,6 +1,6 @@
 package device
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import "github.com/mxcrypto/mxcrypto/errcode"
 
 // Codes of the device's own failures, declared in errcode with every public
 // code.

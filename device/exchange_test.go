@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // share sends from's new room key to each device over Olm and imports it.

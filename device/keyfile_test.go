@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // A key derived elsewhere (as the JS loader does with WebCrypto) from the

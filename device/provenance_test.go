@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // provenanceWorld: Alice sends four events in one session; Bob received the

@@ -1,10 +1,10 @@
 package device
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 

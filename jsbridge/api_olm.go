@@ -7,9 +7,9 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // olmAPI: like megolmAPI, accounts and sessions live on the JS side as their

@@ -7,11 +7,11 @@ import (
 	"sync"
 	"syscall/js"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
-// storeAPI backs jsbridge/store.mjs. Open stores live in Go between calls,
+// storeAPI backs jsbridge/js/store.mjs. Open stores live in Go between calls,
 // named by a handle of the one handle table (handles.go): one from before a
 // restart of the instance names nothing, and store.mjs then reopens.
 func storeAPI() js.Value {

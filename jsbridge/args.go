@@ -5,13 +5,13 @@ package jsbridge
 import (
 	"syscall/js"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Args reads a call's arguments. The first problem is kept and the rest of
 // the reads return zero values, so a handler reads everything and checks once.
 //
-// The values read here are plain copies the loader made (jsbridge/guard.mjs):
+// The values read here are plain copies the loader made (jsbridge/js/guard.mjs):
 // plain objects and arrays, fresh Uint8Arrays, guarded callbacks. That
 // is what makes these reads safe: syscall/js's Get, Index, Length,
 // InstanceOf and CopyBytesToGo do not catch JS exceptions, so a Proxy trap

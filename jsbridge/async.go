@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Work is the asynchronous half of an export. It must not read the call's

@@ -5,8 +5,8 @@ package jsbridge
 import (
 	"encoding/binary"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // decryptSharedBatch is the Go half of a bulk backup restore. The loader has

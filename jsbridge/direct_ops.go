@@ -3,9 +3,9 @@
 package jsbridge
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // directOps are the operations the loader calls directly (see direct.go):

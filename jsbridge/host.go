@@ -8,8 +8,8 @@ import (
 	"encoding/hex"
 	"unsafe"
 
-	"github.com/mxcrypto/mxcrypto/crypto/accel"
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
+	"github.com/mxcrypto/mxcrypto/internal/accel"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
 )
 
 // HostImports are the native primitives the loader supplies as the wasm
@@ -35,7 +35,7 @@ type HostImports struct {
 	Release     func(key int32)
 }
 
-// importHost is crypto/accel's Host over HostImports.
+// importHost is internal/accel's Host over HostImports.
 type importHost struct {
 	imp  HostImports
 	keys map[[32]byte]edKey // Ed25519 keys imported by the host, by public key
@@ -192,7 +192,7 @@ func (h *importHost) selfTest() bool {
 // installedHost is the host accel uses, if any (for forget).
 var installedHost *importHost
 
-// InstallHost lends the host's primitives to crypto/accel if the host says
+// InstallHost lends the host's primitives to internal/accel if the host says
 // it has them and gives the known answers; it reports whether it did. The
 // main package calls it once, before handing out the API.
 func InstallHost(imp HostImports) (installed bool) {

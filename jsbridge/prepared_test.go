@@ -4,16 +4,16 @@ package jsbridge
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
-	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -159,7 +159,7 @@ func encryptShared(t testing.TB, priv, pub, plain []byte) (shared, mac, ct []byt
 	}
 	eph, err := b64.Decode(m.Ephemeral)
 	if err == nil {
-		shared, err = x25519.SharedSecret(priv, eph)
+		shared, err = sharedSecret(priv, eph)
 	}
 	if err == nil {
 		mac, err = b64.Decode(m.MAC)
@@ -171,4 +171,18 @@ func encryptShared(t testing.TB, priv, pub, plain []byte) (shared, mac, ct []byt
 		t.Fatal(err)
 	}
 	return shared, mac, ct
+}
+
+// sharedSecret is X25519 by Go's standard library, independent of
+// crypto/internal/x25519 (which this package may not import).
+func sharedSecret(priv, pub []byte) ([]byte, error) {
+	k, err := ecdh.X25519().NewPrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ecdh.X25519().NewPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	return k.ECDH(p)
 }

@@ -6,10 +6,10 @@ import (
 	"syscall/js"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // Conversions between the API's JSON shapes and the crypto packages' types.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // The byte format of direct calls (see direct.go): tagged values, lengths and

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -159,7 +159,7 @@ function startup(code) {
   return median(times);
 }
 const bare = startup('');
-const readyOurs = startup("import { init } from './jsbridge/index.mjs'; await init();");
+const readyOurs = startup("import { init } from './dist/index.mjs'; await init();");
 const readyOlm = startup("import { createRequire } from 'node:module'; const Olm = createRequire(import.meta.url)('@matrix-org/olm'); await Olm.init();");
 const readyRust = startup("const sdk = await import('@matrix-org/matrix-sdk-crypto-wasm'); await sdk.initAsync();");
 row(G4, 'node with nothing loaded', bare, 'ms');

@@ -1,7 +1,8 @@
-// Builds dist/: the wasm module, Go's wasm_exec.js and the loader with types.
+// Builds dist/, the npm package: the wasm modules, Go's wasm_exec.js and the
+// JS package files with their types.
 // Prints the module sizes raw and gzipped.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,18 +24,16 @@ for (const [name, tags] of modules) {
 const goroot = execFileSync('go', ['env', 'GOROOT'], { cwd: root, encoding: 'utf8' }).trim();
 copyFileSync(join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(dist, 'wasm_exec.js'));
 
-// The loader in dist/ sits next to the module and the runtime.
-const loader = readFileSync(join(root, 'jsbridge', 'index.mjs'), 'utf8')
-  .replace("new URL('../dist/mxcrypto.wasm', import.meta.url)", "new URL('./mxcrypto.wasm', import.meta.url)")
-  .replace("new URL('../dist/wasm_exec.js', import.meta.url)", "new URL('./wasm_exec.js', import.meta.url)");
-if (!loader.includes("new URL('./mxcrypto.wasm'") || !loader.includes("new URL('./wasm_exec.js'")) {
-  throw new Error('build: the loader URL lines changed; update scripts/build.mjs');
+// The npm package is dist/: the JS package files (jsbridge/js/, written to
+// sit next to the module and the runtime) are copied as they are.
+// Files of an earlier build that the source no longer has are removed.
+const pkgSrc = join(root, 'jsbridge', 'js');
+for (const f of readdirSync(dist)) {
+  if (f.endsWith('.mjs') && !existsSync(join(pkgSrc, f))) rmSync(join(dist, f));
 }
-writeFileSync(join(dist, 'index.mjs'), loader);
-for (const f of readdirSync(join(root, 'jsbridge'))) {
-  if (f.endsWith('.mjs') && f !== 'index.mjs') copyFileSync(join(root, 'jsbridge', f), join(dist, f));
+for (const f of readdirSync(pkgSrc)) {
+  if (f.endsWith('.mjs') || f === 'index.d.ts') copyFileSync(join(pkgSrc, f), join(dist, f));
 }
-copyFileSync(join(root, 'jsbridge', 'index.d.ts'), join(dist, 'index.d.ts'));
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;

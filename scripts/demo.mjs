@@ -1,5 +1,5 @@
 // `npm start`: a walk through what the module does today, printing each step.
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const hex = (b) => Buffer.from(b).toString('hex').slice(0, 16) + '…';
 const t0 = performance.now();

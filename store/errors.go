@@ -1,6 +1,6 @@
 package store
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import "github.com/mxcrypto/mxcrypto/errcode"
 
 // Codes of the store's own failures, declared in errcode with every public
 // code (errcode.WrongKey for a wrong store key, errcode.StoreCorrupt for damaged

@@ -5,7 +5,7 @@ import (
 
 	"github.com/hack-pad/hackpadfs/mem"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // With an IndexedDB in the host (fake-indexeddb in Node, or a browser), the

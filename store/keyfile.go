@@ -5,9 +5,9 @@ import (
 	"errors"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // KEY holds what is needed to check a store key before anything else is

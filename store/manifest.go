@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 const (

@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"path"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // The high-water mark is the newest generation of a store that a commit

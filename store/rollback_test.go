@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // storeFiles is a copy of every file of store name: those in its

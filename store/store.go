@@ -3,7 +3,7 @@ package store
 import (
 	"errors"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"slices"
 	"sync"
 

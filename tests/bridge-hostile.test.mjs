@@ -4,7 +4,7 @@
 // or an error without a code, and never throw synchronously.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const mx = await init();
 const storeKey = new Uint8Array(32).fill(5);

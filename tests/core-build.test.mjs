@@ -2,7 +2,7 @@
 // device APIs, which reject with NOT_LOADED and a pointer to the full module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const core = await init({ wasm: new URL('../dist/mxcrypto-core.wasm', import.meta.url) });
 

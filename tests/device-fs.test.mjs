@@ -20,7 +20,7 @@ test('openDevice backend fs keeps the device across processes', { timeout: 120_0
   await d.close();
   assert.ok(readdirSync(dir).length > 0, 'the store wrote files');
   // Another process opens the same files.
-  const script = `import { init } from ${JSON.stringify(new URL('../jsbridge/index.mjs', import.meta.url).href)};
+  const script = `import { init } from ${JSON.stringify(new URL('../dist/index.mjs', import.meta.url).href)};
     const mx = await init();
     const d = await mx.openDevice({ ...${JSON.stringify({ ...opts, storeKey: undefined })}, storeKey: new Uint8Array(32).fill(7) });
     console.log(JSON.stringify(d.identityKeys)); await d.close();`;

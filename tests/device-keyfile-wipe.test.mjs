@@ -14,7 +14,7 @@ WebAssembly.instantiate = async (...args) => {
   if (instance.exports?.mem) memories.push(instance.exports.mem);
   return out;
 };
-const { init } = await import('../jsbridge/index.mjs');
+const { init } = await import('mxcrypto');
 const mx = await init();
 WebAssembly.instantiate = realInstantiate;
 

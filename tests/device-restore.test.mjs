@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import 'fake-indexeddb/auto'; // the exit test's store must outlive the instance
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { initTest } from './helpers/debug-build.mjs';
 
 const N = 700; // above two worker chunks

@@ -4,7 +4,7 @@
 // our device restores that body and decrypts the room events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const mx = await init();
 const rust = await import('@matrix-org/matrix-sdk-crypto-wasm');

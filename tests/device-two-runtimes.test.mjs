@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 test('two runtimes writing one device store lose nothing', async () => {
   const [a, b] = await Promise.all([init(), init()]);

@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { initTest } from './helpers/debug-build.mjs';
 
 const mx = await initTest();

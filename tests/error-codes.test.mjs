@@ -1,5 +1,5 @@
 // Codes the JS side raises itself are public codes too: each one must be in
-// index.d.ts's MxCryptoErrorCode union, which crypto/errcode's test ties to
+// index.d.ts's MxCryptoErrorCode union, which errcode's test ties to
 // the Go declarations and the README. The JS files are read as text (a
 // literal code in mxError('CODE', …), LOADER_CODES' values, BATCH_CODES'
 // entries), so a new code raised from JS fails here until it is declared.
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 
-const dir = new URL('../jsbridge/', import.meta.url);
+const dir = new URL('../jsbridge/js/', import.meta.url);
 const read = (f) => readFileSync(new URL(f, dir), 'utf8');
 
 function declaredCodes() {
@@ -34,16 +34,16 @@ test('every code the JS loader raises is a declared public code', () => {
   const raised = raisedCodes();
   assert.ok(raised.length > 20, `only ${raised.length} codes found: has the loader's style changed?`);
   const unknown = raised.filter(([, code]) => !declared.has(code));
-  assert.deepEqual(unknown, [], 'raised from JS but not in MxCryptoErrorCode (declare it in crypto/errcode, index.d.ts and the README)');
+  assert.deepEqual(unknown, [], 'raised from JS but not in MxCryptoErrorCode (declare it in errcode, index.d.ts and the README)');
 });
 
 test('BATCH_CODES in backup.mjs equals batchCodes in batch.go', () => {
   const js = read('backup.mjs').match(/const BATCH_CODES = \[([^\]]*)\]/);
-  const goSrc = read('batch.go').match(/var batchCodes = \[\]errcode\.Code\{([^}]*)\}/);
+  const goSrc = readFileSync(new URL('../jsbridge/batch.go', import.meta.url), 'utf8').match(/var batchCodes = \[\]errcode\.Code\{([^}]*)\}/);
   assert.ok(js && goSrc, 'BATCH_CODES or batchCodes not found');
   const jsCodes = [...js[1].matchAll(/'([^']*)'/g)].map((x) => x[1]);
   // errcode's constant names → values, read from its declarations.
-  const errcodeSrc = readFileSync(new URL('../crypto/errcode/errcode.go', import.meta.url), 'utf8');
+  const errcodeSrc = readFileSync(new URL('../errcode/errcode.go', import.meta.url), 'utf8');
   const goNames = Object.fromEntries([...errcodeSrc.matchAll(/^\s*([A-Z]\w*)\s+Code\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]));
   const goCodes = goSrc[1].split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === '""' ? '' : goNames[s.replace('errcode.', '')] ?? s));
   assert.deepEqual(jsCodes, goCodes);

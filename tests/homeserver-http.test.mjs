@@ -1,11 +1,11 @@
-// The retry policy of mx.connect's HTTP layer (jsbridge/http.mjs), against a
+// The retry policy of mx.connect's HTTP layer (jsbridge/js/http.mjs), against a
 // real Synapse behind the fault proxy: 5xx and lost connections are retried
 // with backoff, 429 waits the server's retry_after_ms, other 4xx are final
 // and coded, a response lost after the server acted is retried safely.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { matrixHttp } from '../jsbridge/http.mjs';
+import { matrixHttp } from '../jsbridge/js/http.mjs';
 import { startHomeserver } from '../scripts/homeserver.mjs';
 import { startFaultProxy } from './helpers/fault-proxy.mjs';
 

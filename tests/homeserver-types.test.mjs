@@ -1,4 +1,4 @@
-// The connect section of jsbridge/index.d.ts types the README's bot and the Client API.
+// The connect section of jsbridge/js/index.d.ts types the README's bot and the Client API.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const wasm = readFileSync(new URL('../dist/mxcrypto.wasm', import.meta.url));
 

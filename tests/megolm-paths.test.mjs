@@ -2,7 +2,7 @@
 // signatures alongside Go and with Go doing everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const fast = await init();
 const goOnly = await init({ webCrypto: false });

@@ -1,9 +1,9 @@
-// Node's crypto lent to Go (crypto/accel) and direct calls (jsbridge/direct.go)
+// Node's crypto lent to Go (internal/accel) and direct calls (jsbridge/direct.go)
 // must change nothing but speed: the same bytes as Go alone, the same error
 // codes, state untouched by failures, and survival of a dead instance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { initTest } from './helpers/debug-build.mjs';
 
 const native = await init();

@@ -16,10 +16,11 @@ function packedFiles() {
 }
 
 test('npm pack lists exactly the loader, its modules, index.d.ts and the wasm files', () => {
-  const modules = readdirSync(new URL('../jsbridge/', import.meta.url)).filter((f) => f.endsWith('.mjs')).map((f) => `jsbridge/${f}`);
+  // The package is dist/: the build copies jsbridge/js/ there unchanged.
+  const modules = readdirSync(new URL('../jsbridge/js/', import.meta.url)).filter((f) => f.endsWith('.mjs')).map((f) => `dist/${f}`);
   const want = [
     'LICENSE', 'README.md', 'package.json',
-    ...modules, 'jsbridge/index.d.ts',
+    ...modules, 'dist/index.d.ts',
     'dist/mxcrypto.wasm', 'dist/mxcrypto-core.wasm', 'dist/wasm_exec.js',
   ].sort();
   assert.deepEqual(packedFiles(), want);

@@ -30,7 +30,7 @@ threads.Worker = class extends threads.Worker {
 };
 syncBuiltinESMExports();
 
-const { init } = await import('../jsbridge/index.mjs');
+const { init } = await import('mxcrypto');
 const mx = await init();
 
 const N = 700;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { STORE_KEY, roundSessions, newAccount } from './helpers/store-crash-child.mjs';
 
 const CHILD = fileURLToPath(new URL('./helpers/store-crash-child.mjs', import.meta.url));

@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const mx = await init();
 

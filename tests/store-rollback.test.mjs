@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const mx = await init();
 const code = (c) => (e) => { assert.equal(e.code, c, e.message); return true; };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxstore-two-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ WebAssembly.instantiate = async (...args) => {
   if (instance?.exports?.mem) memories.push(instance.exports.mem);
   return out;
 };
-const { init } = await import('../jsbridge/index.mjs');
+const { init } = await import('mxcrypto');
 const mx = await init();
 
 // copies counts where the 32 bytes of key occur in the instance's memory.

@@ -14,9 +14,9 @@
 import { test } from 'node:test';
 import { types } from 'node:util';
 import assert from 'node:assert/strict';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { hostileValues } from './helpers/hostile.mjs';
-import { declaredParameters } from '../jsbridge/guard.mjs';
+import { declaredParameters } from '../dist/guard.mjs';
 
 const CALL_TIMEOUT_MS = 10_000;
 const POSITIONS = 4; // no API function takes more arguments than this

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { init } from '../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { initTest } from './helpers/debug-build.mjs';
 
 const dist = (f) => new URL(`../dist/${f}`, import.meta.url);
@@ -28,7 +28,7 @@ test('the API of the default module has no _debug; the test build has it', async
 });
 
 test('the public types do not mention _debug', async () => {
-  for (const f of [new URL('../jsbridge/index.d.ts', import.meta.url), dist('index.d.ts')]) {
+  for (const f of [new URL('../jsbridge/js/index.d.ts', import.meta.url), dist('index.d.ts')]) {
     assert.doesNotMatch(await readFile(f, 'utf8'), /_debug/);
   }
 });

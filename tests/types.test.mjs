@@ -1,4 +1,4 @@
-// jsbridge/index.d.ts is valid TypeScript and types the documented usage.
+// jsbridge/js/index.d.ts is valid TypeScript and types the documented usage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // The npm package in a Cloudflare Worker, as wrangler bundles it: a tiny
 // Worker (tests/worker/package-worker.mjs) imports `mxcrypto` (export
-// condition workerd → jsbridge/bundled.mjs) and `mxcrypto/mxcrypto.wasm` (a
+// condition workerd → dist/bundled.mjs) and `mxcrypto/mxcrypto.wasm` (a
 // WebAssembly.Module), is bundled with `wrangler deploy --dry-run`, and runs
 // under workerd through Miniflare, with and without nodejs_compat: an Olm
 // message from one account to another, and a key backup round trip.

@@ -6,10 +6,10 @@
 package backup
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // Algorithm is the backup version's algorithm name.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // A room key goes into the backup encrypted to the backup's public key (from

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 func checkErr(t *testing.T, what string, err error) {

@@ -3,11 +3,11 @@ package backup
 import (
 	"slices"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/x25519"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
-	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // KeyBackupData is one per-session record of a backup.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // FuzzMarshal: Marshal never panics; rejections are BAD_INPUT; the output is

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Data after the top-level value must be rejected, including a stray closing

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 

@@ -1,6 +1,6 @@
 package megolm
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import "github.com/mxcrypto/mxcrypto/errcode"
 
 // MergeResult says what KeepBetter kept.
 type MergeResult int

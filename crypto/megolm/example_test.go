@@ -3,8 +3,8 @@ package megolm_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // A sender shares its session key (in an m.room_key, over Olm); each

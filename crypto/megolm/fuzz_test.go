@@ -5,10 +5,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // Seeds are the vectors (decoded where the target takes bytes); the corpus in

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // join concatenates wrapped base64 lines from docs/vectors.md.

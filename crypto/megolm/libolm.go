@@ -1,9 +1,9 @@
 package megolm
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // libolm pickle layouts (docs/megolm.md §8), inside libolm's pickle envelope:

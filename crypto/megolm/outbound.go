@@ -6,11 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // OutboundGroupSession is the sending side of a Megolm session: one per room

@@ -3,7 +3,7 @@ package megolm
 import (
 	"crypto/subtle"
 
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
 )
 
 // ratchetPartSize is the size of each of the four ratchet parts R_i,0..R_i,3.

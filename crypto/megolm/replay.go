@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/mxcrypto/mxcrypto/crypto/canonicaljson"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // ReplayGuard remembers which event was first decrypted at each (session,

@@ -3,7 +3,7 @@ package megolm
 import (
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 func TestReplayGuard(t *testing.T) {

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // Rotation defaults recommended by the spec for m.room.encryption.

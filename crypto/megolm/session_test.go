@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 func newPair(t *testing.T) (*OutboundGroupSession, *InboundGroupSession) {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 

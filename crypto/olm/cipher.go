@@ -3,8 +3,8 @@ package olm
 import (
 	"crypto/subtle"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
 )
 
 // Olm's authenticated encryption (docs/olm.md §5): each 32-byte message key is

@@ -18,7 +18,7 @@
 //     verified and the plaintext has been recovered.
 //   - Every error carries an errcode.Code; nothing in here panics on input.
 //   - MACs are compared in constant time; AES runs on the constant-time
-//     implementation in crypto/aes256.
+//     implementation in internal/aes256.
 //
 // Accounts and sessions are not safe for concurrent use.
 package olm

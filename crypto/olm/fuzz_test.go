@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
 	"github.com/mxcrypto/mxcrypto/crypto/internal/testdecode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // Fuzz targets for every decoder of untrusted bytes. Each checks: no panic,

@@ -3,8 +3,8 @@ package olm
 import (
 	"bytes"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // Session setup by triple Diffie-Hellman (docs/olm.md §3). With I = identity

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // join removes the line breaks of a wrapped vector.

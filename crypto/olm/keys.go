@@ -3,10 +3,10 @@ package olm
 import (
 	"crypto/rand"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
-	"github.com/mxcrypto/mxcrypto/crypto/x25519"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/x25519"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // KeySize is the size of a Curve25519 key (public or private) and of every

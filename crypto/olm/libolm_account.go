@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // libolm Account pickles (docs/olm.md §7.3), for migrating existing devices.

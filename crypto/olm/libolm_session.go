@@ -1,8 +1,8 @@
 package olm
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // libolm Session pickles (docs/olm.md §7.4):

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // libolmStep is one step of a recorded libolm 3.2.15 conversation

@@ -3,7 +3,7 @@ package olm
 import (
 	"math"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // MessageType is the "type" of an Olm ciphertext in m.room.encrypted.

@@ -3,7 +3,7 @@ package olm
 import (
 	"bytes"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // MaxOneTimeKeys is how many one-time private keys an account holds, as in

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // mxcrypto's own pickles: a versioned binary encoding of the full state,

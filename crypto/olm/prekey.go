@@ -1,6 +1,6 @@
 package olm
 
-import "github.com/mxcrypto/mxcrypto/crypto/errcode"
+import "github.com/mxcrypto/mxcrypto/errcode"
 
 // preKeyMessage is a decoded type-0 message: what the initiator (Alice)
 // sends until she has received a reply, so that the receiver (Bob) can set

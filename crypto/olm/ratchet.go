@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"math"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // Limits on what a session remembers, as in libolm 3.2 (docs/olm.md §4.4), so

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 func TestSessionWithOneTimeKey(t *testing.T) {

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/libolmpickle"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/libolmpickle"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 	"github.com/mxcrypto/mxcrypto/internal/vectors"
 )
 

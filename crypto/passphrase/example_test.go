@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // The key of an m.pbkdf2 passphrase block: PBKDF2-HMAC-SHA-512 over the

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // DeriveKeyPaced gives DeriveKey's bytes for every output size (one and

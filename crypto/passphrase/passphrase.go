@@ -10,7 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/sha512"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 const (

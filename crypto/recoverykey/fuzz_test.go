@@ -5,8 +5,8 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // FuzzDecode: Decode never panics, every rejection is BAD_RECOVERY_KEY, and a

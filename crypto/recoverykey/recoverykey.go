@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 const (

@@ -3,8 +3,8 @@ package sealed_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // A value sealed under a key and a label opens only with both.

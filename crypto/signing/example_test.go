@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/ed25519x"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 )
 

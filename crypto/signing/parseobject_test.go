@@ -3,8 +3,8 @@ package signing_test
 import (
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 func TestParseObjectRejectsTrailingData(t *testing.T) {

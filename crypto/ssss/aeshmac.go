@@ -8,10 +8,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 
-	"github.com/mxcrypto/mxcrypto/crypto/aes256"
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/crypto/internal/hmacsha256"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/aes256"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // AlgorithmAESHMAC is the current algorithm: HKDF → AES-256-CTR → HMAC-SHA-256.

@@ -1,8 +1,8 @@
 package ssss
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
 // AlgorithmCurve25519 is the original MSC1946 algorithm, replaced by

@@ -3,8 +3,8 @@ package ssss_test
 import (
 	"fmt"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 // A secret storage key, its key description (m.secret_storage.key.<id>) and

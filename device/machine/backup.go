@@ -1,11 +1,11 @@
 package machine
 
 import (
-	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/device"
+	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // Key backup: uploads in batches while a version is enabled, and fetches

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/device"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 func TestForgedSenderIsRefused(t *testing.T) {

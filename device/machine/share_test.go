@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/device"
+	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
 const room = "!room:example.org"

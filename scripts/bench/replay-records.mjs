@@ -3,7 +3,7 @@
 // 100 messages before message 100, 500, 1,000 and 2,000. CPU time, not wall
 // time, so other load on the machine does not swamp it.
 //   node scripts/bench/replay-records.mjs [path/to/mxcrypto.wasm]
-import { init } from '../../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const mx = await init(process.argv[2] ? { wasm: process.argv[2] } : {});
 const ROOM = '!bench:example.org';

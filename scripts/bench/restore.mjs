@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { init } from '../../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 import { restoreBody } from './restore-body.mjs';
 import { serveRepo } from '../../tests/helpers/static-server.mjs';
 

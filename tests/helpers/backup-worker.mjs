@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { startHomeserver } from '../../scripts/homeserver.mjs';
 import { buildWorker, startWorker } from '../../scripts/worker.mjs';
-import { init } from '../../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 let built = false;
 

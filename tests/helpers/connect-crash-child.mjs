@@ -10,7 +10,7 @@
 // prints `frozen <what>` and never hands the response to the client: the
 // parent kills the process there, so the response is never processed.
 // Prints one JSON line per happening: {"ready":…}, {"event":…}, {"toDevice":…}.
-import { init } from '../../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const config = JSON.parse(process.argv[2]);
 const out = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);

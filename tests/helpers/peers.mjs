@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 let mxPromise;
-/** The mxcrypto API: `init()` from jsbridge/index.mjs with the default wasm path. */
+/** The mxcrypto API: `init()` from the package (dist/index.mjs) with the default wasm path. */
 export function loadMx() {
-  mxPromise ??= import('../../jsbridge/index.mjs').then(({ init }) => init());
+  mxPromise ??= import('mxcrypto').then(({ init }) => init());
   return mxPromise;
 }
 
@@ -18,7 +18,7 @@ let mxGoPromise;
  * X25519 with WebCrypto, so the Go implementations are only reached this way.
  */
 export function loadMxGoOnly() {
-  mxGoPromise ??= import('../../jsbridge/index.mjs').then(({ init }) => init({ webCrypto: false }));
+  mxGoPromise ??= import('mxcrypto').then(({ init }) => init({ webCrypto: false }));
   return mxGoPromise;
 }
 

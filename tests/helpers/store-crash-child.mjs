@@ -9,7 +9,7 @@
 // "upload body" (`returned ids…`); then mark them published, and store a
 // few received room keys (`sessions ROUND`). `fresh ids…` names the ids the
 // round made, so the parent can tell a new key from one sent again.
-import { init } from '../../jsbridge/index.mjs';
+import { init } from 'mxcrypto';
 
 const [dir, first, rounds] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const enc = (o) => new TextEncoder().encode(JSON.stringify(o));

@@ -1,5 +1,5 @@
 // Type-checks the README's bot example and the rest of the Client API (tests/homeserver-types.test.mjs).
-import { init, type Client, type ClientRoomEvent } from '../../jsbridge/index.js';
+import { init, type Client, type ClientRoomEvent } from '../../jsbridge/js/index.js';
 
 async function bot(): Promise<void> {
   const mx = await init();

@@ -1,6 +1,6 @@
 // Compiled (not run) by tests/types.test.mjs: the README-style usage must
-// type-check against jsbridge/index.d.ts.
-import { init, type MxCrypto, type MxCryptoError, type OlmMessage } from '../../jsbridge/index.js';
+// type-check against jsbridge/js/index.d.ts.
+import { init, type MxCrypto, type MxCryptoError, type OlmMessage } from '../../jsbridge/js/index.js';
 
 async function main(): Promise<void> {
   const mx: MxCrypto = await init({ wasm: new URL('../../dist/mxcrypto.wasm', import.meta.url) });

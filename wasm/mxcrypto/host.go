@@ -8,7 +8,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/jsbridge"
 )
 
-// The native primitives the loader supplies (jsbridge/host.mjs); see
+// The native primitives the loader supplies (jsbridge/js/host.mjs); see
 // jsbridge.HostImports.
 
 //go:wasmimport mxcrypto_host ready

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-// Command mxcrypto is the WebAssembly module loaded by jsbridge/index.mjs.
+// Command mxcrypto is the WebAssembly module loaded by the JS package (jsbridge/js/index.mjs, dist/index.mjs once built).
 //
 // The loader passes, as the first argument, the name of a global function to
 // hand the API to; it deletes that global once called. Main then parks
@@ -21,7 +21,7 @@ func main() {
 	}
 	ready := js.Global().Get(name)
 	if ready.Type() != js.TypeFunction {
-		println("mxcrypto: load this module through jsbridge/index.mjs (no ready callback " + name + ")")
+		println("mxcrypto: load this module through the mxcrypto JS package (dist/index.mjs) (no ready callback " + name + ")")
 		os.Exit(2)
 	}
 	api := jsbridge.API()
