@@ -35,6 +35,8 @@
  * - `WITHHELD`: the sender withheld the room key (`withheldCode` on the error: m.unverified, m.blacklisted, m.no_olm, …).
  * - `ROOM_KEY_NOT_SHARED`: Machine.encryptRoomEvent before shareRoomKey gave the room key out (or it needs rotating).
  * - `DEVICE_KEYS_CHANGED`: a /keys/query answer changed the keys of a known device (refused).
+ * - `NO_CROSS_SIGNING`: no usable cross-signing keys (none published, or the private keys are not held here).
+ * - `UNTRUSTED_BACKUP`: a backup version signed by nobody trusted (nor its key held): nothing is uploaded to it.
  * - `HOMESERVER_ERROR`: mx.connect: the homeserver refused a request, or retries were spent (`status`, 0 for a network error; `errcode`; `body`).
  */
 export type MxCryptoErrorCode =
@@ -68,6 +70,8 @@ export type MxCryptoErrorCode =
   | 'WITHHELD'
   | 'ROOM_KEY_NOT_SHARED'
   | 'DEVICE_KEYS_CHANGED'
+  | 'NO_CROSS_SIGNING'
+  | 'UNTRUSTED_BACKUP'
   // mx.connect:
   | 'HOMESERVER_ERROR';
 
