@@ -113,26 +113,46 @@ test('bootstrap: keys published with UIA, device cross-signed, secrets in storag
 
 let alice2;
 let alice3;
-test('sign out; new devices restore from secret storage with the recovery key and with the passphrase', { timeout: 180_000 }, async () => {
+let aliceRust;
+test('sign out; a new device restores the keys from secret storage with the recovery key', { timeout: 180_000 }, async () => {
   await alice1.request('POST', `${CLIENT}/logout`, {});
   await alice1.close();
   alice2 = await fx.ours('alice');
   assert.equal((await alice2.crossSigning.status()).trusted, false);
+  await assert.rejects(alice2.crossSigning.verifyUser(fx.userId('nobody')), (e) => e.code === 'NO_CROSS_SIGNING');
   const s2 = await alice2.crossSigning.restore(boot.recoveryKey);
   assert.equal(s2.trusted, true);
+  assert.equal(s2.masterKey, boot.masterKey);
   assert.ok(s2.hasMaster && s2.hasSelfSigning && s2.hasUserSigning);
+  // The server has alice2 signed by the self-signing key.
+  const q = await keysQuery(alice2, [alice2.userId]);
+  await checkSignature(q.device_keys[alice2.userId][alice2.deviceId], alice2.userId, Object.values(q.self_signing_keys[alice2.userId].keys)[0]);
+  await eventually(async () => !(await deviceOf(alice2, alice2.userId, alice1.deviceId)), { what: 'alice1 gone' });
+  // The backup made by alice1 (signed by the master key) is trusted here.
+  const t = await alice2.backup.trust();
+  assert.equal(t.trusted, true);
+  assert.equal(t.signedByMaster, true);
+});
+
+test('another new device restores with the passphrase; own devices trusted both ways, and by a Rust device of the same user', { timeout: 180_000 }, async () => {
   alice3 = await fx.ours('alice');
   await assert.rejects(alice3.crossSigning.restore('not the passphrase'), (e) => e.code === 'WRONG_KEY');
   assert.equal((await alice3.crossSigning.status()).hasMaster, false, 'a failed restore keeps nothing');
   const s3 = await alice3.crossSigning.restore(PASSPHRASE);
   assert.equal(s3.trusted, true);
-  // Each sees the other cross-signed and trusted; alice1 is gone.
   const d3 = await trustOf(alice2, alice2.userId, alice3.deviceId, 'trusted');
   assert.equal(d3.crossSigned, true);
   await trustOf(alice3, alice3.userId, alice2.deviceId, 'trusted');
-  await eventually(async () => !(await deviceOf(alice2, alice2.userId, alice1.deviceId)), { what: 'alice1 gone' });
-  // The backup made by alice1 (signed by the master key) is trusted by the new devices.
-  assert.equal((await alice2.backup.trust()).signedByMaster, true);
+  // A Rust device of Alice sees both cross-signed by her; we see it unverified (nobody signed it).
+  aliceRust = await fx.rust('alice');
+  const { UserId, DeviceId } = aliceRust.sdk;
+  await eventually(async () => {
+    await aliceRust.sync();
+    const ds = await Promise.all([alice2, alice3].map((c) => aliceRust.machine.getDevice(new UserId(c.userId), new DeviceId(c.deviceId))));
+    return ds.every((d) => d?.isCrossSignedByOwner());
+  }, { what: 'the Rust device seeing alice2 and alice3 cross-signed' });
+  const dr = await trustOf(alice3, alice3.userId, aliceRust.deviceId, 'unverified');
+  assert.equal(dr.crossSigned, false);
 });
 
 let alice4;
