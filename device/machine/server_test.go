@@ -36,8 +36,8 @@ type relay struct {
 	// hooks for fault injection
 	alterQuery func(body map[string]any)
 	// cross-signing: user → usage ("master", …) → key object
-	xkeys map[string]map[string]map[string]any
-	requests   []string // type of every request handled, in order
+	xkeys    map[string]map[string]map[string]any
+	requests []string // type of every request handled, in order
 }
 
 type keyEntry struct {
