@@ -99,6 +99,7 @@ test('refused calls keep no state: wrong secret-storage key, nothing published, 
   assert.deepEqual(await m.crossSigningStatus(), status);
   // The right key, but nothing published yet (no /keys/query answer): NO_CROSS_SIGNING, nothing kept.
   await assert.rejects(m.restoreCrossSigning(stored, ssss.key, ssss.keyId), (e) => e.code === 'NO_CROSS_SIGNING');
+  assert.deepEqual(await m.crossSigningStatus(), status);
 
   // A version signed by nobody is untrusted, and not enabled.
   const bare = await mx.backup.createKey();

@@ -91,10 +91,15 @@ func (k *Keys) Key(usage string) *ed25519x.PrivateKey {
 // Secret is the secret-storage value of the key for a usage ("" when not held).
 func (k *Keys) Secret(usage string) string {
 	key := k.Key(usage)
-	if key == nil || key.Seed() == nil {
+	if key == nil {
 		return ""
 	}
-	return b64.Encode(key.Seed())
+	seed := key.Seed()
+	defer clear(seed)
+	if seed == nil {
+		return ""
+	}
+	return b64.Encode(seed)
 }
 
 // PublicKey is the unpadded base64 public key of priv.
@@ -158,10 +163,15 @@ func SignaturesUpload(signed map[string]map[string]map[string]any) ([]byte, erro
 	return canonicaljson.Encode(body)
 }
 
-// Wipe forgets the private keys' seeds held by k (best effort: the keys'
-// own copies are dropped with k).
+// Wipe clears the private keys held by k.
 func (k *Keys) Wipe() {
-	if k != nil {
-		k.Master, k.SelfSigning, k.UserSigning = nil, nil, nil
+	if k == nil {
+		return
 	}
+	for _, key := range []*ed25519x.PrivateKey{k.Master, k.SelfSigning, k.UserSigning} {
+		if key != nil {
+			key.Wipe()
+		}
+	}
+	k.Master, k.SelfSigning, k.UserSigning = nil, nil, nil
 }

@@ -264,7 +264,7 @@ func (m *Machine) CrossSigningStatus() (*CrossSigningStatus, error) {
 // and this device signed with the self-signing key (an upload is queued).
 func (m *Machine) ImportCrossSigningKeys() (*CrossSigningStatus, error) {
 	m.mu.Lock()
-	err := m.importCrossSigning()
+	err := m.importCrossSigning(nil)
 	m.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -272,8 +272,11 @@ func (m *Machine) ImportCrossSigningKeys() (*CrossSigningStatus, error) {
 	return m.CrossSigningStatus()
 }
 
-func (m *Machine) importCrossSigning() error {
+// importCrossSigning imports the held keys, or (vals: secret name → value)
+// the given ones, kept as local secrets in the same commit as the import.
+func (m *Machine) importCrossSigning(vals map[string]string) error {
 	var k *crosssigning.Keys
+	defer func() { k.Wipe() }()
 	var master map[string]any
 	err := m.st.Update(func(tx *store.Tx) error {
 		own, err := loadIdentity(tx, m.user)
@@ -284,7 +287,12 @@ func (m *Machine) importCrossSigning() error {
 		if pub.MasterKey(m.user) == "" {
 			return errNoCrossSigning("%s has no published cross-signing keys (query them first)", m.user)
 		}
-		if k, err = m.heldKeys(tx); err != nil {
+		if vals != nil {
+			k, err = crosssigning.FromSecrets(vals[crosssigning.MasterSecret], vals[crosssigning.SelfSigningSecret], vals[crosssigning.UserSigningSecret])
+		} else {
+			k, err = m.heldKeys(tx)
+		}
+		if err != nil {
 			return err
 		}
 		if k.SelfSigning == nil && k.Master == nil {
@@ -314,12 +322,16 @@ func (m *Machine) importCrossSigning() error {
 		}
 		r[csTrustedMaster] = pub.MasterKey(m.user)
 		master = pub.Master
+		for name, v := range vals {
+			if err := tx.Put(store.SecretKey(name), []byte(v)); err != nil {
+				return err
+			}
+		}
 		return putRecord(tx, crossSigningKey, &r)
 	})
 	if err != nil {
 		return err
 	}
-	defer k.Wipe()
 	return m.queueSelfSignatures(k, master)
 }
 
@@ -344,19 +356,7 @@ func (m *Machine) RestoreCrossSigning(accountData map[string][]byte, keyID strin
 		err = errNoCrossSigning("secret storage holds no cross-signing keys")
 	}
 	if err == nil {
-		if _, err = crosssigning.FromSecrets(vals[crosssigning.MasterSecret], vals[crosssigning.SelfSigningSecret], vals[crosssigning.UserSigningSecret]); err == nil {
-			err = m.st.Update(func(tx *store.Tx) error {
-				for name, v := range vals {
-					if err := tx.Put(store.SecretKey(name), []byte(v)); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
-	}
-	if err == nil {
-		err = m.importCrossSigning()
+		err = m.importCrossSigning(vals)
 	}
 	m.mu.Unlock()
 	if err != nil {
