@@ -75,6 +75,7 @@ func (m *Machine) updateIdentity(user string, o jsonvalue.Object) ([]Event, erro
 		if err != nil {
 			return err
 		}
+		previous := r.published().MasterKey(user)
 		for field, name := range map[string]string{idMaster: "master_keys", idSelfSigning: "self_signing_keys", idUserSigning: "user_signing_keys"} {
 			v, err := pick(name)
 			if err != nil {
@@ -91,7 +92,7 @@ func (m *Machine) updateIdentity(user string, o jsonvalue.Object) ([]Event, erro
 		case master == "":
 		case r[idPinned] == "":
 			r[idPinned] = master
-		case r[idPinned] != master:
+		case r[idPinned] != master && master != previous: // reported once per new key
 			events = append(events, Event{"type": "identityChanged", "userId": user, "masterKey": master, "pinnedMasterKey": r[idPinned], "wasVerified": r[idWasVerified] == "1"})
 		}
 		return putRecord(tx, identityKey(user), &r)
