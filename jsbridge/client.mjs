@@ -559,6 +559,16 @@ export async function connectClient(mx, options) {
         ssss.key.fill(0);
       }
       await pumpOutgoing();
+      // The current backup, if we trust it, is signed by the new master key too.
+      const current = await http.request('GET', `${CLIENT}/room_keys/version`, null, { allowError: true });
+      if (current.status === 200 && current.body?.version) {
+        const trust = await machine.verifyBackup(current.body);
+        if (trust.trusted && !trust.signedByMaster) {
+          const { algorithm, auth_data: authData, version } = current.body;
+          const signed = await machine.signBackupVersion({ algorithm, auth_data: authData });
+          await http.json('PUT', `${CLIENT}/room_keys/version/${enc(version)}`, { ...signed, version });
+        }
+      }
       const status = await machine.crossSigningStatus();
       return { ...status, keyId: ssss.keyId, ...(created ? { recoveryKey: created.recoveryKey } : {}) };
     },

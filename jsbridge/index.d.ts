@@ -818,6 +818,8 @@ export interface Machine {
   enableBackup(backup: { version: string; publicKey: Base64; privateKey?: Uint8Array | string | null }): Promise<void>;
   /** The server's version (GET /room_keys/version answer), enabled only when trusted (verifyBackup); UNTRUSTED_BACKUP otherwise. */
   enableBackup(backup: { versionInfo: JsonObject; privateKey?: Uint8Array | null }): Promise<BackupTrustInfo>;
+  /** A backup version body { algorithm, auth_data } with this device's and (when held) our master key's signatures added. */
+  signBackupVersion(body: JsonObject): Promise<JsonObject>;
   /** Trust of a backup version (the GET /room_keys/version answer). */
   verifyBackup(versionInfo: JsonObject): Promise<BackupTrustInfo>;
   /**
@@ -977,6 +979,7 @@ export interface Client {
      * New cross-signing keys published (auth: user-interactive auth, an object or a function of the 401
      * answer), this device signed, the private keys put in secret storage: under the default key when
      * secretStorageKey (its recovery key or passphrase) is given, else under a new default key (passphrase or random).
+     * The server's current backup, when trusted, is signed by the new master key too.
      */
     bootstrap(options?: { auth?: JsonObject | ((uia: JsonObject) => JsonObject | Promise<JsonObject>); passphrase?: string; secretStorageKey?: string | Uint8Array }): Promise<CrossSigningStatus & { keyId: string; recoveryKey?: string }>;
     /** The keys from secret storage (recovery key or passphrase; WRONG_KEY), checked, this device signed. */

@@ -150,6 +150,11 @@ export function machineApi(rt) {
       return this.#device.restoreBackup(key, roomKeys, options);
     }
 
+    /** Adds this device's and (when held) our master key's signatures to a backup version body { algorithm, auth_data }. */
+    signBackupVersion(body) {
+      return this.#call('signBackupVersion', [body]);
+    }
+
     /** Trust of a backup version (the GET /room_keys/version answer): signed by our trusted master key or a trusted own device, or its key held. */
     verifyBackup(versionInfo) {
       return this.#call('verifyBackup', [versionInfo]);

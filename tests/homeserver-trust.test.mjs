@@ -82,12 +82,17 @@ async function rustBootstrap(rust) {
 let alice1;
 let boot;
 let backupInfo;
-test('bootstrap: keys published with UIA, device cross-signed, secrets in storage, backup signed by the master key', { timeout: 120_000 }, async () => {
+test('bootstrap: keys published with UIA, device cross-signed, secrets in storage, the backup signed by the master key', { timeout: 120_000 }, async () => {
   alice1 = await fx.ours('alice');
-  boot = await alice1.crossSigning.bootstrap({ auth: passwordAuth(alice1.session), passphrase: PASSPHRASE });
+  // A backup from before cross-signing (signed by the device only), its key in secret storage.
+  backupInfo = await alice1.backup.enable({ passphrase: PASSPHRASE });
+  const before = await alice1.request('GET', `${CLIENT}/room_keys/version`);
+  assert.deepEqual(Object.keys(before.auth_data.signatures[alice1.userId]), [`ed25519:${alice1.deviceId}`]);
+
+  boot = await alice1.crossSigning.bootstrap({ auth: passwordAuth(alice1.session), secretStorageKey: PASSPHRASE });
   assert.equal(boot.trusted, true);
   assert.ok(boot.hasMaster && boot.hasSelfSigning && boot.hasUserSigning);
-  assert.match(boot.recoveryKey, /^E[sS][a-zA-Z0-9 ]+$/);
+  assert.equal(boot.keyId, backupInfo.keyId, 'the existing secret storage key is used');
   const q = await keysQuery(alice1, [alice1.userId]);
   const master = q.master_keys[alice1.userId];
   assert.equal(Object.values(master.keys)[0], boot.masterKey);
@@ -102,8 +107,9 @@ test('bootstrap: keys published with UIA, device cross-signed, secrets in storag
     const c = await alice1.request('GET', `${CLIENT}/user/${enc(alice1.userId)}/account_data/${t}`);
     assert.ok(c.encrypted[boot.keyId].ciphertext, `${t} in secret storage`);
   }
-  backupInfo = await alice1.backup.enable({ secretStorageKey: boot.recoveryKey });
+  // The backup's auth_data now carries the master key's signature too.
   const version = await alice1.request('GET', `${CLIENT}/room_keys/version`);
+  assert.equal(version.version, backupInfo.version);
   await checkSignature(version.auth_data, alice1.userId, boot.masterKey);
   const trust = await alice1.backup.trust();
   assert.equal(trust.trusted, true);
@@ -120,7 +126,7 @@ test('sign out; a new device restores the keys from secret storage with the reco
   alice2 = await fx.ours('alice');
   assert.equal((await alice2.crossSigning.status()).trusted, false);
   await assert.rejects(alice2.crossSigning.verifyUser(fx.userId('nobody')), (e) => e.code === 'NO_CROSS_SIGNING');
-  const s2 = await alice2.crossSigning.restore(boot.recoveryKey);
+  const s2 = await alice2.crossSigning.restore(backupInfo.recoveryKey);
   assert.equal(s2.trusted, true);
   assert.equal(s2.masterKey, boot.masterKey);
   assert.ok(s2.hasMaster && s2.hasSelfSigning && s2.hasUserSigning);
