@@ -2,6 +2,7 @@ package device
 
 import (
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/crypto/signing"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
@@ -243,4 +244,50 @@ func (d *Device) EncryptToDevicesWith(devices []DeviceRef, eventType string, con
 		return nil, nil, err
 	}
 	return out, skipped, nil
+}
+
+// SignJSON adds this device's signature to obj (Matrix signed JSON, at
+// signatures[user]["ed25519:"+device]): the device vouching for a master
+// key or a backup's auth_data.
+func (d *Device) SignJSON(obj map[string]any) error {
+	msg, err := signing.SigningBytes(obj)
+	if err != nil {
+		return err
+	}
+	return d.st.View(func(tx *store.Tx) error {
+		rec, err := d.account(tx)
+		if err != nil {
+			return err
+		}
+		sigs, _ := obj["signatures"].(map[string]any)
+		if sigs == nil {
+			sigs = map[string]any{}
+			obj["signatures"] = sigs
+		}
+		mine, _ := sigs[d.opts.UserID].(map[string]any)
+		if mine == nil {
+			mine = map[string]any{}
+			sigs[d.opts.UserID] = mine
+		}
+		mine["ed25519:"+d.opts.DeviceID] = rec.acct.Sign(msg)
+		return nil
+	})
+}
+
+// DeviceKeys is this device's signed device keys object, as uploaded.
+func (d *Device) DeviceKeys() (map[string]any, error) {
+	var out map[string]any
+	err := d.st.View(func(tx *store.Tx) error {
+		rec, err := d.account(tx)
+		if err != nil {
+			return err
+		}
+		body, err := rec.acct.KeysForUpload(d.opts.UserID, d.opts.DeviceID)
+		if err != nil {
+			return err
+		}
+		out, _ = body["device_keys"].(map[string]any)
+		return nil
+	})
+	return out, err
 }

@@ -44,6 +44,19 @@ func (d *Device) StoreSecret(name, secret, keyID string, key []byte) ([]byte, er
 // returned as unpadded base64 even when it was stored in the legacy
 // comma-separated form.
 func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []byte) (string, error) {
+	secret, err := d.DecryptSecret(name, accountData, keyID, key)
+	if err != nil {
+		return "", err
+	}
+	if err := d.st.Update(func(tx *store.Tx) error { return tx.Put(store.SecretKey(name), []byte(secret)) }); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// DecryptSecret is GetSecret without keeping the secret locally (for a
+// caller that stores several secrets together, or none).
+func (d *Device) DecryptSecret(name string, accountData []byte, keyID string, key []byte) (string, error) {
 	c, err := parseObject(accountData, "secret account data")
 	if err != nil {
 		return "", err
@@ -88,9 +101,6 @@ func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []
 		}
 		secret = b64.Encode(k)
 		clear(k)
-	}
-	if err := d.st.Update(func(tx *store.Tx) error { return tx.Put(store.SecretKey(name), []byte(secret)) }); err != nil {
-		return "", err
 	}
 	return secret, nil
 }

@@ -100,6 +100,12 @@ const (
 	// RoomKeyNotShared: a room event was to be encrypted before the room's
 	// key was given out (or when it is due for rotation).
 	RoomKeyNotShared Code = "ROOM_KEY_NOT_SHARED"
+	// NoCrossSigning: the user has no (usable) cross-signing keys for what
+	// was asked: none published, or their private keys are not held here.
+	NoCrossSigning Code = "NO_CROSS_SIGNING"
+	// UntrustedBackup: a backup version's auth_data is signed by nobody
+	// trusted (nor is its private key held), so no key is uploaded to it.
+	UntrustedBackup Code = "UNTRUSTED_BACKUP"
 	// HomeserverError: the homeserver refused a request of mx.connect's
 	// HTTP driver (jsbridge/js/client.mjs), or it ran out of retries; the
 	// error carries the HTTP status (0 for a network error) and the Matrix

@@ -7,6 +7,7 @@ import (
 	"syscall/js"
 
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
+	"github.com/mxcrypto/mxcrypto/crypto/ssss"
 	"github.com/mxcrypto/mxcrypto/device"
 	"github.com/mxcrypto/mxcrypto/device/machine"
 	"github.com/mxcrypto/mxcrypto/errcode"
@@ -247,6 +248,103 @@ func machineAPI() js.Value {
 		"disableBackup": onMachine("Machine.disableBackup", func(a *Args) func(*machine.Machine) (any, error) {
 			return func(m *machine.Machine) (any, error) { return nil, m.DisableBackup() }
 		}),
+		"bootstrapCrossSigning": onMachine("Machine.bootstrapCrossSigning", func(a *Args) func(*machine.Machine) (any, error) {
+			return func(m *machine.Machine) (any, error) {
+				r, err := m.BootstrapCrossSigning()
+				if err != nil {
+					return nil, err
+				}
+				return requestsJS([]machine.Request{*r})[0], nil
+			}
+		}),
+		"importCrossSigningKeys": onMachine("Machine.importCrossSigningKeys", func(a *Args) func(*machine.Machine) (any, error) {
+			return func(m *machine.Machine) (any, error) { return crossSigningStatusJS(m.ImportCrossSigningKeys()) }
+		}),
+		"restoreCrossSigning": onMachine("Machine.restoreCrossSigning", func(a *Args) func(*machine.Machine) (any, error) {
+			raw := a.JSON(1, "accountData")
+			key := a.Secret(2, "key", ssss.KeySize)
+			keyID := a.String(3, "keyId")
+			return func(m *machine.Machine) (any, error) {
+				defer clear(key)
+				o, err := jsonvalue.ParseObject(raw)
+				if err != nil {
+					return nil, err
+				}
+				data := map[string][]byte{}
+				for name, c := range o {
+					if c == nil {
+						continue
+					}
+					if data[name], err = device.EncodeJSON(c); err != nil {
+						return nil, err
+					}
+				}
+				return crossSigningStatusJS(m.RestoreCrossSigning(data, keyID, key))
+			}
+		}),
+		"crossSigningSecretsForStorage": onMachine("Machine.crossSigningSecretsForStorage", func(a *Args) func(*machine.Machine) (any, error) {
+			keyID := a.String(1, "keyId")
+			key := a.Secret(2, "key", ssss.KeySize)
+			return func(m *machine.Machine) (any, error) {
+				defer clear(key)
+				out, err := m.CrossSigningSecretsForStorage(keyID, key)
+				if err != nil {
+					return nil, err
+				}
+				js := map[string]any{}
+				for name, c := range out {
+					js[name] = RawJSON(c)
+				}
+				return js, nil
+			}
+		}),
+		"crossSigningStatus": onMachine("Machine.crossSigningStatus", func(a *Args) func(*machine.Machine) (any, error) {
+			return func(m *machine.Machine) (any, error) { return crossSigningStatusJS(m.CrossSigningStatus()) }
+		}),
+		"userIdentity": onMachine("Machine.userIdentity", func(a *Args) func(*machine.Machine) (any, error) {
+			user := a.String(1, "userId")
+			return func(m *machine.Machine) (any, error) {
+				id, err := m.UserIdentity(user)
+				if err != nil {
+					return nil, err
+				}
+				var master, pinned any
+				if id.MasterKey != "" {
+					master = id.MasterKey
+				}
+				if id.PinnedMasterKey != "" {
+					pinned = id.PinnedMasterKey
+				}
+				return map[string]any{"userId": id.UserID, "masterKey": master, "verified": id.Verified, "pinnedMasterKey": pinned, "identityChanged": id.Changed, "wasVerified": id.WasVerified}, nil
+			}
+		}),
+		"pinIdentity": onMachine("Machine.pinIdentity", func(a *Args) func(*machine.Machine) (any, error) {
+			user := a.String(1, "userId")
+			return func(m *machine.Machine) (any, error) { return nil, m.PinIdentity(user) }
+		}),
+		"verifyUser": onMachine("Machine.verifyUser", func(a *Args) func(*machine.Machine) (any, error) {
+			user := a.String(1, "userId")
+			return func(m *machine.Machine) (any, error) { return nil, m.VerifyUser(user) }
+		}),
+		"verifyBackup": onMachine("Machine.verifyBackup", func(a *Args) func(*machine.Machine) (any, error) {
+			info := a.JSON(1, "versionInfo")
+			return func(m *machine.Machine) (any, error) { return backupTrustJS(m.VerifyBackup(info)) }
+		}),
+		"enableBackupVersion": onMachine("Machine.enableBackup", func(a *Args) func(*machine.Machine) (any, error) {
+			info := a.JSON(1, "versionInfo")
+			var priv []byte
+			if a.Present(2) {
+				priv = a.Secret(2, "privateKey", 32)
+			}
+			return func(m *machine.Machine) (any, error) {
+				defer clear(priv)
+				return backupTrustJS(m.EnableBackupVersion(info, priv))
+			}
+		}),
+		"signBackupVersion": onMachine("Machine.createBackupVersion", func(a *Args) func(*machine.Machine) (any, error) {
+			body := a.JSON(1, "body")
+			return func(m *machine.Machine) (any, error) { return rawOrErr(m.SignBackupVersion(body)) }
+		}),
 		"requestSecret": onMachine("Machine.requestSecret", func(a *Args) func(*machine.Machine) (any, error) {
 			name := a.String(1, "name")
 			return func(m *machine.Machine) (any, error) { return nil, m.RequestSecret(name) }
@@ -369,7 +467,7 @@ func knownDeviceJS(d *machine.KnownDevice) map[string]any {
 		name = d.DisplayName
 	}
 	return map[string]any{
-		"userId": d.UserID, "deviceId": d.DeviceID, "displayName": name, "trust": string(d.Trust),
+		"userId": d.UserID, "deviceId": d.DeviceID, "displayName": name, "trust": string(d.Trust), "crossSigned": d.CrossSigned,
 		"keys": map[string]any{"curve25519": d.Curve25519, "ed25519": d.Ed25519},
 	}
 }
@@ -390,4 +488,32 @@ func toDeviceResultJS(t machine.ToDeviceResult) map[string]any {
 		}
 	}
 	return map[string]any{"encrypted": false, "type": t.Type, "sender": t.Sender, "content": RawJSON(t.Content)}
+}
+
+func crossSigningStatusJS(s *machine.CrossSigningStatus, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	var master any
+	if s.MasterKey != "" {
+		master = s.MasterKey
+	}
+	return map[string]any{
+		"published": s.Published, "masterKey": master, "trusted": s.Trusted,
+		"hasMaster": s.HasMaster, "hasSelfSigning": s.HasSelfSigning, "hasUserSigning": s.HasUserSigning,
+	}, nil
+}
+
+func backupTrustJS(t *machine.BackupTrust, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	var version any
+	if t.Version != "" {
+		version = t.Version
+	}
+	return map[string]any{
+		"trusted": t.Trusted, "signedByMaster": t.SignedByMaster, "signedByDevices": stringsJS(t.SignedByDevices),
+		"keyMatches": t.KeyMatches, "version": version, "publicKey": t.PublicKey,
+	}, nil
 }

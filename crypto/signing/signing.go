@@ -48,7 +48,7 @@ func Verify(obj map[string]any, userID, keyID, publicKey string) (bool, error) {
 }
 
 // Sign adds a signature by priv at signatures[entity][keyID] and returns it.
-func Sign(obj map[string]any, entity, keyID string, priv *ed25519x.PrivateKey) (string, error) {
+func Sign(obj map[string]any, entity, keyID string, priv *PrivateKey) (string, error) {
 	msg, err := SigningBytes(obj)
 	if err != nil {
 		return "", err

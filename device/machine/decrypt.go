@@ -80,7 +80,12 @@ func (m *Machine) DecryptRoomEvent(room string, event []byte) (*RoomEvent, error
 		if sender != m.user || r.SenderEd25519 != m.d.IdentityKeys().Ed25519 {
 			return nil, errcode.New(MismatchedSender, "the room key is this device's own, but the event says it is from %s", sender)
 		}
-		out.SenderDevice = &KnownDevice{DeviceInfo: device.DeviceInfo{UserID: m.user, DeviceID: m.dev, Curve25519: r.SenderKey, Ed25519: r.SenderEd25519}, Trust: Trusted}
+		out.SenderDevice = &KnownDevice{DeviceInfo: device.DeviceInfo{UserID: m.user, DeviceID: m.dev, Curve25519: r.SenderKey, Ed25519: r.SenderEd25519}}
+		var v trustView
+		if err := m.st.View(func(tx *store.Tx) (err error) { v, err = m.loadTrustView(tx, m.user); return err }); err != nil {
+			return nil, err
+		}
+		out.SenderDevice.Trust, out.SenderDevice.CrossSigned = m.decide(v, m.user, m.dev)
 		return out, nil
 	}
 	info, found, err := m.d.DeviceByCurve25519(r.SenderKey)

@@ -55,7 +55,9 @@ func FuzzMarkRequestAsSent(f *testing.F) {
 	f.Add(uint8(2), 200, []byte(`{"one_time_keys":{"@bob:example.org":{"B1":{"signed_curve25519:A":{"key":"x"}}}}}`))
 	f.Add(uint8(3), 403, []byte(`{"errcode":"M_WRONG_ROOM_KEYS_VERSION","current_version":"9"}`))
 	f.Add(uint8(4), 200, []byte(`{"first_message_index":0,"session_data":{}}`))
-	types := []string{KeysUpload, KeysQuery, KeysClaim, BackupUpload, BackupGet, ToDevice}
+	f.Add(uint8(1), 200, []byte(`{"device_keys":{"@bob:example.org":{}},"master_keys":{"@bob:example.org":{"user_id":"@bob:example.org","usage":["master"],"keys":{"ed25519:x":"x"}}},"self_signing_keys":{"@bob:example.org":{"user_id":"@bob:example.org","usage":["self_signing"],"keys":{"ed25519:y":"y"},"signatures":{"@bob:example.org":{"ed25519:x":"zz"}}}}}`))
+	f.Add(uint8(6), 200, []byte(`{"failures":{"@bob:example.org":{"X":{"errcode":"M_INVALID_SIGNATURE"}}}}`))
+	types := []string{KeysUpload, KeysQuery, KeysClaim, BackupUpload, BackupGet, ToDevice, SignaturesUpload}
 	f.Fuzz(func(t *testing.T, which uint8, status int, body []byte) {
 		typ := types[int(which)%len(types)]
 		// A request of that type in flight, so the response is read.
@@ -67,6 +69,8 @@ func FuzzMarkRequestAsSent(f *testing.F) {
 			a.m.ensureClaim([]devRef{{"@bob:example.org", "B1"}})
 		case BackupGet:
 			a.m.backupGets["fuzz"] = &backupGet{room: room, session: "s", req: Request{ID: "fuzz", Type: BackupGet}}
+		case SignaturesUpload:
+			a.m.queueSignatures(map[string]map[string]map[string]any{"@bob:example.org": {"X": {"a": "b"}}})
 		}
 		reqs, err := a.m.OutgoingRequests()
 		if err != nil {
@@ -79,5 +83,35 @@ func FuzzMarkRequestAsSent(f *testing.F) {
 			}
 		}
 		_, _ = a.m.MarkRequestAsSent(id, typ, Response{Status: status, Body: body})
+	})
+}
+
+// FuzzVerifyBackup: any backup version answer is judged (or refused) without panicking.
+func FuzzVerifyBackup(f *testing.F) {
+	_, a, _ := fuzzClient(f)
+	req, err := a.m.BootstrapCrossSigning()
+	if err != nil {
+		f.Fatal(err)
+	}
+	a.send(*req)
+	a.flush()
+	nb, err := a.m.Device().CreateBackupVersion()
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed, err := a.m.SignBackupVersion(nb.Body)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(signed)
+	f.Add([]byte(`{"algorithm":"m.megolm_backup.v1.curve25519-aes-sha2","version":"1","auth_data":{"public_key":"x","signatures":{"@alice:example.org":{"ed25519:A1":"x"}}}}`))
+	f.Fuzz(func(t *testing.T, info []byte) {
+		tr, err := a.m.VerifyBackup(info)
+		if err == nil && tr == nil {
+			t.Fatal("no result and no error")
+		}
+		if err == nil && tr.Trusted && !tr.SignedByMaster && len(tr.SignedByDevices) == 0 && !tr.KeyMatches {
+			t.Fatal("trusted for no reason")
+		}
 	})
 }

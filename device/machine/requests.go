@@ -202,6 +202,10 @@ func (m *Machine) MarkRequestAsSent(id, typ string, resp Response) ([]Event, err
 		return m.backupUploadSent(id, resp)
 	case BackupGet:
 		return m.backupGetSent(id, resp)
+	case SigningKeysUpload:
+		return m.signingKeysSent(id, resp)
+	case SignaturesUpload:
+		return m.signaturesSent(id, resp)
 	}
 	return nil, errcode.New(errcode.BadInput, "unknown request type %q", typ)
 }

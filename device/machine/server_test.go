@@ -35,7 +35,9 @@ type relay struct {
 	backup  map[string]map[string]any // room → session → entry
 	// hooks for fault injection
 	alterQuery func(body map[string]any)
-	requests   []string // type of every request handled, in order
+	// cross-signing: user → usage ("master", …) → key object
+	xkeys    map[string]map[string]map[string]any
+	requests []string // type of every request handled, in order
 }
 
 type keyEntry struct {
@@ -48,7 +50,7 @@ func newRelay(t testing.TB) *relay {
 	return &relay{
 		t: t, devices: map[string]map[string]map[string]any{}, otks: map[string][]keyEntry{}, fallback: map[string]*keyEntry{},
 		inbox: map[string][]map[string]any{}, inboxLog: map[string][]map[string]any{}, txns: map[string]bool{}, changed: map[string]map[string]bool{},
-		backup: map[string]map[string]any{},
+		backup: map[string]map[string]any{}, xkeys: map[string]map[string]map[string]any{},
 	}
 }
 
@@ -169,10 +171,61 @@ func (s *relay) handle(user, dev string, r Request) Response {
 			out[user] = devs
 		}
 		body := map[string]any{"device_keys": out, "failures": map[string]any{}}
+		for field, usage := range map[string]string{"master_keys": "master", "self_signing_keys": "self_signing", "user_signing_keys": "user_signing"} {
+			m := map[string]any{}
+			for u := range out {
+				if k := s.xkeys[u][usage]; k != nil && (usage != "user_signing" || u == user) {
+					m[u] = k
+				}
+			}
+			body[field] = m
+		}
 		if s.alterQuery != nil {
 			s.alterQuery(body)
 		}
 		return ok(body)
+	case r.Method == "POST" && path == "/keys/device_signing/upload":
+		b := decodeJSON(s.t, r.Body)
+		s.xkeys[user] = map[string]map[string]any{}
+		for field, usage := range map[string]string{"master_key": "master", "self_signing_key": "self_signing", "user_signing_key": "user_signing"} {
+			if k, found := b[field].(map[string]any); found {
+				s.xkeys[user][usage] = k
+			}
+		}
+		s.deviceChanged(user)
+		return ok(map[string]any{})
+	case r.Method == "POST" && path == "/keys/signatures/upload":
+		b := decodeJSON(s.t, r.Body)
+		for target, objs := range b {
+			for id, obj := range objs.(map[string]any) {
+				sigs := obj.(map[string]any)["signatures"].(map[string]any)
+				var into map[string]any
+				if d := s.devices[target][id]; d != nil {
+					into = d
+				} else if mk := s.xkeys[target]["master"]; mk != nil && mk["keys"].(map[string]any)["ed25519:"+id] != nil {
+					into = mk
+				} else {
+					continue
+				}
+				have, _ := into["signatures"].(map[string]any)
+				if have == nil {
+					have = map[string]any{}
+					into["signatures"] = have
+				}
+				for signer, byKey := range sigs {
+					hs, _ := have[signer].(map[string]any)
+					if hs == nil {
+						hs = map[string]any{}
+						have[signer] = hs
+					}
+					for k, v := range byKey.(map[string]any) {
+						hs[k] = v
+					}
+				}
+			}
+			s.deviceChanged(target)
+		}
+		return ok(map[string]any{"failures": map[string]any{}})
 	case r.Method == "POST" && path == "/keys/claim":
 		b := decodeJSON(s.t, r.Body)
 		out := map[string]any{}

@@ -226,6 +226,10 @@ func (m *Machine) querySent(id string, resp Response) ([]Event, error) {
 			return events, err
 		}
 		events = append(events, evs...)
+		if evs, err = m.updateIdentity(user, o); err != nil {
+			return events, err
+		}
+		events = append(events, evs...)
 	}
 	err = m.st.Update(func(tx *store.Tx) error {
 		t, err := loadTracked(tx)
@@ -367,7 +371,8 @@ func sortedKeys(m map[string]any) []string {
 
 // --- devices and trust ------------------------------------------------------
 
-// Trust is the caller's (later: cross-signing's) decision about a device.
+// Trust is what we think of a device: computed from cross-signing, or the
+// caller's own decision (SetDeviceTrust).
 type Trust string
 
 const (
@@ -411,28 +416,20 @@ type KnownDevice struct {
 	device.DeviceInfo
 	DisplayName string
 	Trust       Trust
+	// CrossSigned: signed by its owner's self-signing key (whether or not
+	// the owner is verified).
+	CrossSigned bool
 }
 
-// trustOf is a device's trust (this device trusts itself). It is the one
-// place trust is decided: cross-signing (issue 17) will compute it here
-// from signatures, with the caller's SetDeviceTrust as an override.
+// trustOf is a device's trust (this device trusts itself), decided in one
+// place: decide (identity.go).
 func (m *Machine) trustOf(user, dev string) (Trust, error) {
-	var t trustRecord
-	if err := m.st.View(func(tx *store.Tx) (err error) { t, err = loadTrust(tx, user); return err }); err != nil {
+	var v trustView
+	if err := m.st.View(func(tx *store.Tx) (err error) { v, err = m.loadTrustView(tx, user); return err }); err != nil {
 		return "", err
 	}
-	return m.decideTrust(t, user, dev), nil
-}
-
-// decideTrust is trustOf with the user's trust record already read.
-func (m *Machine) decideTrust(t trustRecord, user, dev string) Trust {
-	if user == m.user && dev == m.dev {
-		return Trusted
-	}
-	if v, ok := t[dev]; ok {
-		return v
-	}
-	return Unverified
+	t, _ := m.decide(v, user, dev)
+	return t, nil
 }
 
 // UserDevices lists the known devices of a user (not this one).
@@ -443,20 +440,12 @@ func (m *Machine) UserDevices(user string) ([]KnownDevice, error) {
 }
 
 func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
-	var u userDevices
-	var trust trustRecord
-	err := m.st.View(func(tx *store.Tx) (err error) {
-		if u, err = loadUserDevices(tx, user); err != nil {
-			return err
-		}
-		trust, err = loadTrust(tx, user)
-		return err
-	})
-	if err != nil {
+	var v trustView
+	if err := m.st.View(func(tx *store.Tx) (err error) { v, err = m.loadTrustView(tx, user); return err }); err != nil {
 		return nil, err
 	}
 	var out []KnownDevice
-	for _, dev := range sortedKeysStr(u.Devices) {
+	for _, dev := range sortedKeysStr(v.devs.Devices) {
 		info, found, err := m.d.Device(user, dev)
 		if err != nil {
 			return nil, err
@@ -464,8 +453,9 @@ func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
 		if !found {
 			continue
 		}
-		kd := KnownDevice{DeviceInfo: info, Trust: m.decideTrust(trust, user, dev)}
-		if o, err := jsonvalue.ParseObject([]byte(u.Devices[dev])); err == nil {
+		kd := KnownDevice{DeviceInfo: info}
+		kd.Trust, kd.CrossSigned = m.decide(v, user, dev)
+		if o, err := jsonvalue.ParseObject([]byte(v.devs.Devices[dev])); err == nil {
 			if un, ok := o["unsigned"].(map[string]any); ok {
 				kd.DisplayName, _ = un["device_display_name"].(string)
 			}

@@ -424,19 +424,33 @@ export async function connectClient(mx, options) {
      * secret storage under a new default key (from passphrase, or random).
      */
     async enable(options) {
-      const { passphrase: ssssPassphrase } = optionsArg(options, 'Client.backup.enable');
+      const { passphrase: ssssPassphrase, secretStorageKey } = optionsArg(options, 'Client.backup.enable');
+      const existing = secretStorageKey !== undefined ? await secretStorageKeyFrom(secretStorageKey) : null;
+      if (secretStorageKey !== undefined && !existing) throw mxError('WRONG_KEY', 'backup.enable: there is no default secret storage key');
       const created = await machine.createBackupVersion();
       const { version } = await http.json('POST', `${CLIENT}/room_keys/version`, created.body);
       await machine.enableBackup({ version, publicKey: created.publicKey, privateKey: created.privateKey });
-      const ssss = await mx.secretStorage.createKey(ssssPassphrase ? { passphrase: ssssPassphrase } : {});
-      await putAccountData(`m.secret_storage.key.${ssss.keyId}`, ssss.keyInfo);
+      const ssss = existing ?? await mx.secretStorage.createKey(ssssPassphrase ? { passphrase: ssssPassphrase } : {});
+      if (!existing) await putAccountData(`m.secret_storage.key.${ssss.keyId}`, ssss.keyInfo);
       const secret = await machine.device.storeSecret('m.megolm_backup.v1', bytesToB64(created.privateKey), ssss.keyId, ssss.key);
       await putAccountData('m.megolm_backup.v1', secret);
-      await putAccountData('m.secret_storage.default_key', { key: ssss.keyId });
+      if (!existing) await putAccountData('m.secret_storage.default_key', { key: ssss.keyId });
       created.privateKey.fill(0);
       ssss.key.fill(0);
       await pumpOutgoing();
-      return { version, recoveryKey: ssss.recoveryKey, backupRecoveryKey: created.recoveryKey, keyId: ssss.keyId };
+      return { version, ...(existing ? {} : { recoveryKey: ssss.recoveryKey }), backupRecoveryKey: created.recoveryKey, keyId: ssss.keyId };
+    },
+    /** The server's current backup version and whether we trust it (Machine.verifyBackup). */
+    async trust() {
+      const info = await http.json('GET', `${CLIENT}/room_keys/version`);
+      return machine.verifyBackup(info);
+    },
+    /** Enables uploads to the server's current version only if it is trusted (UNTRUSTED_BACKUP otherwise). */
+    async useServerVersion() {
+      const info = await http.json('GET', `${CLIENT}/room_keys/version`);
+      const t = await machine.enableBackup({ versionInfo: info });
+      await pumpOutgoing();
+      return t;
     },
     /** Uploads what is pending now (the sync loop also does it). */
     flush: () => pumpOutgoing(),
@@ -464,6 +478,152 @@ export async function connectClient(mx, options) {
       await pumpOutgoing();
     },
     disable: () => machine.disableBackup(),
+  };
+
+  // --- cross-signing -----------------------------------------------------------
+  /**
+   * The default secret-storage key from a recovery key or passphrase:
+   * { keyId, key } (WRONG_KEY when neither opens it; null when there is none).
+   */
+  async function secretStorageKeyFrom(recoveryKeyOrPassphrase) {
+    const keyId = (await getAccountData('m.secret_storage.default_key'))?.key;
+    const keyInfo = keyId ? await getAccountData(`m.secret_storage.key.${keyId}`) : null;
+    if (!keyInfo) return null;
+    if (recoveryKeyOrPassphrase instanceof Uint8Array) {
+      if (await mx.secretStorage.checkKey(recoveryKeyOrPassphrase, keyInfo)) return { keyId, key: recoveryKeyOrPassphrase.slice() };
+      throw mxError('WRONG_KEY', 'not the secret storage key');
+    }
+    const candidates = [];
+    try {
+      candidates.push(await mx.recoveryKey.decode(recoveryKeyOrPassphrase));
+    } catch (e) {
+      if (e?.code !== 'BAD_RECOVERY_KEY') throw e;
+    }
+    if (keyInfo.passphrase) {
+      const p = keyInfo.passphrase;
+      candidates.push(await mx.passphrase.deriveKey(recoveryKeyOrPassphrase, p.salt, p.iterations, p.bits ?? 256));
+    }
+    for (const key of candidates) {
+      if (await mx.secretStorage.checkKey(key, keyInfo)) return { keyId, key };
+      key.fill(0);
+    }
+    throw mxError('WRONG_KEY', 'neither the recovery key nor the passphrase of the secret storage key');
+  }
+
+  /** Sends a request needing user-interactive auth: auth is an object, or a function (the 401 body) → object. */
+  async function sendWithAuth(r, auth) {
+    let body = r.body;
+    if (auth && typeof auth === 'object') body = { ...r.body, auth };
+    let answer = await http.request(r.method, r.path, body, { allowError: true });
+    if (answer.status === 401 && typeof auth === 'function') {
+      answer = await http.request(r.method, r.path, { ...r.body, auth: await auth(answer.body) }, { allowError: true });
+    }
+    await machine.markRequestAsSent(r.id, r.type, answer.body, { status: answer.status });
+    if (answer.status >= 300) {
+      const e = mxError('HOMESERVER_ERROR', `${r.method} ${r.path}: ${answer.status} ${answer.body?.errcode ?? ''}`.trim());
+      Object.assign(e, { status: answer.status, errcode: answer.body?.errcode, body: answer.body });
+      throw e;
+    }
+  }
+
+  const CROSS_SIGNING_SECRETS = ['m.cross_signing.master', 'm.cross_signing.self_signing', 'm.cross_signing.user_signing'];
+
+  const crossSigning = {
+    /**
+     * New cross-signing keys, published (auth: user-interactive auth, an
+     * object or a function of the 401 answer), this device signed, and the
+     * private keys put in secret storage: under the default key when
+     * secretStorageKey (its recovery key or passphrase) is given, else
+     * under a new default key (from passphrase, or random).
+     */
+    async bootstrap(options) {
+      const { auth, passphrase: ssssPassphrase, secretStorageKey } = optionsArg(options, 'Client.crossSigning.bootstrap');
+      await pumpOutgoing();
+      const req = await machine.bootstrapCrossSigning();
+      await sendWithAuth(req, auth);
+      let ssss;
+      let created = null;
+      if (secretStorageKey !== undefined) {
+        ssss = await secretStorageKeyFrom(secretStorageKey);
+        if (!ssss) throw mxError('NO_CROSS_SIGNING', 'crossSigning.bootstrap: there is no default secret storage key');
+      } else {
+        created = await mx.secretStorage.createKey(ssssPassphrase ? { passphrase: ssssPassphrase } : {});
+        ssss = created;
+        await putAccountData(`m.secret_storage.key.${created.keyId}`, created.keyInfo);
+      }
+      try {
+        const secrets = await machine.crossSigningSecretsForStorage(ssss.keyId, ssss.key);
+        for (const [type, content] of Object.entries(secrets)) await putAccountData(type, content);
+        if (created) await putAccountData('m.secret_storage.default_key', { key: created.keyId });
+      } finally {
+        ssss.key.fill(0);
+      }
+      await pumpOutgoing();
+      // The current backup, if we trust it, is signed by the new master key too.
+      const current = await http.request('GET', `${CLIENT}/room_keys/version`, null, { allowError: true });
+      if (current.status === 200 && current.body?.version) {
+        const trust = await machine.verifyBackup(current.body);
+        if (trust.trusted && !trust.signedByMaster) {
+          const { algorithm, auth_data: authData, version } = current.body;
+          const signed = await machine.signBackupVersion({ algorithm, auth_data: authData });
+          await http.json('PUT', `${CLIENT}/room_keys/version/${enc(version)}`, { ...signed, version });
+        }
+      }
+      const status = await machine.crossSigningStatus();
+      return { ...status, keyId: ssss.keyId, ...(created ? { recoveryKey: created.recoveryKey } : {}) };
+    },
+    /** Restores the cross-signing keys from secret storage (recovery key or passphrase) and signs this device. */
+    async restore(recoveryKeyOrPassphrase) {
+      await pumpOutgoing();
+      const ssss = await secretStorageKeyFrom(recoveryKeyOrPassphrase);
+      if (!ssss) throw mxError('NO_CROSS_SIGNING', 'crossSigning.restore: there is no secret storage');
+      try {
+        const data = {};
+        for (const type of CROSS_SIGNING_SECRETS) {
+          const c = await getAccountData(type);
+          if (c) data[type] = c;
+        }
+        const status = await machine.restoreCrossSigning(data, ssss.key, ssss.keyId);
+        await pumpOutgoing();
+        return status;
+      } finally {
+        ssss.key.fill(0);
+      }
+    },
+    /**
+     * Asks our other (trusted) devices for the cross-signing keys
+     * (m.secret.request), waits for them (m.secret.send), imports them and
+     * signs this device.
+     */
+    async requestFromOwnDevices(options) {
+      const { timeoutMs = 60000 } = optionsArg(options, 'Client.crossSigning.requestFromOwnDevices');
+      const got = new Set();
+      let wake;
+      const off = events.on('secretReceived', (e) => { got.add(e.name); wake?.(); });
+      try {
+        for (const name of CROSS_SIGNING_SECRETS) await machine.requestSecret(name);
+        await pumpOutgoing();
+        const until = Date.now() + timeoutMs;
+        while (!CROSS_SIGNING_SECRETS.every((n) => got.has(n))) {
+          const left = until - Date.now();
+          if (left <= 0) throw mxError('NO_CROSS_SIGNING', 'crossSigning.requestFromOwnDevices: the keys did not arrive');
+          await new Promise((r) => { wake = r; setTimeout(r, Math.min(left, 500)); });
+        }
+      } finally {
+        off();
+      }
+      const status = await machine.importCrossSigningKeys();
+      await pumpOutgoing();
+      return status;
+    },
+    /** Verifies another user: their master key signed with our user-signing key (published now). */
+    async verifyUser(userId) {
+      await machine.verifyUser(userId);
+      await pumpOutgoing();
+    },
+    status: () => machine.crossSigningStatus(),
+    userIdentity: (userId) => machine.userIdentity(userId),
+    pinIdentity: (userId) => machine.pinIdentity(userId),
   };
 
   // --- the client ------------------------------------------------------------
@@ -564,6 +724,7 @@ export async function connectClient(mx, options) {
     setDeviceTrust: (userId, deviceId, trust) => machine.setDeviceTrust(userId, deviceId, trust),
     getUserDevices: (userId) => machine.getUserDevices(userId),
     backup,
+    crossSigning,
     start: runLoop,
     /** Stops the loop, aborts requests in flight and closes the machine. Idempotent. */
     close() {

@@ -35,6 +35,8 @@
  * - `WITHHELD`: the sender withheld the room key (`withheldCode` on the error: m.unverified, m.blacklisted, m.no_olm, …).
  * - `ROOM_KEY_NOT_SHARED`: Machine.encryptRoomEvent before shareRoomKey gave the room key out (or it needs rotating).
  * - `DEVICE_KEYS_CHANGED`: a /keys/query answer changed the keys of a known device (refused).
+ * - `NO_CROSS_SIGNING`: no usable cross-signing keys (none published, or the private keys are not held here).
+ * - `UNTRUSTED_BACKUP`: a backup version signed by nobody trusted (nor its key held): nothing is uploaded to it.
  * - `HOMESERVER_ERROR`: mx.connect: the homeserver refused a request, or retries were spent (`status`, 0 for a network error; `errcode`; `body`).
  */
 export type MxCryptoErrorCode =
@@ -68,6 +70,8 @@ export type MxCryptoErrorCode =
   | 'WITHHELD'
   | 'ROOM_KEY_NOT_SHARED'
   | 'DEVICE_KEYS_CHANGED'
+  | 'NO_CROSS_SIGNING'
+  | 'UNTRUSTED_BACKUP'
   // mx.connect:
   | 'HOMESERVER_ERROR';
 
@@ -656,7 +660,13 @@ export type MachineEvent =
   /** A /keys/query answer tried to change the keys of a known device, or carried a bad signature: the device keeps its old keys / is ignored. */
   | { type: 'deviceRefused'; userId: string; deviceId: string; code: MxCryptoErrorCode; message: string }
   /** The device list of a tracked user changed (after a /keys/query). */
-  | { type: 'devicesChanged'; userId: string; added: string[]; removed: string[] };
+  | { type: 'devicesChanged'; userId: string; added: string[]; removed: string[] }
+  /** A user's published master key is not the pinned one (first seen, or accepted with pinIdentity): "identity changed". */
+  | { type: 'identityChanged'; userId: string; masterKey: Base64; pinnedMasterKey: Base64; wasVerified: boolean }
+  /** Our new cross-signing keys were published (bootstrapCrossSigning's request marked sent). */
+  | { type: 'crossSigningChanged'; masterKey: Base64 }
+  /** The server refused (some of) a signatures upload: status, and the answer (or its failures) as JSON text. */
+  | { type: 'signatureUploadFailed'; status: number; body: string };
 
 export interface SyncChangesResult {
   toDeviceEvents: MachineToDeviceEvent[];
@@ -669,7 +679,9 @@ export type OutgoingRequestType =
   | 'keys_claim' // POST /_matrix/client/v3/keys/claim
   | 'to_device' // PUT /_matrix/client/v3/sendToDevice/{type}/{txnId} (txnId = id: safe to resend)
   | 'backup_upload' // PUT /_matrix/client/v3/room_keys/keys?version=V
-  | 'backup_get'; // GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}?version=V
+  | 'backup_get' // GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}?version=V
+  | 'signatures_upload' // POST /_matrix/client/v3/keys/signatures/upload
+  | 'signing_keys_upload'; // POST /_matrix/client/v3/keys/device_signing/upload: only from bootstrapCrossSigning (add `auth`)
 
 /**
  * A request to send. `path` is absolute from the homeserver's base URL
@@ -692,8 +704,53 @@ export interface MachineDevice {
   deviceId: string;
   keys: { curve25519: Base64; ed25519: Base64 };
   displayName: string | null;
-  /** Set by setDeviceTrust (later also computed from cross-signing); own device: 'trusted'. */
+  /**
+   * Computed: 'trusted' when signed by its owner's self-signing key and the owner is verified (our own
+   * identity whose keys we hold, or a user whose master key our user-signing key signed); a decision made
+   * with setDeviceTrust overrides it; own device: 'trusted'.
+   */
   trust: DeviceTrust;
+  /** Signed by its owner's self-signing key (whether or not the owner is verified). */
+  crossSigned: boolean;
+}
+
+/** Our own cross-signing, as Machine.crossSigningStatus reports it. */
+export interface CrossSigningStatus {
+  /** Our user has a master key on the server (as last queried). */
+  published: boolean;
+  masterKey: Base64 | null;
+  /** The published master key is the one we trust (its private key held here, or checked). */
+  trusted: boolean;
+  hasMaster: boolean;
+  hasSelfSigning: boolean;
+  hasUserSigning: boolean;
+}
+
+/** What is known of a user's cross-signing identity. */
+export interface UserIdentity {
+  userId: string;
+  masterKey: Base64 | null;
+  /** Our own: trusted master key; another user: their master key signed by our user-signing key. */
+  verified: boolean;
+  /** The first master key seen (trust on first use), or the last accepted with pinIdentity. */
+  pinnedMasterKey: Base64 | null;
+  /** The published master key is not the pinned one. */
+  identityChanged: boolean;
+  wasVerified: boolean;
+}
+
+/** Whether a backup version can be trusted (Machine.verifyBackup). */
+export interface BackupTrustInfo {
+  /** signedByMaster, or signedByDevices not empty, or keyMatches. */
+  trusted: boolean;
+  /** A valid signature by our trusted master key. */
+  signedByMaster: boolean;
+  /** Our trusted devices (this one included) with a valid signature. */
+  signedByDevices: string[];
+  /** The backup private key held here matches auth_data.public_key. */
+  keyMatches: boolean;
+  version: string | null;
+  publicKey: Base64;
 }
 
 export interface ShareRoomKeySettings {
@@ -751,7 +808,7 @@ export interface Machine {
   /** The stored sync token (next_batch of the last fully processed /sync), or null. */
   syncToken(): Promise<string | null>;
   setSyncToken(token: string | null): Promise<void>;
-  /** body for POST /room_keys/version (auth_data signed by this device); the private key is kept. */
+  /** body for POST /room_keys/version (auth_data signed by this device and, when held, our master key); the private key is kept. */
   createBackupVersion(): Promise<{ body: JsonObject; privateKey: Uint8Array; publicKey: Base64; recoveryKey: string }>;
   /**
    * Start uploading to this version. With the private key (or recovery key; WRONG_KEY if it does not match
@@ -759,6 +816,30 @@ export interface Machine {
    * a secretReceived), missing keys are also fetched from it on demand.
    */
   enableBackup(backup: { version: string; publicKey: Base64; privateKey?: Uint8Array | string | null }): Promise<void>;
+  /** The server's version (GET /room_keys/version answer), enabled only when trusted (verifyBackup); UNTRUSTED_BACKUP otherwise. */
+  enableBackup(backup: { versionInfo: JsonObject; privateKey?: Uint8Array | null }): Promise<BackupTrustInfo>;
+  /** A backup version body { algorithm, auth_data } with this device's and (when held) our master key's signatures added. */
+  signBackupVersion(body: JsonObject): Promise<JsonObject>;
+  /** Trust of a backup version (the GET /room_keys/version answer). */
+  verifyBackup(versionInfo: JsonObject): Promise<BackupTrustInfo>;
+  /**
+   * New cross-signing keys: the signing_keys_upload request to send yourself (add `auth` for
+   * user-interactive auth), then markRequestAsSent with the answer. On success they become current,
+   * this device and the master key sign each other (a signatures_upload is queued).
+   */
+  bootstrapCrossSigning(): Promise<OutgoingRequest>;
+  /** Takes the cross-signing keys held here as local secrets (e.g. from m.secret.send) into use, checked against the published ones (WRONG_KEY, NO_CROSS_SIGNING); signs this device. */
+  importCrossSigningKeys(): Promise<CrossSigningStatus>;
+  /** Decrypts m.cross_signing.* (account data type → content) with the secret-storage key, checks and imports them (BAD_MAC: wrong key, nothing kept). */
+  restoreCrossSigning(accountData: Record<string, JsonObject>, key: Uint8Array, keyId: string): Promise<CrossSigningStatus>;
+  /** The held cross-signing keys encrypted for secret storage: account data type → content to PUT. */
+  crossSigningSecretsForStorage(keyId: string, key: Uint8Array): Promise<Record<string, JsonObject>>;
+  crossSigningStatus(): Promise<CrossSigningStatus>;
+  userIdentity(userId: string): Promise<UserIdentity>;
+  /** Accept a user's changed master key (after showing the change). */
+  pinIdentity(userId: string): Promise<void>;
+  /** Verify another user: their master key signed with our user-signing key (a signatures_upload is queued). NO_CROSS_SIGNING without our key or theirs. */
+  verifyUser(userId: string): Promise<void>;
   disableBackup(): Promise<void>;
   /** As Device.restoreBackup. */
   restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void; workers?: number }): Promise<ImportResult>;
@@ -880,7 +961,11 @@ export interface Client {
      * secret storage (m.megolm_backup.v1) under a new default key from the passphrase (or random).
      * recoveryKey: the secret storage key's; backupRecoveryKey: the backup key's own.
      */
-    enable(options?: { passphrase?: string }): Promise<{ version: string; recoveryKey: string; backupRecoveryKey: string; keyId: string }>;
+    enable(options?: { passphrase?: string; secretStorageKey?: string | Uint8Array }): Promise<{ version: string; recoveryKey?: string; backupRecoveryKey: string; keyId: string }>;
+    /** The server's current version and whether we trust it. */
+    trust(): Promise<BackupTrustInfo>;
+    /** Upload to the server's current version if it is trusted (UNTRUSTED_BACKUP otherwise). */
+    useServerVersion(): Promise<BackupTrustInfo>;
     /** Restore the server's current version with a recovery key (secret storage or backup key) or the passphrase, and enable it. */
     restore(recoveryKeyOrPassphrase: string | Uint8Array, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void }): Promise<ImportResult & { version: string }>;
     /** Ask own devices for the backup key (m.secret.request); arrives as 'secretReceived'. */
@@ -888,6 +973,24 @@ export interface Client {
     /** Send pending backup uploads now. */
     flush(): Promise<void>;
     disable(): Promise<void>;
+  };
+  crossSigning: {
+    /**
+     * New cross-signing keys published (auth: user-interactive auth, an object or a function of the 401
+     * answer), this device signed, the private keys put in secret storage: under the default key when
+     * secretStorageKey (its recovery key or passphrase) is given, else under a new default key (passphrase or random).
+     * The server's current backup, when trusted, is signed by the new master key too.
+     */
+    bootstrap(options?: { auth?: JsonObject | ((uia: JsonObject) => JsonObject | Promise<JsonObject>); passphrase?: string; secretStorageKey?: string | Uint8Array }): Promise<CrossSigningStatus & { keyId: string; recoveryKey?: string }>;
+    /** The keys from secret storage (recovery key or passphrase; WRONG_KEY), checked, this device signed. */
+    restore(recoveryKeyOrPassphrase: string | Uint8Array): Promise<CrossSigningStatus>;
+    /** The keys from our other trusted devices (m.secret.request / m.secret.send), checked, this device signed. */
+    requestFromOwnDevices(options?: { timeoutMs?: number }): Promise<CrossSigningStatus>;
+    /** Sign the user's master key with our user-signing key, and publish it. */
+    verifyUser(userId: string): Promise<void>;
+    status(): Promise<CrossSigningStatus>;
+    userIdentity(userId: string): Promise<UserIdentity>;
+    pinIdentity(userId: string): Promise<void>;
   };
   /** Start the /sync loop (when connect had start: false); resolves when the loop stops (close(), or a 401). */
   start(): Promise<void>;

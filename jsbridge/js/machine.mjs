@@ -122,14 +122,23 @@ export function machineApi(rt) {
       return this.#call('setSyncToken', [token ?? null]);
     }
 
-    createBackupVersion() {
-      return this.#device.createBackupVersion();
+    /** A new backup version; its auth_data is signed by this device and, when held, our master key. */
+    async createBackupVersion() {
+      const created = await this.#device.createBackupVersion();
+      created.body = await this.#call('signBackupVersion', [created.body]);
+      return created;
     }
 
-    /** { version, publicKey, privateKey?: Uint8Array(32) | recovery key text }. */
+    /**
+     * { version, publicKey, privateKey?: Uint8Array(32) | recovery key text }, or
+     * { versionInfo, privateKey?: Uint8Array(32) }: the server's version, enabled only when trusted (UNTRUSTED_BACKUP otherwise).
+     */
     enableBackup(backup) {
       if (backup === null || typeof backup !== 'object') return Promise.reject(mxError('BAD_INPUT', 'Machine.enableBackup: backup must be an object'));
-      const { version, publicKey, privateKey } = backup;
+      const { version, publicKey, privateKey, versionInfo } = backup;
+      if (versionInfo !== undefined) {
+        return this.#call('enableBackupVersion', privateKey == null ? [versionInfo] : [versionInfo, privateKey]);
+      }
       return this.#call('enableBackup', [{ version, publicKey, privateKey: privateKey instanceof Uint8Array ? privateKey.slice() : privateKey }]);
     }
 
@@ -139,6 +148,57 @@ export function machineApi(rt) {
 
     restoreBackup(key, roomKeys, options) {
       return this.#device.restoreBackup(key, roomKeys, options);
+    }
+
+    /** Adds this device's and (when held) our master key's signatures to a backup version body { algorithm, auth_data }. */
+    signBackupVersion(body) {
+      return this.#call('signBackupVersion', [body]);
+    }
+
+    /** Trust of a backup version (the GET /room_keys/version answer): signed by our trusted master key or a trusted own device, or its key held. */
+    verifyBackup(versionInfo) {
+      return this.#call('verifyBackup', [versionInfo]);
+    }
+
+    // --- cross-signing ----------------------------------------------------
+
+    /** New cross-signing keys: the /keys/device_signing/upload request to send (add `auth`), then markRequestAsSent. */
+    bootstrapCrossSigning() {
+      return this.#call('bootstrapCrossSigning', []);
+    }
+
+    /** Takes the cross-signing keys held here as local secrets (e.g. from m.secret.send) into use; checks them against the published ones. */
+    importCrossSigningKeys() {
+      return this.#call('importCrossSigningKeys', []);
+    }
+
+    /** Decrypts the m.cross_signing.* secrets ({ type: account data content }) with the secret-storage key, checks and imports them. */
+    restoreCrossSigning(accountData, key, keyId) {
+      return this.#call('restoreCrossSigning', [accountData, key, keyId]);
+    }
+
+    /** The held cross-signing keys encrypted for secret storage: { type: account data content } to PUT. */
+    crossSigningSecretsForStorage(keyId, key) {
+      return this.#call('crossSigningSecretsForStorage', [keyId, key]);
+    }
+
+    crossSigningStatus() {
+      return this.#call('crossSigningStatus', []);
+    }
+
+    /** { userId, masterKey, verified, pinnedMasterKey, identityChanged, wasVerified }. */
+    userIdentity(userId) {
+      return this.#call('userIdentity', [userId]);
+    }
+
+    /** Accepts a user's changed master key (the identity change was seen). */
+    pinIdentity(userId) {
+      return this.#call('pinIdentity', [userId]);
+    }
+
+    /** Signs the user's master key with our user-signing key (queued signatures upload). */
+    verifyUser(userId) {
+      return this.#call('verifyUser', [userId]);
     }
 
     requestSecret(name) {

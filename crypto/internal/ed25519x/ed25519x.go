@@ -124,6 +124,12 @@ func (k *PrivateKey) Seed() []byte {
 	return append([]byte(nil), k.seed...)
 }
 
+// Wipe clears the private key material held by k; k must not sign after.
+func (k *PrivateKey) Wipe() {
+	clear(k.seed)
+	clear(k.expanded)
+}
+
 // Expanded returns the 64-byte expanded secret (derived from the seed if
 // needed), the form libolm pickles hold.
 func (k *PrivateKey) Expanded() []byte {
