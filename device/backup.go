@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 
 	"github.com/mxcrypto/mxcrypto/crypto/b64"
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
@@ -184,10 +185,10 @@ func loadBackup(tx *store.Tx) (backupState, error) {
 	if !found || tx.BackupVersion() == "" {
 		return backupState{}, errcode.New(BackupNotEnabled, "no backup version is enabled: call EnableBackup with the server's version first")
 	}
-	r := reader{b: raw}
-	r.uint()
-	b := backupState{version: r.str(), publicKey: r.str()}
-	if err := r.done(); err != nil {
+	r := bincodec.NewReader(raw, "backup record")
+	r.Uvarint()
+	b := backupState{version: r.String("backup version"), publicKey: r.String("backup public key")}
+	if err := r.Finish(); err != nil {
 		return backupState{}, damaged("backup state", err)
 	}
 	return b, nil
@@ -205,11 +206,11 @@ func (d *Device) EnableBackup(version, publicKey string) error {
 		return err
 	}
 	return d.st.Update(func(tx *store.Tx) error {
-		var w writer
-		w.uint(1)
-		w.str(version)
-		w.str(pub)
-		if err := tx.Put(store.BackupKey(), w.b); err != nil {
+		var w bincodec.Writer
+		w.Uvarint(1)
+		w.String(version)
+		w.String(pub)
+		if err := tx.Put(store.BackupKey(), w.B); err != nil {
 			return err
 		}
 		return tx.SetBackupVersion(version)

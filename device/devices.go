@@ -5,6 +5,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/errcode"
 	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -25,22 +26,22 @@ func deviceKey(userID, deviceID string) store.Key {
 func deviceByCurveKey(curve string) store.Key { return store.ValueKey("devicekey\x00" + curve) }
 
 func encodeDevice(info DeviceInfo) []byte {
-	var w writer
-	w.uint(1)
-	w.str(info.UserID)
-	w.str(info.DeviceID)
-	w.str(info.Curve25519)
-	w.str(info.Ed25519)
-	return w.b
+	var w bincodec.Writer
+	w.Uvarint(1)
+	w.String(info.UserID)
+	w.String(info.DeviceID)
+	w.String(info.Curve25519)
+	w.String(info.Ed25519)
+	return w.B
 }
 
 func decodeDevice(raw []byte) (DeviceInfo, error) {
-	r := reader{b: raw}
-	if v := r.uint(); v != 1 && r.err == nil {
+	r := bincodec.NewReader(raw, "device record")
+	if v := r.Uvarint(); v != 1 && r.Err() == nil {
 		return DeviceInfo{}, errcode.New(errcode.BadPickle, "stored device has format version %d", v)
 	}
-	info := DeviceInfo{UserID: r.str(), DeviceID: r.str(), Curve25519: r.str(), Ed25519: r.str()}
-	if err := r.done(); err != nil {
+	info := DeviceInfo{UserID: r.String("user id"), DeviceID: r.String("device id"), Curve25519: r.String("curve25519 key"), Ed25519: r.String("ed25519 key")}
+	if err := r.Finish(); err != nil {
 		return DeviceInfo{}, damaged("device", err)
 	}
 	return info, nil

@@ -2,6 +2,7 @@ package device
 
 import (
 	"cmp"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"slices"
 	"strings"
 
@@ -22,13 +23,13 @@ type olmSession struct {
 }
 
 func decodeOlmSession(e store.Entry) (*olmSession, error) {
-	r := reader{b: e.Value}
-	if v := r.uint(); v != 1 && r.err == nil {
+	r := bincodec.NewReader(e.Value, "olm session record")
+	if v := r.Uvarint(); v != 1 && r.Err() == nil {
 		return nil, errcode.New(errcode.BadPickle, "stored Olm session has format version %d", v)
 	}
-	os := &olmSession{peerKey: e.Key.A, created: r.int(), lastUsed: r.int()}
-	state := r.bytes()
-	if err := r.done(); err != nil {
+	os := &olmSession{peerKey: e.Key.A, created: r.Varint(), lastUsed: r.Varint()}
+	state := r.Bytes("session state")
+	if err := r.Finish(); err != nil {
 		return nil, damaged("Olm session", err)
 	}
 	s, err := olm.UnmarshalSessionState(state)
@@ -40,12 +41,12 @@ func decodeOlmSession(e store.Entry) (*olmSession, error) {
 }
 
 func putOlmSession(tx *store.Tx, os *olmSession) error {
-	var w writer
-	w.uint(1)
-	w.int(os.created)
-	w.int(os.lastUsed)
-	w.bytes(os.s.MarshalState())
-	return tx.Put(store.OlmSessionKey(os.peerKey, os.s.ID()), w.b)
+	var w bincodec.Writer
+	w.Uvarint(1)
+	w.Varint(os.created)
+	w.Varint(os.lastUsed)
+	w.Bytes(os.s.MarshalState())
+	return tx.Put(store.OlmSessionKey(os.peerKey, os.s.ID()), w.B)
 }
 
 // olmSessions lists a peer's sessions, most recently used first.

@@ -1,6 +1,8 @@
 package device
 
 import (
+	"errors"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,34 +43,34 @@ type replayBucketRecord struct {
 }
 
 func decodeReplayBucket(raw []byte) (*replayBucketRecord, error) {
-	r := reader{b: raw}
-	if v := r.uint(); r.err == nil && v != replayRecordVersion {
+	r := bincodec.NewReader(raw, "replay record")
+	if v := r.Uvarint(); r.Err() == nil && v != replayRecordVersion {
 		return nil, errcode.New(errcode.BadPickle, "stored replay record has format version %d", v)
 	}
 	b := &replayBucketRecord{}
-	for r.err == nil && len(r.b) > 0 {
-		off := r.uint()
-		ev := r.str()
-		if r.err == nil && (off >= replayBucket || ev == "") {
-			return nil, damaged("replay record", errShort)
+	for r.Err() == nil && r.Len() > 0 {
+		off := r.Uvarint()
+		ev := r.String("event id")
+		if r.Err() == nil && (off >= replayBucket || ev == "") {
+			return nil, damaged("replay record", errBadReplayEntry)
 		}
 		b.offsets = append(b.offsets, uint32(off))
 		b.events = append(b.events, ev)
 	}
-	if err := r.done(); err != nil {
+	if err := r.Finish(); err != nil {
 		return nil, damaged("replay record", err)
 	}
 	return b, nil
 }
 
 func (b *replayBucketRecord) encode() []byte {
-	var w writer
-	w.uint(replayRecordVersion)
+	var w bincodec.Writer
+	w.Uvarint(replayRecordVersion)
 	for i, off := range b.offsets {
-		w.uint(uint64(off))
-		w.str(b.events[i])
+		w.Uvarint(uint64(off))
+		w.String(b.events[i])
 	}
-	return w.b
+	return w.B
 }
 
 // lookup returns the event recorded at offset, if any.
@@ -162,3 +164,5 @@ func migrateLegacyReplay(tx *store.Tx) error {
 	}
 	return tx.Put(replayFormatKey, []byte{replayRecordVersion})
 }
+
+var errBadReplayEntry = errors.New("replay entry has an offset past its bucket or no event id")
