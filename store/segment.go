@@ -184,7 +184,7 @@ func parseSegment(raw []byte, name string) ([][]byte, error) {
 	if v != segmentVersion {
 		return nil, damaged("segment %s has format version %d, expected %d", name, v, segmentVersion)
 	}
-	d := newDec(raw[headerSize:], "segment " + name)
+	d := newDec(raw[headerSize:], "segment "+name)
 	n := int(d.UvarintMax(maxChunks, "chunk count"))
 	if d.Err() == nil && !validCount(n) {
 		d.Fail("%d chunks", n)
