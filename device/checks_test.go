@@ -253,7 +253,7 @@ func TestSecretSharing(t *testing.T) {
 	if err != nil || got.Name != BackupSecretName || got.Secret != b64.Encode(nb.PrivateKey) {
 		t.Fatalf("%+v %v", got, err)
 	}
-	if s, found, _ := fresh.LocalSecret(BackupSecretName); !found || s != got.Secret {
+	if s, found, _ := fresh.localSecret(BackupSecretName); !found || s != got.Secret {
 		t.Fatal("the received secret is kept")
 	}
 	_, err = fresh.ReceiveSecret(ev, true)

@@ -95,8 +95,9 @@ func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []
 	return secret, nil
 }
 
-// LocalSecret returns a secret this device holds.
-func (d *Device) LocalSecret(name string) (string, bool, error) {
+// localSecret returns a secret this device holds (read by tests; the JS API
+// and the machine read secrets through their own paths).
+func (d *Device) localSecret(name string) (string, bool, error) {
 	var s string
 	var found bool
 	err := d.st.View(func(tx *store.Tx) error {
