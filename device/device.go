@@ -80,7 +80,7 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 				return err
 			}
 		}
-		return migrateLegacyReplay(tx)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -17,13 +17,9 @@ type DeviceInfo struct {
 	Ed25519          string
 }
 
-// Known devices are kept twice: by (user, device) to encrypt to them, and by
-// Curve25519 key to tell who sent an Olm message.
-func deviceKey(userID, deviceID string) store.Key {
-	return store.ValueKey("device\x00" + userID + "\x00" + deviceID)
-}
-
-func deviceByCurveKey(curve string) store.Key { return store.ValueKey("devicekey\x00" + curve) }
+// Known devices are kept twice, as the same record: by (user, device)
+// (store.KindDevice) to encrypt to them, and by Curve25519 key
+// (store.KindDeviceByCurve) to tell who sent an Olm message.
 
 func encodeDevice(info DeviceInfo) []byte {
 	var w bincodec.Writer
@@ -48,6 +44,10 @@ func decodeDevice(raw []byte) (DeviceInfo, error) {
 }
 
 func getDevice(tx *store.Tx, k store.Key) (DeviceInfo, bool, error) {
+	// An empty id names no device (and is no key the store accepts).
+	if k.A == "" || (k.Kind == store.KindDevice && k.B == "") {
+		return DeviceInfo{}, false, nil
+	}
 	raw, found, err := tx.Get(k)
 	if err != nil || !found {
 		return DeviceInfo{}, false, err
@@ -92,7 +92,7 @@ func verifyDeviceKeys(obj map[string]any, userID, deviceID string) (DeviceInfo, 
 // changed is refused: the key is the device's identity, and a change means
 // a server (or someone) substituted it.
 func rememberDevice(tx *store.Tx, info DeviceInfo) error {
-	old, found, err := getDevice(tx, deviceKey(info.UserID, info.DeviceID))
+	old, found, err := getDevice(tx, store.DeviceKey(info.UserID, info.DeviceID))
 	if err != nil {
 		return err
 	}
@@ -103,15 +103,15 @@ func rememberDevice(tx *store.Tx, info DeviceInfo) error {
 		return nil
 	}
 	if found && old.Curve25519 != info.Curve25519 {
-		if err := tx.Delete(deviceByCurveKey(old.Curve25519)); err != nil {
+		if err := tx.Delete(store.DeviceByCurveKey(old.Curve25519)); err != nil {
 			return err
 		}
 	}
 	raw := encodeDevice(info)
-	if err := tx.Put(deviceKey(info.UserID, info.DeviceID), raw); err != nil {
+	if err := tx.Put(store.DeviceKey(info.UserID, info.DeviceID), raw); err != nil {
 		return err
 	}
-	return tx.Put(deviceByCurveKey(info.Curve25519), raw)
+	return tx.Put(store.DeviceByCurveKey(info.Curve25519), raw)
 }
 
 // Device returns a device remembered from CreateOutboundSessions or
@@ -120,7 +120,7 @@ func (d *Device) Device(userID, deviceID string) (DeviceInfo, bool, error) {
 	var info DeviceInfo
 	var found bool
 	err := d.st.View(func(tx *store.Tx) (err error) {
-		info, found, err = getDevice(tx, deviceKey(userID, deviceID))
+		info, found, err = getDevice(tx, store.DeviceKey(userID, deviceID))
 		return err
 	})
 	return info, found, err

@@ -2,7 +2,9 @@ package device
 
 import (
 	"cmp"
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/internal/bincodec"
+	"maps"
 	"slices"
 	"strings"
 
@@ -104,13 +106,13 @@ type OutboundSessions struct {
 // remembered, so EncryptToDevice can address it and DecryptToDevice can
 // name the sender of a message.
 func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []byte) (*OutboundSessions, error) {
-	q, err := parseObject(keysQueryResponse, "keys query response")
+	q, err := jsonvalue.ParseAsObject(keysQueryResponse, "keys query response")
 	if err != nil {
 		return nil, err
 	}
 	var claimed map[string]any
 	if keysClaimResponse != nil {
-		c, err := parseObject(keysClaimResponse, "keys claim response")
+		c, err := jsonvalue.ParseAsObject(keysClaimResponse, "keys claim response")
 		if err != nil {
 			return nil, err
 		}
@@ -135,13 +137,13 @@ func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []b
 			return err
 		}
 		checked := map[[2]string]DeviceInfo{}
-		for _, user := range sortedKeys(byUser.Map()) {
+		for _, user := range slices.Sorted(maps.Keys(byUser.Map())) {
 			devs, ok := byUser.Map()[user].(map[string]any)
 			if !ok {
 				fail(user, "", badInput("device_keys[%s] must be an object", user))
 				continue
 			}
-			for _, dev := range sortedKeys(devs) {
+			for _, dev := range slices.Sorted(maps.Keys(devs)) {
 				if user == d.opts.UserID && dev == d.opts.DeviceID {
 					continue
 				}
@@ -163,9 +165,9 @@ func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []b
 			}
 		}
 		now := d.now().UnixMilli()
-		for _, user := range sortedKeys(claimed) {
+		for _, user := range slices.Sorted(maps.Keys(claimed)) {
 			devs, _ := claimed[user].(map[string]any)
-			for _, dev := range sortedKeys(devs) {
+			for _, dev := range slices.Sorted(maps.Keys(devs)) {
 				info, ok := checked[[2]string{user, dev}]
 				if !ok {
 					fail(user, dev, errcode.New(NoOlmSession, "a key was claimed for %s/%s but the keys query answer has no valid device keys for it", user, dev))
@@ -198,7 +200,7 @@ func (d *Device) sessionFromClaim(acct *olm.Account, info DeviceInfo, v any) (Se
 		return SessionRef{}, nil, badInput("one_time_keys[%s][%s] must be an object with one key", info.UserID, info.DeviceID)
 	}
 	var lastErr error
-	for _, name := range sortedKeys(keys) {
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
 		if !strings.HasPrefix(name, signedCurve25519+":") {
 			lastErr = errcode.New(errcode.UnsupportedAlgorithm, "claimed key %s of %s/%s: only %s keys are used", name, info.UserID, info.DeviceID, signedCurve25519)
 			continue
@@ -225,13 +227,4 @@ func (d *Device) sessionFromClaim(acct *olm.Account, info DeviceInfo, v any) (Se
 		return SessionRef{UserID: info.UserID, DeviceID: info.DeviceID, SessionID: s.ID(), Fallback: fallback}, s, nil
 	}
 	return SessionRef{}, nil, lastErr
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

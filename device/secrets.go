@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func (d *Device) StoreSecret(name, secret, keyID string, key []byte) ([]byte, er
 // returned as unpadded base64 even when it was stored in the legacy
 // comma-separated form.
 func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []byte) (string, error) {
-	c, err := parseObject(accountData, "secret account data")
+	c, err := jsonvalue.ParseAsObject(accountData, "secret account data")
 	if err != nil {
 		return "", err
 	}
