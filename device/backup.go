@@ -2,6 +2,10 @@ package device
 
 import (
 	"bytes"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
+	"maps"
+	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
@@ -80,7 +84,7 @@ type BackupTrust struct {
 // /keys/query response (only the own user's devices are looked at; each
 // must be self-signed).
 func (d *Device) VerifyBackupAuthData(versionInfo, trustedDeviceKeys []byte) (*BackupTrust, error) {
-	v, err := parseObject(versionInfo, "backup version")
+	v, err := jsonvalue.ParseAsObject(versionInfo, "backup version")
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +97,12 @@ func (d *Device) VerifyBackupAuthData(versionInfo, trustedDeviceKeys []byte) (*B
 	if alg != backup.Algorithm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "backup algorithm %q is not supported (only %s)", alg, backup.Algorithm)
 	}
-	if pub, err = normalizeKey(pub, "auth_data.public_key"); err != nil {
+	if pub, err = b64.Canonical(pub, 32, "auth_data.public_key"); err != nil {
 		return nil, err
 	}
 	devices := map[string]string{d.opts.DeviceID: d.identity.Ed25519}
 	if trustedDeviceKeys != nil {
-		q, err := parseObject(trustedDeviceKeys, "device keys")
+		q, err := jsonvalue.ParseAsObject(trustedDeviceKeys, "device keys")
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +111,7 @@ func (d *Device) VerifyBackupAuthData(versionInfo, trustedDeviceKeys []byte) (*B
 			return nil, err
 		}
 		own, _ := dk.Map()[d.opts.UserID].(map[string]any)
-		for _, dev := range sortedKeys(own) {
+		for _, dev := range slices.Sorted(maps.Keys(own)) {
 			obj, ok := own[dev].(map[string]any)
 			if !ok {
 				return nil, badInput("device_keys[%s][%s] must be an object", d.opts.UserID, dev)
@@ -123,7 +127,7 @@ func (d *Device) VerifyBackupAuthData(versionInfo, trustedDeviceKeys []byte) (*B
 		}
 	}
 	t := &BackupTrust{PublicKey: pub}
-	for _, dev := range sortedKeys(anyMap(devices)) {
+	for _, dev := range slices.Sorted(maps.Keys(anyMap(devices))) {
 		ok, err := signing.Verify(auth.Map(), d.opts.UserID, "ed25519:"+dev, devices[dev])
 		if err != nil {
 			return nil, err
@@ -184,10 +188,10 @@ func loadBackup(tx *store.Tx) (backupState, error) {
 	if !found || tx.BackupVersion() == "" {
 		return backupState{}, errcode.New(BackupNotEnabled, "no backup version is enabled: call EnableBackup with the server's version first")
 	}
-	r := reader{b: raw}
-	r.uint()
-	b := backupState{version: r.str(), publicKey: r.str()}
-	if err := r.done(); err != nil {
+	r := bincodec.NewReader(raw, "backup record")
+	r.Uvarint()
+	b := backupState{version: r.String("backup version"), publicKey: r.String("backup public key")}
+	if err := r.Finish(); err != nil {
 		return backupState{}, damaged("backup state", err)
 	}
 	return b, nil
@@ -200,16 +204,16 @@ func (d *Device) EnableBackup(version, publicKey string) error {
 	if version == "" {
 		return badInput("backup version is required")
 	}
-	pub, err := normalizeKey(publicKey, "backup public key")
+	pub, err := b64.Canonical(publicKey, 32, "backup public key")
 	if err != nil {
 		return err
 	}
 	return d.st.Update(func(tx *store.Tx) error {
-		var w writer
-		w.uint(1)
-		w.str(version)
-		w.str(pub)
-		if err := tx.Put(store.BackupKey(), w.b); err != nil {
+		var w bincodec.Writer
+		w.Uvarint(1)
+		w.String(version)
+		w.String(pub)
+		if err := tx.Put(store.BackupKey(), w.B); err != nil {
 			return err
 		}
 		return tx.SetBackupVersion(version)

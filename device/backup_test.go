@@ -376,9 +376,9 @@ func TestRestoreDecryptedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range dec.Sessions {
-		r.Add(s.RoomID, s.SessionID, s.SessionData)
+		r.add(s.RoomID, s.SessionID, s.SessionData)
 	}
-	r.Add("!r0:example.org", "bogus", []byte(`{"algorithm":"m.megolm.v1.aes-sha2"}`))
+	r.add("!r0:example.org", "bogus", []byte(`{"algorithm":"m.megolm.v1.aes-sha2"}`))
 	r.AddFailure(errcode.WrongKey)
 	res, err := r.Commit(nil)
 	if err != nil {

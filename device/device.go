@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
@@ -79,7 +80,7 @@ func Open(st *store.Store, opts Options) (*Device, error) {
 				return err
 			}
 		}
-		return migrateLegacyReplay(tx)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -114,13 +115,13 @@ func (d *Device) loadAccount(tx *store.Tx) (*accountRecord, bool, error) {
 	if err != nil || !found {
 		return nil, false, err
 	}
-	r := reader{b: raw}
-	if v := r.uint(); v != accountVersion && r.err == nil {
+	r := bincodec.NewReader(raw, "account record")
+	if v := r.Uvarint(); v != accountVersion && r.Err() == nil {
 		return nil, false, errcode.New(errcode.BadPickle, "stored account has format version %d, this mxcrypto reads %d", v, accountVersion)
 	}
-	rec := &accountRecord{userID: r.str(), deviceID: r.str(), deviceKeysUploaded: r.bool()}
-	state := r.bytes()
-	if err := r.done(); err != nil {
+	rec := &accountRecord{userID: r.String("user id"), deviceID: r.String("device id"), deviceKeysUploaded: r.Bool()}
+	state := r.Bytes("account state")
+	if err := r.Finish(); err != nil {
 		return nil, false, damaged("account", err)
 	}
 	if rec.userID != d.opts.UserID || rec.deviceID != d.opts.DeviceID {
@@ -143,11 +144,11 @@ func (d *Device) account(tx *store.Tx) (*accountRecord, error) {
 }
 
 func (d *Device) saveAccount(tx *store.Tx, rec *accountRecord) error {
-	var w writer
-	w.uint(accountVersion)
-	w.str(rec.userID)
-	w.str(rec.deviceID)
-	w.bool(rec.deviceKeysUploaded)
-	w.bytes(rec.acct.MarshalState())
-	return tx.Put(store.AccountKey(), w.b)
+	var w bincodec.Writer
+	w.Uvarint(accountVersion)
+	w.String(rec.userID)
+	w.String(rec.deviceID)
+	w.Bool(rec.deviceKeysUploaded)
+	w.Bytes(rec.acct.MarshalState())
+	return tx.Put(store.AccountKey(), w.B)
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/store"
 )
@@ -16,37 +17,37 @@ type DeviceInfo struct {
 	Ed25519          string
 }
 
-// Known devices are kept twice: by (user, device) to encrypt to them, and by
-// Curve25519 key to tell who sent an Olm message.
-func deviceKey(userID, deviceID string) store.Key {
-	return store.ValueKey("device\x00" + userID + "\x00" + deviceID)
-}
-
-func deviceByCurveKey(curve string) store.Key { return store.ValueKey("devicekey\x00" + curve) }
+// Known devices are kept twice, as the same record: by (user, device)
+// (store.KindDevice) to encrypt to them, and by Curve25519 key
+// (store.KindDeviceByCurve) to tell who sent an Olm message.
 
 func encodeDevice(info DeviceInfo) []byte {
-	var w writer
-	w.uint(1)
-	w.str(info.UserID)
-	w.str(info.DeviceID)
-	w.str(info.Curve25519)
-	w.str(info.Ed25519)
-	return w.b
+	var w bincodec.Writer
+	w.Uvarint(1)
+	w.String(info.UserID)
+	w.String(info.DeviceID)
+	w.String(info.Curve25519)
+	w.String(info.Ed25519)
+	return w.B
 }
 
 func decodeDevice(raw []byte) (DeviceInfo, error) {
-	r := reader{b: raw}
-	if v := r.uint(); v != 1 && r.err == nil {
+	r := bincodec.NewReader(raw, "device record")
+	if v := r.Uvarint(); v != 1 && r.Err() == nil {
 		return DeviceInfo{}, errcode.New(errcode.BadPickle, "stored device has format version %d", v)
 	}
-	info := DeviceInfo{UserID: r.str(), DeviceID: r.str(), Curve25519: r.str(), Ed25519: r.str()}
-	if err := r.done(); err != nil {
+	info := DeviceInfo{UserID: r.String("user id"), DeviceID: r.String("device id"), Curve25519: r.String("curve25519 key"), Ed25519: r.String("ed25519 key")}
+	if err := r.Finish(); err != nil {
 		return DeviceInfo{}, damaged("device", err)
 	}
 	return info, nil
 }
 
 func getDevice(tx *store.Tx, k store.Key) (DeviceInfo, bool, error) {
+	// An empty id names no device (and is no key the store accepts).
+	if k.A == "" || (k.Kind == store.KindDevice && k.B == "") {
+		return DeviceInfo{}, false, nil
+	}
 	raw, found, err := tx.Get(k)
 	if err != nil || !found {
 		return DeviceInfo{}, false, err
@@ -91,7 +92,7 @@ func verifyDeviceKeys(obj map[string]any, userID, deviceID string) (DeviceInfo, 
 // changed is refused: the key is the device's identity, and a change means
 // a server (or someone) substituted it.
 func rememberDevice(tx *store.Tx, info DeviceInfo) error {
-	old, found, err := getDevice(tx, deviceKey(info.UserID, info.DeviceID))
+	old, found, err := getDevice(tx, store.DeviceKey(info.UserID, info.DeviceID))
 	if err != nil {
 		return err
 	}
@@ -102,15 +103,15 @@ func rememberDevice(tx *store.Tx, info DeviceInfo) error {
 		return nil
 	}
 	if found && old.Curve25519 != info.Curve25519 {
-		if err := tx.Delete(deviceByCurveKey(old.Curve25519)); err != nil {
+		if err := tx.Delete(store.DeviceByCurveKey(old.Curve25519)); err != nil {
 			return err
 		}
 	}
 	raw := encodeDevice(info)
-	if err := tx.Put(deviceKey(info.UserID, info.DeviceID), raw); err != nil {
+	if err := tx.Put(store.DeviceKey(info.UserID, info.DeviceID), raw); err != nil {
 		return err
 	}
-	return tx.Put(deviceByCurveKey(info.Curve25519), raw)
+	return tx.Put(store.DeviceByCurveKey(info.Curve25519), raw)
 }
 
 // Device returns a device remembered from CreateOutboundSessions or
@@ -119,7 +120,7 @@ func (d *Device) Device(userID, deviceID string) (DeviceInfo, bool, error) {
 	var info DeviceInfo
 	var found bool
 	err := d.st.View(func(tx *store.Tx) (err error) {
-		info, found, err = getDevice(tx, deviceKey(userID, deviceID))
+		info, found, err = getDevice(tx, store.DeviceKey(userID, deviceID))
 		return err
 	})
 	return info, found, err

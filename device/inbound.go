@@ -3,6 +3,7 @@ package device
 import (
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -24,25 +25,25 @@ type inbound struct {
 const inboundVersion = 1
 
 func (in *inbound) encode() []byte {
-	var w writer
-	w.uint(inboundVersion)
-	w.str(in.senderKey)
-	w.str(in.senderEd25519)
-	w.strs(in.chain)
-	w.bool(in.sharedHistory)
-	w.bool(in.imported)
-	w.bytes(in.s.MarshalState())
-	return w.b
+	var w bincodec.Writer
+	w.Uvarint(inboundVersion)
+	w.String(in.senderKey)
+	w.String(in.senderEd25519)
+	w.Strings(in.chain)
+	w.Bool(in.sharedHistory)
+	w.Bool(in.imported)
+	w.Bytes(in.s.MarshalState())
+	return w.B
 }
 
 func decodeInbound(ss store.InboundSession) (*inbound, error) {
-	r := reader{b: ss.State}
-	if v := r.uint(); v != inboundVersion && r.err == nil {
+	r := bincodec.NewReader(ss.State, "inbound session record")
+	if v := r.Uvarint(); v != inboundVersion && r.Err() == nil {
 		return nil, errcode.New(errcode.BadPickle, "stored room key has format version %d", v)
 	}
-	in := &inbound{roomID: ss.RoomID, senderKey: r.str(), senderEd25519: r.str(), chain: r.strs(), sharedHistory: r.bool(), imported: r.bool()}
-	state := r.bytes()
-	if err := r.done(); err != nil {
+	in := &inbound{roomID: ss.RoomID, senderKey: r.String("sender key"), senderEd25519: r.String("sender ed25519 key"), chain: r.Strings("forwarding chain"), sharedHistory: r.Bool(), imported: r.Bool()}
+	state := r.Bytes("session state")
+	if err := r.Finish(); err != nil {
 		return nil, damaged("room key", err)
 	}
 	s, err := megolm.UnmarshalInboundState(state)

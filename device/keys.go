@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
 	"github.com/mxcrypto/mxcrypto/store"
@@ -85,7 +86,7 @@ func (d *Device) KeysForUpload(oneTimeKeyCounts map[string]int, unusedFallbackKe
 // Call it only after the upload succeeded.
 func (d *Device) MarkKeysUploaded(response []byte) error {
 	if response != nil {
-		o, err := parseObject(response, "keys upload response")
+		o, err := jsonvalue.ParseAsObject(response, "keys upload response")
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/signing"
 	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -17,9 +18,10 @@ import (
 // longer (or not yet) the room's current, or that is due for rotation.
 const RoomKeyNotShared = errcode.RoomKeyNotShared
 
-// Store is the device's key store. Records a layer above keeps there must
-// use store.ValueKey names that do not collide with the device's own
-// ("device\x00", "devicekey\x00", "replay\x00", "secretrequest\x00").
+// Store is the device's key store. The device's own records have their own
+// kinds (store.KindDevice, KindDeviceByCurve, KindReplay, KindSecretRequest
+// and the crypto kinds); a layer above keeps its records under
+// store.ValueKey names, all of which are its own.
 func (d *Device) Store() *store.Store { return d.st }
 
 // EncodeJSON writes a value made of maps, slices, strings, integers,
@@ -33,7 +35,7 @@ func (d *Device) DeviceByCurve25519(key string) (DeviceInfo, bool, error) {
 	var info DeviceInfo
 	var found bool
 	err := d.st.View(func(tx *store.Tx) (err error) {
-		info, found, err = getDevice(tx, deviceByCurveKey(key))
+		info, found, err = getDevice(tx, store.DeviceByCurveKey(key))
 		return err
 	})
 	return info, found, err
@@ -44,7 +46,7 @@ func (d *Device) DeviceByCurve25519(key string) (DeviceInfo, bool, error) {
 func (d *Device) HasOlmSession(userID, deviceID string) (bool, error) {
 	var has bool
 	err := d.st.View(func(tx *store.Tx) error {
-		info, found, err := getDevice(tx, deviceKey(userID, deviceID))
+		info, found, err := getDevice(tx, store.DeviceKey(userID, deviceID))
 		if err != nil || !found {
 			return err
 		}
@@ -123,7 +125,7 @@ func (d *Device) EncryptRoomEventIn(roomID, sessionID, eventType string, content
 	if eventType == "" {
 		return nil, badInput("event type is required")
 	}
-	c, err := parseObject(content, "content")
+	c, err := jsonvalue.ParseAsObject(content, "content")
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +220,7 @@ func (d *Device) EncryptToDevicesWith(devices []DeviceRef, eventType string, con
 	if eventType == "" {
 		return nil, nil, badInput("event type is required")
 	}
-	c, err := parseObject(content, "content")
+	c, err := jsonvalue.ParseAsObject(content, "content")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,9 @@ package device
 
 import (
 	"cmp"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,13 +25,13 @@ type olmSession struct {
 }
 
 func decodeOlmSession(e store.Entry) (*olmSession, error) {
-	r := reader{b: e.Value}
-	if v := r.uint(); v != 1 && r.err == nil {
+	r := bincodec.NewReader(e.Value, "olm session record")
+	if v := r.Uvarint(); v != 1 && r.Err() == nil {
 		return nil, errcode.New(errcode.BadPickle, "stored Olm session has format version %d", v)
 	}
-	os := &olmSession{peerKey: e.Key.A, created: r.int(), lastUsed: r.int()}
-	state := r.bytes()
-	if err := r.done(); err != nil {
+	os := &olmSession{peerKey: e.Key.A, created: r.Varint(), lastUsed: r.Varint()}
+	state := r.Bytes("session state")
+	if err := r.Finish(); err != nil {
 		return nil, damaged("Olm session", err)
 	}
 	s, err := olm.UnmarshalSessionState(state)
@@ -40,12 +43,12 @@ func decodeOlmSession(e store.Entry) (*olmSession, error) {
 }
 
 func putOlmSession(tx *store.Tx, os *olmSession) error {
-	var w writer
-	w.uint(1)
-	w.int(os.created)
-	w.int(os.lastUsed)
-	w.bytes(os.s.MarshalState())
-	return tx.Put(store.OlmSessionKey(os.peerKey, os.s.ID()), w.b)
+	var w bincodec.Writer
+	w.Uvarint(1)
+	w.Varint(os.created)
+	w.Varint(os.lastUsed)
+	w.Bytes(os.s.MarshalState())
+	return tx.Put(store.OlmSessionKey(os.peerKey, os.s.ID()), w.B)
 }
 
 // olmSessions lists a peer's sessions, most recently used first.
@@ -103,13 +106,13 @@ type OutboundSessions struct {
 // remembered, so EncryptToDevice can address it and DecryptToDevice can
 // name the sender of a message.
 func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []byte) (*OutboundSessions, error) {
-	q, err := parseObject(keysQueryResponse, "keys query response")
+	q, err := jsonvalue.ParseAsObject(keysQueryResponse, "keys query response")
 	if err != nil {
 		return nil, err
 	}
 	var claimed map[string]any
 	if keysClaimResponse != nil {
-		c, err := parseObject(keysClaimResponse, "keys claim response")
+		c, err := jsonvalue.ParseAsObject(keysClaimResponse, "keys claim response")
 		if err != nil {
 			return nil, err
 		}
@@ -134,13 +137,13 @@ func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []b
 			return err
 		}
 		checked := map[[2]string]DeviceInfo{}
-		for _, user := range sortedKeys(byUser.Map()) {
+		for _, user := range slices.Sorted(maps.Keys(byUser.Map())) {
 			devs, ok := byUser.Map()[user].(map[string]any)
 			if !ok {
 				fail(user, "", badInput("device_keys[%s] must be an object", user))
 				continue
 			}
-			for _, dev := range sortedKeys(devs) {
+			for _, dev := range slices.Sorted(maps.Keys(devs)) {
 				if user == d.opts.UserID && dev == d.opts.DeviceID {
 					continue
 				}
@@ -162,9 +165,9 @@ func (d *Device) CreateOutboundSessions(keysQueryResponse, keysClaimResponse []b
 			}
 		}
 		now := d.now().UnixMilli()
-		for _, user := range sortedKeys(claimed) {
+		for _, user := range slices.Sorted(maps.Keys(claimed)) {
 			devs, _ := claimed[user].(map[string]any)
-			for _, dev := range sortedKeys(devs) {
+			for _, dev := range slices.Sorted(maps.Keys(devs)) {
 				info, ok := checked[[2]string{user, dev}]
 				if !ok {
 					fail(user, dev, errcode.New(NoOlmSession, "a key was claimed for %s/%s but the keys query answer has no valid device keys for it", user, dev))
@@ -197,7 +200,7 @@ func (d *Device) sessionFromClaim(acct *olm.Account, info DeviceInfo, v any) (Se
 		return SessionRef{}, nil, badInput("one_time_keys[%s][%s] must be an object with one key", info.UserID, info.DeviceID)
 	}
 	var lastErr error
-	for _, name := range sortedKeys(keys) {
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
 		if !strings.HasPrefix(name, signedCurve25519+":") {
 			lastErr = errcode.New(errcode.UnsupportedAlgorithm, "claimed key %s of %s/%s: only %s keys are used", name, info.UserID, info.DeviceID, signedCurve25519)
 			continue
@@ -224,13 +227,4 @@ func (d *Device) sessionFromClaim(acct *olm.Account, info DeviceInfo, v any) (Se
 		return SessionRef{UserID: info.UserID, DeviceID: info.DeviceID, SessionID: s.ID(), Fallback: fallback}, s, nil
 	}
 	return SessionRef{}, nil, lastErr
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

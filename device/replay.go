@@ -1,12 +1,11 @@
 package device
 
 import (
-	"sort"
+	"errors"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
-	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
@@ -24,14 +23,12 @@ import (
 const (
 	replayBucket        = 64
 	replayRecordVersion = 1
-	// legacyReplayPrefix: the per-session JSON record of earlier builds,
-	// moved into buckets when met.
-	legacyReplayPrefix = "replay\x00"
-	replayPrefix       = "replay\x01"
 )
 
+// replayKey is the key of the bucket that holds index: the session id, then
+// the bucket's number in decimal.
 func replayKey(sessionID string, index uint32) store.Key {
-	return store.ValueKey(replayPrefix + sessionID + "\x00" + strconv.FormatUint(uint64(index/replayBucket), 10))
+	return store.ReplayKey(sessionID, strconv.FormatUint(uint64(index/replayBucket), 10))
 }
 
 // replayBucketRecord is one decoded bucket.
@@ -41,34 +38,34 @@ type replayBucketRecord struct {
 }
 
 func decodeReplayBucket(raw []byte) (*replayBucketRecord, error) {
-	r := reader{b: raw}
-	if v := r.uint(); r.err == nil && v != replayRecordVersion {
+	r := bincodec.NewReader(raw, "replay record")
+	if v := r.Uvarint(); r.Err() == nil && v != replayRecordVersion {
 		return nil, errcode.New(errcode.BadPickle, "stored replay record has format version %d", v)
 	}
 	b := &replayBucketRecord{}
-	for r.err == nil && len(r.b) > 0 {
-		off := r.uint()
-		ev := r.str()
-		if r.err == nil && (off >= replayBucket || ev == "") {
-			return nil, damaged("replay record", errShort)
+	for r.Err() == nil && r.Len() > 0 {
+		off := r.Uvarint()
+		ev := r.String("event id")
+		if r.Err() == nil && (off >= replayBucket || ev == "") {
+			return nil, damaged("replay record", errBadReplayEntry)
 		}
 		b.offsets = append(b.offsets, uint32(off))
 		b.events = append(b.events, ev)
 	}
-	if err := r.done(); err != nil {
+	if err := r.Finish(); err != nil {
 		return nil, damaged("replay record", err)
 	}
 	return b, nil
 }
 
 func (b *replayBucketRecord) encode() []byte {
-	var w writer
-	w.uint(replayRecordVersion)
+	var w bincodec.Writer
+	w.Uvarint(replayRecordVersion)
 	for i, off := range b.offsets {
-		w.uint(uint64(off))
-		w.str(b.events[i])
+		w.Uvarint(uint64(off))
+		w.String(b.events[i])
 	}
-	return w.b
+	return w.B
 }
 
 // lookup returns the event recorded at offset, if any.
@@ -111,54 +108,4 @@ func checkReplay(tx *store.Tx, sessionID string, index uint32, eventID string) e
 	return tx.Put(k, b.encode())
 }
 
-// replayFormatKey marks a store whose replay records are all buckets.
-var replayFormatKey = store.ValueKey("replay-format")
-
-// migrateLegacyReplay moves the replay records of earlier builds (one JSON
-// record per session) into buckets, once per store: Open calls it, and it
-// costs one lookup when the store is already marked.
-func migrateLegacyReplay(tx *store.Tx) error {
-	if _, done, err := tx.Get(replayFormatKey); err != nil || done {
-		return err
-	}
-	var legacy []store.Entry
-	err := tx.Scan(store.KindValue, func(e store.Entry) error {
-		if strings.HasPrefix(e.Key.A, legacyReplayPrefix) {
-			legacy = append(legacy, e)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, e := range legacy {
-		sessionID := strings.TrimPrefix(e.Key.A, legacyReplayPrefix)
-		g, err := megolm.ImportReplayGuard(e.Value)
-		if err != nil {
-			return damaged("replay record", err)
-		}
-		entries := g.Entries(sessionID)
-		indices := make([]uint32, 0, len(entries))
-		for i := range entries {
-			indices = append(indices, i)
-		}
-		sort.Slice(indices, func(a, b int) bool { return indices[a] < indices[b] })
-		for start := 0; start < len(indices); {
-			k := replayKey(sessionID, indices[start])
-			b := &replayBucketRecord{}
-			end := start
-			for ; end < len(indices) && indices[end]/replayBucket == indices[start]/replayBucket; end++ {
-				b.offsets = append(b.offsets, indices[end]%replayBucket)
-				b.events = append(b.events, entries[indices[end]])
-			}
-			if err := tx.Put(k, b.encode()); err != nil {
-				return err
-			}
-			start = end
-		}
-		if err := tx.Delete(e.Key); err != nil {
-			return err
-		}
-	}
-	return tx.Put(replayFormatKey, []byte{replayRecordVersion})
-}
+var errBadReplayEntry = errors.New("replay entry has an offset past its bucket or no event id")

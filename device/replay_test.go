@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
@@ -45,50 +44,6 @@ func TestReplayRecordsAcrossBuckets(t *testing.T) {
 	// An empty event id is refused before anything is recorded.
 	_, err := bob.DecryptRoomEvent(room, roomEvent(t, "", events[0]))
 	wantCode(t, err, errcode.BadInput)
-}
-
-// A store written by an earlier build keeps one JSON record per session;
-// opening it moves the record into buckets, so replays it knew of are still
-// refused.
-func TestLegacyReplayRecordIsMigrated(t *testing.T) {
-	bob, reopen, sessionID, events := sessionEvents(t, replayBucket+3)
-	const room = "!replay:example.org"
-	g := megolm.NewReplayGuard()
-	for _, i := range []int{0, 2, replayBucket + 1} {
-		if err := g.Check(sessionID, uint32(i), fmt.Sprint("$old", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	legacy := store.ValueKey(legacyReplayPrefix + sessionID)
-	err := bob.st.Update(func(tx *store.Tx) error {
-		if err := tx.Put(legacy, g.Export()); err != nil {
-			return err
-		}
-		return tx.Delete(replayFormatKey)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob = reopen()
-	for _, i := range []int{0, 2, replayBucket + 1} {
-		if _, err := bob.DecryptRoomEvent(room, roomEvent(t, fmt.Sprint("$old", i), events[i])); err != nil {
-			t.Fatalf("the event recorded before, again: %v", err)
-		}
-		_, err := bob.DecryptRoomEvent(room, roomEvent(t, fmt.Sprint("$new", i), events[i]))
-		wantCode(t, err, errcode.ReplayedMessage)
-	}
-	if _, err := bob.DecryptRoomEvent(room, roomEvent(t, "$new1", events[1])); err != nil {
-		t.Fatal(err)
-	}
-	err = bob.st.View(func(tx *store.Tx) error {
-		if _, found, err := tx.Get(legacy); err != nil || found {
-			t.Fatalf("the legacy record is still there: %v", err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A damaged replay record is reported (BAD_PICKLE), never taken as empty.

@@ -93,9 +93,11 @@ func (d *Device) BeginRestore(privateKey []byte) (*Restore, error) {
 	return &Restore{d: d, version: b.version, key: append([]byte{}, privateKey...), res: &RestoreResult{Failures: map[errcode.Code]int{}}}, nil
 }
 
-// Add takes one decrypted entry: its place in the body and its plaintext
+// add takes one decrypted entry: its place in the body and its plaintext
 // session data (a JSON object). A malformed one is counted as a failure.
-func (r *Restore) Add(roomID, sessionID string, sessionData []byte) {
+// Only tests and benchmarks add this way; the JS restore prepares entries in
+// workers and hands the records to AddPrepared.
+func (r *Restore) add(roomID, sessionID string, sessionData []byte) {
 	r.res.Total++
 	rec, err := PrepareRestored(roomID, sessionID, sessionData)
 	if err != nil {

@@ -50,7 +50,7 @@ func BenchmarkRestoreAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, e := range entries {
-			r.Add(e.room, e.id, e.data)
+			r.add(e.room, e.id, e.data)
 		}
 		if _, err := r.Commit(nil); err != nil {
 			b.Fatal(err)

@@ -30,7 +30,7 @@ func (d *Device) EncryptRoomEvent(roomID, eventType string, content []byte, poli
 	if eventType == "" {
 		return nil, badInput("event type is required")
 	}
-	c, err := parseObject(content, "content")
+	c, err := jsonvalue.ParseAsObject(content, "content")
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ type RoomEvent struct {
 // REPLAYED_MESSAGE; the record of which event used each index is stored, so
 // this holds across restarts. A missing room key is UNKNOWN_SESSION.
 func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, error) {
-	ev, err := parseObject(event, "room event")
+	ev, err := jsonvalue.ParseAsObject(event, "room event")
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 	"strings"
 
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
@@ -36,7 +37,7 @@ func (d *Device) ImportRoomKey(content []byte, src RoomKeySource) (ImportOutcome
 		}
 		in = fromRoomKey(rk)
 	case "m.forwarded_room_key":
-		sender, err := normalizeKey(src.SenderKey, "forwarder's sender key")
+		sender, err := b64.Canonical(src.SenderKey, 32, "forwarder's sender key")
 		if err != nil {
 			return 0, err
 		}
@@ -47,7 +48,7 @@ func (d *Device) ImportRoomKey(content []byte, src RoomKeySource) (ImportOutcome
 		in = fromRoomKey(rk)
 		in.chain = append(in.chain, sender)
 	case "backup":
-		o, err := parseObject(content, "backup session data")
+		o, err := jsonvalue.ParseAsObject(content, "backup session data")
 		if err != nil {
 			return 0, err
 		}
@@ -137,28 +138,19 @@ func parseSessionData(o jsonvalue.Object, roomID, sessionID string) (*inbound, e
 	}
 	in := &inbound{roomID: roomID, imported: true}
 	var err error
-	if in.senderKey, err = normalizeKey(senderKey, "sender_key"); err != nil {
+	if in.senderKey, err = b64.Canonical(senderKey, 32, "sender_key"); err != nil {
 		return nil, err
 	}
-	if in.senderEd25519, err = normalizeKey(claimed, "sender_claimed_keys.ed25519"); err != nil {
+	if in.senderEd25519, err = b64.Canonical(claimed, 32, "sender_claimed_keys.ed25519"); err != nil {
 		return nil, err
 	}
+	// Key exports made by libolm-era clients spell the chain in camelCase.
 	raw := o.Raw("forwarding_curve25519_key_chain")
 	if raw == nil {
 		raw = o.Raw("forwardingCurve25519KeyChain")
 	}
-	if raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return nil, badInput("forwarding_curve25519_key_chain must be an array")
-		}
-		for _, v := range list {
-			k, ok := v.(string)
-			if !ok {
-				return nil, badInput("forwarding_curve25519_key_chain must hold strings")
-			}
-			in.chain = append(in.chain, k)
-		}
+	if in.chain, err = megolm.ParseForwardingChain(raw, "room key"); err != nil {
+		return nil, err
 	}
 	seen, all := false, true
 	for _, name := range sharedHistoryNames {

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"strconv"
 	"strings"
 
@@ -57,7 +58,7 @@ func (d *Device) GetSecret(name string, accountData []byte, keyID string, key []
 // DecryptSecret is GetSecret without keeping the secret locally (for a
 // caller that stores several secrets together, or none).
 func (d *Device) DecryptSecret(name string, accountData []byte, keyID string, key []byte) (string, error) {
-	c, err := parseObject(accountData, "secret account data")
+	c, err := jsonvalue.ParseAsObject(accountData, "secret account data")
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +106,8 @@ func (d *Device) DecryptSecret(name string, accountData []byte, keyID string, ke
 	return secret, nil
 }
 
-// LocalSecret returns a secret this device holds.
+// LocalSecret returns a secret this device holds (the machine reads the
+// cross-signing keys it keeps this way).
 func (d *Device) LocalSecret(name string) (string, bool, error) {
 	var s string
 	var found bool

@@ -4,6 +4,7 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
 	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/store"
 )
 
@@ -11,7 +12,7 @@ import (
 // user's own devices; the answer, m.secret.send, comes back Olm-encrypted.
 
 func secretRequestKey(requestID string) store.Key {
-	return store.ValueKey("secretrequest\x00" + requestID)
+	return store.SecretRequestKey(requestID)
 }
 
 // SecretRequest is an outstanding request made by RequestSecret.
@@ -64,7 +65,7 @@ func (d *Device) CancelSecretRequest(requestID string) ([]byte, error) {
 // here. Without an Olm session with the device it is NO_OLM_SESSION: claim
 // a key, CreateOutboundSessions, and answer again.
 func (d *Device) AnswerSecretRequest(event []byte, deviceIsVerified bool) ([]byte, error) {
-	ev, err := parseObject(event, "secret request event")
+	ev, err := jsonvalue.ParseAsObject(event, "secret request event")
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 	case !senderIsVerified:
 		return nil, badInput("the sending device %s is not verified", ev.SenderDevice)
 	}
-	c, err := parseObject(ev.Content, "m.secret.send content")
+	c, err := jsonvalue.ParseAsObject(ev.Content, "m.secret.send content")
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +131,7 @@ func (d *Device) ReceiveSecret(ev *ToDeviceEvent, senderIsVerified bool) (*Recei
 	err = d.st.Update(func(tx *store.Tx) error {
 		// The event may have passed through the caller: look the sender's
 		// keys up again rather than trust ev.Verified.
-		info, known, err := getDevice(tx, deviceByCurveKey(ev.SenderKey))
+		info, known, err := getDevice(tx, store.DeviceByCurveKey(ev.SenderKey))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/b64"
 	"strconv"
 
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
@@ -17,7 +18,7 @@ func (d *Device) EncryptToDevice(userID, deviceID, eventType string, content []b
 	if eventType == "" {
 		return nil, badInput("event type is required")
 	}
-	c, err := parseObject(content, "content")
+	c, err := jsonvalue.ParseAsObject(content, "content")
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +34,7 @@ func (d *Device) EncryptToDevice(userID, deviceID, eventType string, content []b
 }
 
 func (d *Device) encryptToDevice(tx *store.Tx, userID, deviceID, eventType string, content map[string]any) ([]byte, error) {
-	info, found, err := getDevice(tx, deviceKey(userID, deviceID))
+	info, found, err := getDevice(tx, store.DeviceKey(userID, deviceID))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +116,7 @@ func (d *Device) DecryptToDevice(event []byte) (*ToDeviceEvent, error) {
 // refuses an event whose type is not m.room.encrypted; also, when not nil,
 // runs in the transaction before the commit.
 func (d *Device) decryptToDevice(event []byte, requireType bool, also func(tx *store.Tx, ev *ToDeviceEvent) error) (*ToDeviceEvent, error) {
-	ev, err := parseObject(event, "to-device event")
+	ev, err := jsonvalue.ParseAsObject(event, "to-device event")
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +135,7 @@ func (d *Device) decryptToDevice(event []byte, requireType bool, also func(tx *s
 	if alg != olm.AlgorithmOlm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "to-device algorithm %q is not supported (only %s)", alg, olm.AlgorithmOlm)
 	}
-	if senderKey, err = normalizeKey(senderKey, "sender_key"); err != nil {
+	if senderKey, err = b64.Canonical(senderKey, 32, "sender_key"); err != nil {
 		return nil, err
 	}
 	mine, ok := ciphertexts.OptObject(d.identity.Curve25519)
@@ -253,7 +254,7 @@ func (d *Device) checkPayload(tx *store.Tx, pt []byte, sender, senderKey string)
 	if ev.Content, err = encode(content.Map()); err != nil {
 		return nil, err
 	}
-	info, found, err := getDevice(tx, deviceByCurveKey(senderKey))
+	info, found, err := getDevice(tx, store.DeviceByCurveKey(senderKey))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/bridgewire"
 	"sort"
 	"sync"
 	"syscall/js"
@@ -573,7 +574,7 @@ func deviceRestoreAddPrepared(a *Args) Work {
 		}
 		for _, c := range codes {
 			code, _ := c.(string)
-			r.AddFailure(preparedCode([]byte(code)))
+			r.AddFailure(bridgewire.PreparedCode([]byte(code)))
 		}
 		return nil, nil
 	}

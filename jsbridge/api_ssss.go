@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"syscall/js"
 
 	"github.com/mxcrypto/mxcrypto/crypto/passphrase"
@@ -33,7 +34,7 @@ func secretStorageAPI() js.Value {
 			name := a.OptString(1, "name", "")
 			info := a.JSON(2, "passphraseInfo")
 			return func() (any, error) {
-				o, err := parseObject(info, "passphraseInfo")
+				o, err := jsonvalue.ParseAsObject(info, "passphraseInfo")
 				if err != nil {
 					return nil, err
 				}

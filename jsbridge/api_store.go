@@ -3,7 +3,7 @@
 package jsbridge
 
 import (
-	"encoding/binary"
+	"github.com/mxcrypto/mxcrypto/internal/bridgewire"
 	"sync"
 	"syscall/js"
 
@@ -250,43 +250,19 @@ func storeList(s *store.Store, a *Args) Work {
 }
 
 // storePutInbound takes the sessions packed by store.mjs into one buffer,
-// so 100,000 sessions cross the bridge in one copy. Per session:
-// roomId, sessionId and state as u32 LE length + bytes, then
-// firstKnownIndex (u32 LE) and backedUp (u8).
+// so 100,000 sessions cross the bridge in one copy (bridgewire's packed
+// inbound sessions, docs/bridge-formats.md §5).
 func storePutInbound(s *store.Store, a *Args) Work {
 	buf := a.Bytes(0, "sessions", -1)
 	n := a.Int(1, "count")
 	return func() (any, error) {
-		// Each session takes at least 17 bytes: a count from JS that the
-		// buffer cannot hold is refused before anything is allocated for it.
-		if n < 0 || n > len(buf)/17 {
-			return nil, errcode.New(errcode.BadInput, "Store.putInbound: %d sessions cannot fit in %d bytes", n, len(buf))
+		packed, err := bridgewire.ReadPackedInbound(buf, n)
+		if err != nil {
+			return nil, err
 		}
-		sessions := make([]store.InboundSession, 0, n)
-		field := func() ([]byte, bool) {
-			if len(buf) < 4 || uint64(len(buf)-4) < uint64(binary.LittleEndian.Uint32(buf)) {
-				return nil, false
-			}
-			l := binary.LittleEndian.Uint32(buf)
-			f := buf[4 : 4+l]
-			buf = buf[4+l:]
-			return f, true
-		}
-		for i := 0; i < n; i++ {
-			room, ok1 := field()
-			sid, ok2 := field()
-			state, ok3 := field()
-			if !ok1 || !ok2 || !ok3 || len(buf) < 5 {
-				return nil, errcode.New(errcode.BadInput, "Store.putInbound: packed sessions truncated at %d", i)
-			}
-			sessions = append(sessions, store.InboundSession{
-				RoomID: string(room), SessionID: string(sid), State: state,
-				FirstKnownIndex: binary.LittleEndian.Uint32(buf), BackedUp: buf[4] != 0,
-			})
-			buf = buf[5:]
-		}
-		if len(buf) != 0 {
-			return nil, errcode.New(errcode.BadInput, "Store.putInbound: %d bytes after the last session", len(buf))
+		sessions := make([]store.InboundSession, len(packed))
+		for i, p := range packed {
+			sessions[i] = store.InboundSession(p)
 		}
 		return nil, s.PutInbound(sessions...)
 	}

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/mxcrypto/mxcrypto/errcode"
+	"github.com/mxcrypto/mxcrypto/internal/bridgewire"
 )
 
 // Direct calls carry the hot operations (Olm and Megolm encrypt, decrypt,
@@ -65,7 +66,7 @@ func directCall(op, n uint32) uint32 {
 		// and nothing else can use the buffer until this returns.
 		in := exchange[:n]
 		before := answer[:cap(answer)]
-		out = runDirect(directOps[op], &request{name: directOps[op].name, b: in}, answer[:0])
+		out = runDirect(directOps[op], bridgewire.NewRequest(directOps[op].name, in), answer[:0])
 		clear(in)
 		if cap(out) != cap(before) {
 			clear(before) // outgrown mid-answer: it holds the answer's start
@@ -95,18 +96,16 @@ func runDirect(d directOp, req *request, dst []byte) (out []byte) {
 	}()
 	v, err := d.fn(req)
 	if err == nil {
-		err = req.err
+		err = req.Err()
 	}
 	if err != nil {
 		return encodeError(err)
 	}
-	return appendValue(append(dst, 0), v)
+	return bridgewire.AppendAnswer(dst, v)
 }
 
 func encodeError(err error) []byte {
-	b := []byte{1}
-	b = appendString(b, string(errcode.Of(err)))
-	return appendString(b, err.Error())
+	return bridgewire.AppendError(nil, errcode.Of(err), err.Error())
 }
 
 // directNames is handed to the loader: index i is operation i.

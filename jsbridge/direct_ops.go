@@ -15,7 +15,7 @@ import (
 var directOps = []directOp{
 	{"megolm.outboundEncrypt", func(r *request) (any, error) {
 		state, plaintext := r.Bytes("state", -1), r.RawString("plaintext")
-		if r.err != nil {
+		if r.Err() != nil {
 			return nil, nil
 		}
 		s, err := loadOutbound(state)
@@ -34,7 +34,7 @@ var directOps = []directOp{
 
 	{"olm.sessionEncrypt", func(r *request) (any, error) {
 		state, plaintext := r.Bytes("state", -1), r.RawString("plaintext")
-		if r.err != nil {
+		if r.Err() != nil {
 			return nil, nil
 		}
 		return withSession(state, func(s *olm.Session) (any, error) {
@@ -47,7 +47,7 @@ var directOps = []directOp{
 	}},
 	{"olm.sessionDecrypt", func(r *request) (any, error) {
 		state, msg := r.Bytes("state", -1), directOlmMessage(r)
-		if r.err != nil {
+		if r.Err() != nil {
 			return nil, nil
 		}
 		return withSession(state, func(s *olm.Session) (any, error) {
@@ -58,7 +58,7 @@ var directOps = []directOp{
 	{"olm.accountCreateOutboundSession", func(r *request) (any, error) {
 		acc, err := directAccount(r)
 		identityKey, oneTimeKey := r.String("theirIdentityKey"), r.String("theirOneTimeKey")
-		if err != nil || r.err != nil {
+		if err != nil || r.Err() != nil {
 			return nil, err
 		}
 		s, err := acc.NewOutboundSession(identityKey, oneTimeKey)
@@ -70,7 +70,7 @@ var directOps = []directOp{
 	{"olm.accountCreateInboundSession", func(r *request) (any, error) {
 		acc, err := directAccount(r)
 		identityKey, msg := r.String("theirIdentityKey"), directOlmMessage(r)
-		if err != nil || r.err != nil {
+		if err != nil || r.Err() != nil {
 			return nil, err
 		}
 		s, pt, err := acc.NewInboundSession(identityKey, msg)
@@ -84,7 +84,7 @@ var directOps = []directOp{
 func directInboundDecrypt(decrypt func(*megolm.InboundGroupSession, string) ([]byte, uint32, error)) directFn {
 	return func(r *request) (any, error) {
 		state, msg := r.Bytes("state", -1), r.String("message")
-		if r.err != nil {
+		if r.Err() != nil {
 			return nil, nil
 		}
 		s, err := loadInbound(state)
@@ -127,7 +127,7 @@ func directAccount(r *request) (*olm.Account, error) {
 	if !r.Null() {
 		settings.keepMs = r.Int("fallbackRetentionMs")
 	}
-	if r.err != nil {
+	if r.Err() != nil {
 		return nil, nil
 	}
 	acc, err := olm.UnmarshalAccountState(state)
@@ -141,8 +141,8 @@ func directAccount(r *request) (*olm.Account, error) {
 // directOlmMessage reads a message as (type, body).
 func directOlmMessage(r *request) olm.Message {
 	t, body := r.Int("message.type"), r.String("message.body")
-	if r.err == nil && t != int(olm.MessageTypePreKey) && t != int(olm.MessageTypeNormal) {
-		r.fail("message type must be 0 (pre-key) or 1 (normal), got %d", t)
+	if r.Err() == nil && t != int(olm.MessageTypePreKey) && t != int(olm.MessageTypeNormal) {
+		r.Fail("message type must be 0 (pre-key) or 1 (normal), got %d", t)
 	}
 	return olm.Message{Type: olm.MessageType(t), Body: body}
 }

@@ -5,9 +5,10 @@ package jsbridge
 import (
 	"bytes"
 	"crypto/ecdh"
-	"encoding/binary"
 	"encoding/json"
 	"reflect"
+
+	"github.com/mxcrypto/mxcrypto/internal/bridgewire"
 	"testing"
 
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
@@ -28,45 +29,6 @@ func readAll(t testing.TB, b []byte) ([]preparedEntry, error) {
 		func(r store.InboundSession) { out = append(out, preparedEntry{rec: r}) },
 		func(c errcode.Code) { out = append(out, preparedEntry{code: c}) })
 	return out, err
-}
-
-func TestPreparedRoundTrip(t *testing.T) {
-	want := []preparedEntry{
-		{rec: store.InboundSession{RoomID: "!a:x", SessionID: "s1", FirstKnownIndex: 7, State: []byte("state one")}},
-		{code: errcode.BadMessage},
-		{code: errcode.Code("BAD_BASE64")},
-		{rec: store.InboundSession{RoomID: "!b:x", SessionID: "s2", State: []byte{}}},
-	}
-	var b []byte
-	boundary := map[int]bool{}
-	for _, e := range want {
-		if e.code != "" {
-			b = appendPreparedFailure(b, e.code)
-		} else {
-			b = appendPrepared(b, e.rec)
-		}
-		boundary[len(b)] = true
-	}
-	got, err := readAll(t, b)
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %+v, %v", got, err)
-	}
-	// Every truncation is refused before anything is passed on.
-	for n := 1; n < len(b); n++ {
-		if entries, err := readAll(t, b[:n]); err == nil {
-			if boundary[n] {
-				continue
-			}
-			t.Fatalf("truncated at %d: accepted %+v", n, entries)
-		} else if entries != nil {
-			t.Fatalf("truncated at %d: passed on %d entries before failing", n, len(entries))
-		}
-	}
-	// A code that does not look like one becomes INTERNAL.
-	got, err = readAll(t, []byte{preparedFailure, 3, 'a', '\n', 0})
-	if err != nil || got[0].code != errcode.Internal {
-		t.Fatalf("odd code: %+v %v", got, err)
-	}
 }
 
 // prepareBatch decrypts what backup encryption made and prepares each key;
@@ -93,13 +55,9 @@ func TestPrepareBatch(t *testing.T) {
 		if spoilMAC {
 			mac[0] ^= 1
 		}
-		in = append(append(in, shared...), mac...)
-		in = binary.LittleEndian.AppendUint32(in, uint32(len(ct)))
-		in = append(in, ct...)
-		in = binary.LittleEndian.AppendUint16(in, uint16(len(room)))
-		in = append(in, room...)
-		in = binary.LittleEndian.AppendUint16(in, uint16(len(session)))
-		in = append(in, session...)
+		w := bridgewire.Writer{B: in}
+		w.PrepareEntry(bridgewire.PrepareEntry{SharedEntry: bridgewire.SharedEntry{Shared: shared, MAC: mac, Ciphertext: ct}, RoomID: []byte(room), SessionID: []byte(session)})
+		in = w.B
 	}
 	add(data, "!room:x", out.SessionID(), false)
 	add(data, "!room:x", out.SessionID(), true)
@@ -127,27 +85,6 @@ func TestPrepareBatch(t *testing.T) {
 	if _, err := prepareBatch(in[:len(in)-1], 4); errcode.Of(err) != errcode.BadInput {
 		t.Fatalf("truncated: %v", err)
 	}
-}
-
-func FuzzPrepared(f *testing.F) {
-	f.Add(appendPreparedFailure(appendPrepared(nil, store.InboundSession{RoomID: "!a:x", SessionID: "s", State: []byte("x")}), errcode.WrongKey))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		entries, err := readAll(t, b)
-		if err != nil {
-			return
-		}
-		var again []byte
-		for _, e := range entries {
-			if e.code != "" {
-				again = appendPreparedFailure(again, e.code)
-			} else {
-				again = appendPrepared(again, e.rec)
-			}
-		}
-		if got, err := readAll(t, again); err != nil || !reflect.DeepEqual(got, entries) {
-			t.Fatalf("re-encoded batch reads as %+v, %v; want %+v", got, err, entries)
-		}
-	})
 }
 
 // encryptShared encrypts for the backup key pub and returns what the JS side

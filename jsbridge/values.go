@@ -8,7 +8,6 @@ import (
 	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/crypto/ssss"
-	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
@@ -16,16 +15,8 @@ import (
 // They are written out rather than done by reflection (encoding/json) to keep
 // the wasm module small.
 
-func parseObject(data []byte, name string) (jsonvalue.Object, error) {
-	v, err := jsonvalue.Parse(data)
-	if err != nil {
-		return jsonvalue.Object{}, errcode.Context(err, name)
-	}
-	return jsonvalue.AsObject(v, name)
-}
-
 func pkMessageArg(data []byte, name string) (pk.Message, error) {
-	o, err := parseObject(data, name)
+	o, err := jsonvalue.ParseAsObject(data, name)
 	if err != nil {
 		return pk.Message{}, err
 	}
@@ -38,7 +29,7 @@ func pkMessageJS(m pk.Message) map[string]any {
 }
 
 func aesHmacArg(data []byte, name string) (ssss.Encrypted, error) {
-	o, err := parseObject(data, name)
+	o, err := jsonvalue.ParseAsObject(data, name)
 	if err != nil {
 		return ssss.Encrypted{}, err
 	}
@@ -68,7 +59,7 @@ func passphraseInfoJS(p *ssss.PassphraseInfo) map[string]any {
 }
 
 func keyInfoArg(data []byte, name string) (ssss.KeyInfo, error) {
-	o, err := parseObject(data, name)
+	o, err := jsonvalue.ParseAsObject(data, name)
 	if err != nil {
 		return ssss.KeyInfo{}, err
 	}

@@ -31,12 +31,12 @@ func (a *account) encode() []byte {
 
 func decodeAccount(b []byte) (*account, error) {
 	a := &account{}
-	d := &dec{b: b, what: "account"}
-	a.next = uint32(d.uv())
+	d := newDec(b, "account")
+	a.next = uint32(d.Uvarint())
 	for _, l := range []*[]uint32{&a.unpublished, &a.published} {
-		n := d.count(1, "ids")
+		n := d.Count(1, "ids")
 		for i := 0; i < n; i++ {
-			*l = append(*l, uint32(d.uv()))
+			*l = append(*l, uint32(d.Uvarint()))
 		}
 	}
 	return a, d.finish()

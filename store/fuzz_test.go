@@ -37,8 +37,8 @@ func FuzzChunk(f *testing.F) {
 			return
 		}
 		again := &enc{}
-		if encodeChunk(again, h, recs); !bytes.Equal(again.b, b) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", b, again.b)
+		if encodeChunk(again, h, recs); !bytes.Equal(again.B, b) {
+			t.Fatalf("re-encoding differs:\n%x\n%x", b, again.B)
 		}
 	})
 }
@@ -52,16 +52,16 @@ func FuzzSegmentFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		e := &enc{b: fileHeader(segmentMagic, segmentVersion)}
-		e.uv(uint64(len(parts)))
+		e := &enc{B: fileHeader(segmentMagic, segmentVersion)}
+		e.Uvarint(uint64(len(parts)))
 		for _, p := range parts {
-			e.uv(uint64(len(p)))
+			e.Uvarint(uint64(len(p)))
 		}
 		for _, p := range parts {
-			e.b = append(e.b, p...)
+			e.B = append(e.B, p...)
 		}
-		if !bytes.Equal(e.b, b) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", b, e.b)
+		if !bytes.Equal(e.B, b) {
+			t.Fatalf("re-encoding differs:\n%x\n%x", b, e.B)
 		}
 	})
 }
@@ -117,7 +117,7 @@ func seedChunks(t testing.TB) [][]byte {
 				must(t, err)
 				e := &enc{}
 				encodeChunk(e, chunkHeader{Kind(k), sh, len(ks.shards), c, len(seg.chunks)}, recs)
-				out = append(out, e.b)
+				out = append(out, e.B)
 			}
 		}
 	}

@@ -300,8 +300,8 @@ func dump(t testing.TB, s *Store) string {
 	var lines []string
 	err := s.View(func(tx *Tx) error {
 		lines = append(lines, "backup version "+tx.BackupVersion())
-		for k := Kind(1); k < kindPending; k++ {
-			if k == KindInbound {
+		for k := Kind(1); k < numKinds; k++ {
+			if k == KindInbound || k == kindPending {
 				continue
 			}
 			err := tx.Scan(k, func(e Entry) error {

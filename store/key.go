@@ -18,7 +18,14 @@ const (
 	// kindPending indexes the inbound sessions not yet in the active
 	// backup, so finding them costs O(pending).
 	kindPending Kind = 9
-	numKinds         = 10
+
+	// The device layer's own records (package device).
+	KindDevice        Kind = 10 // known devices by user id and device id
+	KindDeviceByCurve Kind = 11 // known devices by Curve25519 key
+	KindReplay        Kind = 12 // Megolm replay records by session id and bucket
+	KindSecretRequest Kind = 13 // outgoing secret requests by request id
+
+	numKinds = 14
 )
 
 // kindInfo says which key parts a kind uses and how its records spread
@@ -44,6 +51,11 @@ var kinds = [numKinds]kindInfo{
 	KindSecret:      {name: "secret", hasA: true, target: 256},
 	KindValue:       {name: "value", hasA: true, target: 1024},
 	kindPending:     {name: "pending backup", hasA: true, hasB: true, target: 8192},
+	// A user's devices route together: a keys-query answer rewrites them.
+	KindDevice:        {name: "device", hasA: true, hasB: true, byA: true, target: 512},
+	KindDeviceByCurve: {name: "device by key", hasA: true, target: 1024},
+	KindReplay:        {name: "replay record", hasA: true, hasB: true, target: 1024},
+	KindSecretRequest: {name: "secret request", hasA: true, target: 256},
 }
 
 func (k Kind) valid() bool { return k >= 1 && k < numKinds }
@@ -89,6 +101,18 @@ func SecretKey(name string) Key { return Key{Kind: KindSecret, A: name} }
 
 // ValueKey is the key of a small value kept for the caller.
 func ValueKey(name string) Key { return Key{Kind: KindValue, A: name} }
+
+// DeviceKey is the key of a known device.
+func DeviceKey(userID, deviceID string) Key { return Key{Kind: KindDevice, A: userID, B: deviceID} }
+
+// DeviceByCurveKey is the key of a known device by its Curve25519 key.
+func DeviceByCurveKey(curve25519 string) Key { return Key{Kind: KindDeviceByCurve, A: curve25519} }
+
+// ReplayKey is the key of one bucket of a Megolm session's replay record.
+func ReplayKey(sessionID, bucket string) Key { return Key{Kind: KindReplay, A: sessionID, B: bucket} }
+
+// SecretRequestKey is the key of an outgoing secret request.
+func SecretRequestKey(requestID string) Key { return Key{Kind: KindSecretRequest, A: requestID} }
 
 const (
 	maxKeyPart = 1024     // Matrix ids are at most 255 bytes

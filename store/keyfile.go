@@ -32,13 +32,13 @@ type keyHeader struct {
 }
 
 func encodeKeyHeader(h keyHeader) []byte {
-	e := &enc{b: fileHeader(keyMagic, keyVersion)}
-	e.u8(h.kdf)
+	e := &enc{B: fileHeader(keyMagic, keyVersion)}
+	e.U8(h.kdf)
 	if h.kdf == kdfPBKDF2 {
-		e.uv(uint64(h.iterations))
-		e.str(h.salt)
+		e.Uvarint(uint64(h.iterations))
+		e.String(h.salt)
 	}
-	return e.b
+	return e.B
 }
 
 // parseKeyFile returns the header, its bytes (the label) and the sealed id.
@@ -51,24 +51,24 @@ func parseKeyFile(raw []byte) (keyHeader, []byte, []byte, error) {
 	if v != keyVersion {
 		return h, nil, nil, errcode.New(StoreVersion, "the store's KEY file has format version %d; this mxcrypto reads version %d", v, keyVersion)
 	}
-	d := &dec{b: raw[headerSize:], what: "KEY"}
-	h.kdf = d.u8()
+	d := newDec(raw[headerSize:], "KEY")
+	h.kdf = d.U8()
 	switch {
-	case d.err != nil:
+	case d.Err() != nil:
 	case h.kdf == kdfPBKDF2:
-		h.iterations = int(d.upTo(passphrase.MaxIterations, "iterations"))
-		h.salt = d.str(maxSaltLen, "salt")
-		if d.err == nil && h.iterations < 1 {
-			d.fail("no iterations")
+		h.iterations = int(d.UvarintMax(passphrase.MaxIterations, "iterations"))
+		h.salt = d.StringMax(maxSaltLen, "salt")
+		if d.Err() == nil && h.iterations < 1 {
+			d.Fail("no iterations")
 		}
 	case h.kdf != kdfRaw:
-		d.fail("unknown key derivation %d", h.kdf)
+		d.Fail("unknown key derivation %d", h.kdf)
 	}
-	if d.err != nil {
-		return h, nil, nil, d.err
+	if d.Err() != nil {
+		return h, nil, nil, d.err()
 	}
-	n := len(raw) - len(d.b)
-	return h, raw[:n], d.b, nil
+	n := len(raw) - d.Len()
+	return h, raw[:n], d.Rest(), nil
 }
 
 // storeKey picks or derives the key that KEY's header asks for.

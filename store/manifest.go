@@ -179,99 +179,99 @@ func versionError(v uint16) error {
 // order. A shard is its record count and, when it has records, its
 // segment's generation and random part.
 func encodeManifest(m *manifest) []byte {
-	e := &enc{b: make([]byte, 0, 256+m.journalSize())}
-	e.uv(m.gen)
-	e.str(m.backupVersion)
+	e := &enc{B: make([]byte, 0, 256+m.journalSize())}
+	e.Uvarint(m.gen)
+	e.String(m.backupVersion)
 	n := 0
 	for _, ks := range m.kinds {
 		if ks.count != 0 || len(ks.shards) != 0 {
 			n++
 		}
 	}
-	e.uv(uint64(n))
+	e.Uvarint(uint64(n))
 	for k, ks := range m.kinds {
 		if ks.count == 0 && len(ks.shards) == 0 {
 			continue
 		}
-		e.u8(byte(k))
-		e.uv(ks.count)
-		e.uv(uint64(len(ks.shards)))
+		e.U8(byte(k))
+		e.Uvarint(ks.count)
+		e.Uvarint(uint64(len(ks.shards)))
 		for _, r := range ks.shards {
-			e.uv(r.count)
+			e.Uvarint(r.count)
 			if r.count != 0 {
 				g, _, _, _ := parseSegName(r.file)
-				e.uv(g)
-				e.b, _ = hex.AppendDecode(e.b, []byte(r.file[26:])) // checked hex: segNameOf built it
+				e.Uvarint(g)
+				e.B, _ = hex.AppendDecode(e.B, []byte(r.file[26:])) // checked hex: segNameOf built it
 			}
 		}
 	}
-	e.uv(uint64(len(m.journal)))
+	e.Uvarint(uint64(len(m.journal)))
 	for _, r := range sortedRecords(m.journal) {
-		e.u8(byte(r.key.Kind))
+		e.U8(byte(r.key.Kind))
 		if r.del {
-			e.u8(0)
+			e.U8(0)
 		} else {
-			e.u8(1)
+			e.U8(1)
 		}
 		r.encodeBody(e)
 	}
-	return e.b
+	return e.B
 }
 
 func decodeManifest(b []byte) (*manifest, error) {
-	d := &dec{b: b, what: "MANIFEST"}
+	d := newDec(b, "MANIFEST")
 	m := newManifest()
-	m.gen = d.uv()
-	m.backupVersion = d.str(maxVersionLen, "backup version")
-	nk := d.count(3, "kind count")
+	m.gen = d.Uvarint()
+	m.backupVersion = d.StringMax(maxVersionLen, "backup version")
+	nk := d.Count(3, "kind count")
 	last := 0
-	for i := 0; i < nk && d.err == nil; i++ {
-		k := Kind(d.u8())
+	for i := 0; i < nk && d.Err() == nil; i++ {
+		k := Kind(d.U8())
 		if !k.valid() || int(k) <= last {
-			d.fail("kind %d out of order or unknown", k)
+			d.Fail("kind %d out of order or unknown", k)
 			break
 		}
 		last = int(k)
 		ks := &m.kinds[k]
-		ks.count = d.uv()
-		ns := int(d.upTo(maxShards, "shard count"))
+		ks.count = d.Uvarint()
+		ns := int(d.UvarintMax(maxShards, "shard count"))
 		if ns&(ns-1) != 0 {
-			d.fail("%s: %d shards is not a power of two", k, ns)
+			d.Fail("%s: %d shards is not a power of two", k, ns)
 		}
 		if ks.count == 0 && ns == 0 {
-			d.fail("%s: empty entry", k)
+			d.Fail("%s: empty entry", k)
 		}
-		for sh := 0; sh < ns && d.err == nil; sh++ {
+		for sh := 0; sh < ns && d.Err() == nil; sh++ {
 			var r shardRef
-			if r.count = d.uv(); r.count != 0 {
+			if r.count = d.Uvarint(); r.count != 0 {
 				// The name is built from its place: only its generation can be wrong.
-				g := d.uv()
-				rnd := d.fixed(4, "segment name")
-				if d.err == nil && g > m.gen {
-					d.fail("%s shard %d: segment of generation %d in generation %d", k, sh, g, m.gen)
+				g := d.Uvarint()
+				rnd := d.Fixed(4, "segment name")
+				if d.Err() == nil && g > m.gen {
+					d.Fail("%s shard %d: segment of generation %d in generation %d", k, sh, g, m.gen)
 				}
-				if d.err == nil {
+				if d.Err() == nil {
 					r.file = segNameOf(g, k, sh, rnd)
 				}
 			}
 			ks.shards = append(ks.shards, r)
 		}
 	}
-	nj := d.count(4, "journal length")
+	nj := d.Count(4, "journal length")
 	prev := ""
-	for i := 0; i < nj && d.err == nil; i++ {
-		k := Kind(d.u8())
-		op := d.u8()
-		if d.err == nil && (!k.valid() || op > 1) {
-			d.fail("journal entry of kind %d, op %d", k, op)
+	for i := 0; i < nj && d.Err() == nil; i++ {
+		k := Kind(d.U8())
+		op := d.U8()
+		if d.Err() == nil && (!k.valid() || op > 1) {
+			d.Fail("journal entry of kind %d, op %d", k, op)
 			break
 		}
 		r := decodeRecord(d, k, op == 0)
-		if d.err != nil {
+		if d.Err() != nil {
 			break
 		}
 		if r.ek <= prev {
-			d.fail("journal out of order")
+			d.Fail("journal out of order")
 			break
 		}
 		prev = r.ek

@@ -27,38 +27,38 @@ func (r *record) memSize() int { return 128 + 2*(len(r.key.A)+len(r.key.B)) + le
 
 // encodeBody writes what follows the kind (and, in a journal, the op).
 func (r *record) encodeBody(e *enc) {
-	e.str(r.key.A)
-	e.str(r.key.B)
+	e.String(r.key.A)
+	e.String(r.key.B)
 	if !r.del {
-		e.bytes(r.value)
-		e.uv(uint64(r.index))
+		e.Bytes(r.value)
+		e.Uvarint(uint64(r.index))
 	}
 }
 
 // decodeRecord reads a record of kind k; del says whether it is a tombstone.
-func decodeRecord(d *dec, k Kind, del bool) *record {
-	key := Key{Kind: k, A: d.str(maxKeyPart, "id"), B: d.str(maxKeyPart, "id")}
-	if d.err != nil {
+func decodeRecord(d dec, k Kind, del bool) *record {
+	key := Key{Kind: k, A: d.StringMax(maxKeyPart, "id"), B: d.StringMax(maxKeyPart, "id")}
+	if d.Err() != nil {
 		return nil
 	}
 	if err := key.checkParts(); err != nil {
-		d.fail("%v", err)
+		d.Fail("%v", err)
 		return nil
 	}
 	if del {
 		return tombstone(key)
 	}
 	value := d.bytes(maxValue, "value")
-	index := d.upTo(math.MaxUint32, "first known index")
-	if d.err != nil {
+	index := d.UvarintMax(math.MaxUint32, "first known index")
+	if d.Err() != nil {
 		return nil
 	}
 	if index != 0 && k != KindInbound {
-		d.fail("%s with a message index", k)
+		d.Fail("%s with a message index", k)
 		return nil
 	}
 	if k == kindPending && len(value) != 0 {
-		d.fail("pending-backup entry with a value")
+		d.Fail("pending-backup entry with a value")
 		return nil
 	}
 	return newRecord(key, value, uint32(index))

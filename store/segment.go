@@ -121,12 +121,12 @@ type chunkHeader struct {
 
 // encodeChunk appends a chunk's plaintext to e.
 func encodeChunk(e *enc, h chunkHeader, recs []*record) {
-	e.u8(byte(h.kind))
-	e.uv(uint64(h.shard))
-	e.uv(uint64(h.nShards))
-	e.uv(uint64(h.chunk))
-	e.uv(uint64(h.nChunks))
-	e.uv(uint64(len(recs)))
+	e.U8(byte(h.kind))
+	e.Uvarint(uint64(h.shard))
+	e.Uvarint(uint64(h.nShards))
+	e.Uvarint(uint64(h.chunk))
+	e.Uvarint(uint64(h.nChunks))
+	e.Uvarint(uint64(len(recs)))
 	for _, r := range recs {
 		r.encodeBody(e)
 	}
@@ -135,33 +135,33 @@ func encodeChunk(e *enc, h chunkHeader, recs []*record) {
 // decodeChunk checks that every record is in key order and routes to the
 // shard and chunk the header names.
 func decodeChunk(b []byte) (chunkHeader, []*record, error) {
-	d := &dec{b: b, what: "segment chunk"}
+	d := newDec(b, "segment chunk")
 	var h chunkHeader
-	h.kind = Kind(d.u8())
-	h.shard = int(d.upTo(maxShards, "shard"))
-	h.nShards = int(d.upTo(maxShards, "shard count"))
-	h.chunk = int(d.upTo(maxChunks, "chunk"))
-	h.nChunks = int(d.upTo(maxChunks, "chunk count"))
+	h.kind = Kind(d.U8())
+	h.shard = int(d.UvarintMax(maxShards, "shard"))
+	h.nShards = int(d.UvarintMax(maxShards, "shard count"))
+	h.chunk = int(d.UvarintMax(maxChunks, "chunk"))
+	h.nChunks = int(d.UvarintMax(maxChunks, "chunk count"))
 	switch {
-	case d.err != nil:
+	case d.Err() != nil:
 	case !h.kind.valid():
-		d.fail("unknown kind %d", h.kind)
+		d.Fail("unknown kind %d", h.kind)
 	case !validCount(h.nShards) || h.shard >= h.nShards:
-		d.fail("shard %d of %d", h.shard, h.nShards)
+		d.Fail("shard %d of %d", h.shard, h.nShards)
 	case !validCount(h.nChunks) || h.chunk >= h.nChunks:
-		d.fail("chunk %d of %d", h.chunk, h.nChunks)
+		d.Fail("chunk %d of %d", h.chunk, h.nChunks)
 	}
-	n := d.count(4, "record count")
+	n := d.Count(4, "record count")
 	recs := make([]*record, 0, n)
 	prev := ""
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err() == nil; i++ {
 		r := decodeRecord(d, h.kind, false)
-		if d.err != nil {
+		if d.Err() != nil {
 			break
 		}
 		hash := r.h
 		if r.ek <= prev || shardOf(hash, h.nShards) != h.shard || chunkOf(hash, h.nChunks) != h.chunk {
-			d.fail("record out of order or in the wrong chunk")
+			d.Fail("record out of order or in the wrong chunk")
 			break
 		}
 		prev = r.ek
@@ -184,30 +184,31 @@ func parseSegment(raw []byte, name string) ([][]byte, error) {
 	if v != segmentVersion {
 		return nil, damaged("segment %s has format version %d, expected %d", name, v, segmentVersion)
 	}
-	d := &dec{b: raw[headerSize:], what: "segment " + name}
-	n := int(d.upTo(maxChunks, "chunk count"))
-	if d.err == nil && !validCount(n) {
-		d.fail("%d chunks", n)
+	d := newDec(raw[headerSize:], "segment "+name)
+	n := int(d.UvarintMax(maxChunks, "chunk count"))
+	if d.Err() == nil && !validCount(n) {
+		d.Fail("%d chunks", n)
 	}
 	lens := make([]uint64, 0, n)
 	total := uint64(0)
-	for i := 0; i < n && d.err == nil; i++ {
-		l := d.upTo(maxSegmentLen, "chunk length")
+	for i := 0; i < n && d.Err() == nil; i++ {
+		l := d.UvarintMax(maxSegmentLen, "chunk length")
 		if l < sealed.Overhead {
-			d.fail("chunk %d is too short", i)
+			d.Fail("chunk %d is too short", i)
 		}
 		lens = append(lens, l)
 		total += l
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.err()
 	}
-	if total != uint64(len(d.b)) {
-		return nil, damaged("segment %s: chunks take %d bytes, the file has %d", name, total, len(d.b))
+	rest := d.Rest()
+	if total != uint64(len(rest)) {
+		return nil, damaged("segment %s: chunks take %d bytes, the file has %d", name, total, len(rest))
 	}
 	out := make([][]byte, n)
 	for i, l := range lens {
-		out[i], d.b = d.b[:l:l], d.b[l:]
+		out[i], rest = rest[:l:l], rest[l:]
 	}
 	return out, nil
 }
@@ -226,12 +227,12 @@ func buildSegment(key *sealed.Cipher, id []byte, name string, k Kind, shard, nSh
 		buckets[c] = append(buckets[c], r)
 	}
 	seg := &segment{name: name, chunks: make([][]*record, nc), sealed: make([][]byte, nc)}
-	plain := &enc{b: (*scratch)[:0]}
+	plain := &enc{B: (*scratch)[:0]}
 	ends := make([]int, nc)
 	for c, b := range buckets {
 		sortRecords(b)
 		encodeChunk(plain, chunkHeader{k, shard, nShards, c, nc}, b)
-		ends[c] = len(plain.b)
+		ends[c] = len(plain.B)
 		for _, r := range b {
 			seg.size += r.memSize()
 		}
@@ -240,23 +241,23 @@ func buildSegment(key *sealed.Cipher, id []byte, name string, k Kind, shard, nSh
 		}
 		seg.chunks[c] = b[:len(b):len(b)]
 	}
-	*scratch = plain.b
+	*scratch = plain.B
 
-	size := headerSize + binary.MaxVarintLen64*(nc+1) + nc*sealed.Overhead + len(plain.b)
-	e := &enc{b: append(make([]byte, 0, size), fileHeader(segmentMagic, segmentVersion)...)}
-	e.uv(uint64(nc))
+	size := headerSize + binary.MaxVarintLen64*(nc+1) + nc*sealed.Overhead + len(plain.B)
+	e := &enc{B: append(make([]byte, 0, size), fileHeader(segmentMagic, segmentVersion)...)}
+	e.Uvarint(uint64(nc))
 	from := 0
 	for _, end := range ends {
-		e.uv(uint64(sealed.Overhead + end - from))
+		e.Uvarint(uint64(sealed.Overhead + end - from))
 		from = end
 	}
 	from = 0
 	for c, end := range ends {
 		var err error
-		if e.b, err = key.AppendSeal(e.b, chunkLabel(id, name, c), plain.b[from:end]); err != nil {
+		if e.B, err = key.AppendSeal(e.B, chunkLabel(id, name, c), plain.B[from:end]); err != nil {
 			return nil, nil, err
 		}
 		from = end
 	}
-	return e.b, seg, nil
+	return e.B, seg, nil
 }

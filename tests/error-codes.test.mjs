@@ -23,7 +23,7 @@ function raisedCodes() {
     for (const [, code] of src.matchAll(/mxError\(\s*'([^']*)'/g)) found.push([f, code]);
     const loader = src.match(/const LOADER_CODES = \{([^}]*)\}/);
     if (loader) for (const [, code] of loader[1].matchAll(/'([^']*)'/g)) found.push([`${f} LOADER_CODES`, code]);
-    const batch = src.match(/const BATCH_CODES = \[([^\]]*)\]/);
+    const batch = src.match(/const BATCH_CODES = (?:Object\.freeze\()?\[([^\]]*)\]/);
     if (batch) for (const [, code] of batch[1].matchAll(/'([^']*)'/g)) if (code) found.push([`${f} BATCH_CODES`, code]);
   }
   return found;
@@ -37,10 +37,12 @@ test('every code the JS loader raises is a declared public code', () => {
   assert.deepEqual(unknown, [], 'raised from JS but not in MxCryptoErrorCode (declare it in errcode, index.d.ts and the README)');
 });
 
-test('BATCH_CODES in backup.mjs equals batchCodes in batch.go', () => {
-  const js = read('backup.mjs').match(/const BATCH_CODES = \[([^\]]*)\]/);
-  const goSrc = readFileSync(new URL('../jsbridge/batch.go', import.meta.url), 'utf8').match(/var batchCodes = \[\]errcode\.Code\{([^}]*)\}/);
-  assert.ok(js && goSrc, 'BATCH_CODES or batchCodes not found');
+// (tests/wire-golden.test.mjs and internal/bridgewire's golden test also
+// check both lists against testdata/wire/cases.json.)
+test('BATCH_CODES in wireformat.mjs equals BatchCodes in internal/bridgewire', () => {
+  const js = read('wireformat.mjs').match(/const BATCH_CODES = Object\.freeze\(\[([^\]]*)\]/);
+  const goSrc = readFileSync(new URL('../internal/bridgewire/batch.go', import.meta.url), 'utf8').match(/var BatchCodes = \[\]errcode\.Code\{([^}]*)\}/);
+  assert.ok(js && goSrc, 'BATCH_CODES or BatchCodes not found');
   const jsCodes = [...js[1].matchAll(/'([^']*)'/g)].map((x) => x[1]);
   // errcode's constant names → values, read from its declarations.
   const errcodeSrc = readFileSync(new URL('../errcode/errcode.go', import.meta.url), 'utf8');

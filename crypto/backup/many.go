@@ -20,8 +20,8 @@ type KeyBackupData struct {
 
 // Entry names one backed-up session.
 type Entry struct {
-	RoomID    string `json:"roomId"`
-	SessionID string `json:"sessionId"`
+	RoomID    string
+	SessionID string
 }
 
 // Session is a decrypted backup entry; SessionData is a JSON object.

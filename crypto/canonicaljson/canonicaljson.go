@@ -36,13 +36,27 @@ func Marshal(data []byte) ([]byte, error) {
 // jsonvalue.Number, float64 and Go integers.
 func Encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := encode(&buf, v, 0); err != nil {
+	if err := (encoder{}).encode(&buf, v, 0); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-func encode(buf *bytes.Buffer, v any, depth int) error {
+// EncodeVerbatimNumbers is Encode, except that a jsonvalue.Number is written
+// as it was parsed. For JSON that is sorted and escaped like canonical JSON
+// but is not signed, such as event contents, whose fractions and exponents
+// (which canonical JSON forbids) must pass through unchanged.
+func EncodeVerbatimNumbers(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := (encoder{verbatimNumbers: true}).encode(&buf, v, 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type encoder struct{ verbatimNumbers bool }
+
+func (e encoder) encode(buf *bytes.Buffer, v any, depth int) error {
 	if depth > maxDepth {
 		return errcode.New(errcode.BadInput, "JSON nested deeper than %d levels", maxDepth)
 	}
@@ -54,6 +68,10 @@ func encode(buf *bytes.Buffer, v any, depth int) error {
 	case string:
 		writeString(buf, x)
 	case jsonvalue.Number:
+		if e.verbatimNumbers {
+			buf.WriteString(string(x))
+			return nil
+		}
 		return writeNumber(buf, string(x))
 	case float64:
 		return writeNumber(buf, strconv.FormatFloat(x, 'g', -1, 64))
@@ -63,11 +81,11 @@ func encode(buf *bytes.Buffer, v any, depth int) error {
 		return writeNumber(buf, strconv.FormatInt(x, 10))
 	case []any:
 		buf.WriteByte('[')
-		for i, e := range x {
+		for i, el := range x {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := encode(buf, e, depth+1); err != nil {
+			if err := e.encode(buf, el, depth+1); err != nil {
 				return err
 			}
 		}
@@ -86,7 +104,7 @@ func encode(buf *bytes.Buffer, v any, depth int) error {
 			}
 			writeString(buf, k)
 			buf.WriteByte(':')
-			if err := encode(buf, x[k], depth+1); err != nil {
+			if err := e.encode(buf, x[k], depth+1); err != nil {
 				return err
 			}
 		}

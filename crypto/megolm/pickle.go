@@ -1,13 +1,13 @@
 package megolm
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
 	"github.com/mxcrypto/mxcrypto/crypto/sealed"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/b64"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 )
 
 // mxcrypto's own pickles: the session state, versioned, sealed with package
@@ -54,14 +54,14 @@ func (s *InboundGroupSession) Pickle(pickleKey []byte) (string, error) {
 // side of the bridge; anything stored must be a Pickle.
 func (s *InboundGroupSession) MarshalState() []byte {
 	s.mu.Lock()
-	buf := make([]byte, 0, inboundPickleSize)
-	buf = append(buf, pickleVersion)
-	buf = appendRatchet(buf, &s.initial)
-	buf = appendRatchet(buf, &s.latest)
-	buf = append(buf, s.public[:]...)
-	buf = append(buf, boolByte(s.verified))
+	w := bincodec.Writer{B: make([]byte, 0, inboundPickleSize)}
+	w.U8(pickleVersion)
+	writeRatchet(&w, &s.initial)
+	writeRatchet(&w, &s.latest)
+	w.Raw(s.public[:])
+	w.Bool(s.verified)
 	s.mu.Unlock()
-	return buf
+	return w.B
 }
 
 // UnmarshalInboundState restores a session from MarshalState's output.
@@ -87,16 +87,14 @@ func decodeInboundPickle(pt []byte) (*InboundGroupSession, error) {
 	if len(pt) != inboundPickleSize {
 		return nil, errcode.New(errcode.BadPickle, "inbound session pickle is %d bytes, expected %d", len(pt), inboundPickleSize)
 	}
+	r := bincodec.NewReader(pt[1:], "inbound session pickle")
 	s := &InboundGroupSession{}
-	p := pt[1:]
-	s.initial, p = readRatchet(p)
-	s.latest, p = readRatchet(p)
-	p = p[copy(s.public[:], p):]
-	switch p[0] {
-	case 0, 1:
-		s.verified = p[0] == 1
-	default:
-		return nil, errcode.New(errcode.BadPickle, "inbound session pickle: bad verified flag %d", p[0])
+	s.initial = readRatchet(r)
+	s.latest = readRatchet(r)
+	copy(s.public[:], r.Fixed(ed25519x.PublicSize, "Ed25519 key"))
+	s.verified = r.Bool()
+	if err := finishPickle(r); err != nil {
+		return nil, err
 	}
 	if s.latest.counter < s.initial.counter {
 		return nil, errcode.New(errcode.BadPickle, "inbound session pickle: latest index %d is below the first known index %d", s.latest.counter, s.initial.counter)
@@ -113,11 +111,12 @@ func (s *OutboundGroupSession) Pickle(pickleKey []byte) (string, error) {
 // InboundGroupSession.MarshalState.
 func (s *OutboundGroupSession) MarshalState() []byte {
 	s.mu.Lock()
-	buf := make([]byte, 0, 1+ratchetSize+4+1+ed25519x.ExpandedSize+ed25519x.PublicSize+9)
-	buf = append(buf, pickleVersion)
-	buf = appendRatchet(buf, &s.ratchet)
+	w := bincodec.Writer{B: make([]byte, 0, 1+ratchetSize+4+1+ed25519x.ExpandedSize+ed25519x.PublicSize+9)}
+	w.U8(pickleVersion)
+	writeRatchet(&w, &s.ratchet)
 	if seed := s.signer.Seed(); seed != nil {
-		buf = append(append(buf, keyFormSeed), seed...)
+		w.U8(keyFormSeed)
+		w.Raw(seed)
 		clear(seed)
 	} else {
 		exp := s.signer.Expanded()
@@ -125,18 +124,19 @@ func (s *OutboundGroupSession) MarshalState() []byte {
 		if s.mismatched {
 			form = keyFormMismatched
 		}
-		buf = append(append(buf, form), exp...)
+		w.U8(form)
+		w.Raw(exp)
 		clear(exp)
 	}
-	buf = append(buf, s.public[:]...)
-	buf = append(buf, boolByte(!s.createdAt.IsZero()))
+	w.Raw(s.public[:])
+	w.Bool(!s.createdAt.IsZero())
 	var ms int64
 	if !s.createdAt.IsZero() {
 		ms = s.createdAt.UnixMilli()
 	}
-	buf = binary.BigEndian.AppendUint64(buf, uint64(ms))
+	w.U64(uint64(ms))
 	s.mu.Unlock()
-	return buf
+	return w.B
 }
 
 // UnmarshalOutboundState restores a session from MarshalState's output.
@@ -159,41 +159,37 @@ func decodeOutboundPickle(pt []byte) (*OutboundGroupSession, error) {
 	if len(pt) == 0 || pt[0] != pickleVersion {
 		return nil, badVersion("outbound", pt)
 	}
-	p := pt[1:]
-	if len(p) < ratchetSize+4+1 {
-		return nil, errcode.New(errcode.BadPickle, "outbound session pickle is truncated")
-	}
+	r := bincodec.NewReader(pt[1:], "outbound session pickle")
 	s := &OutboundGroupSession{}
-	s.ratchet, p = readRatchet(p)
-	form := p[0]
-	p = p[1:]
+	s.ratchet = readRatchet(r)
 	var keyLen int
-	switch form {
+	switch form := r.U8(); form {
 	case keyFormSeed:
 		keyLen = ed25519x.SeedSize
 	case keyFormExpanded, keyFormMismatched:
 		keyLen = ed25519x.ExpandedSize
 		s.mismatched = form == keyFormMismatched
 	default:
-		return nil, errcode.New(errcode.BadPickle, "outbound session pickle: unknown signing key form %d", form)
+		r.Fail("unknown signing key form %d", form)
 	}
-	if len(p) != keyLen+ed25519x.PublicSize+1+8 {
-		return nil, errcode.New(errcode.BadPickle, "outbound session pickle has the wrong length")
-	}
+	private := r.Fixed(keyLen, "signing key")
 	// The public key is stored, not derived again: pickles are authenticated
 	// and states come from this module, and deriving costs a scalar
 	// multiplication on every call through the JS bridge.
-	copy(s.public[:], p[keyLen:])
+	copy(s.public[:], r.Fixed(ed25519x.PublicSize, "Ed25519 key"))
+	hasTime := r.Bool()
+	ms := int64(r.U64())
+	if err := finishPickle(r); err != nil {
+		return nil, err
+	}
 	var err error
-	s.signer, err = ed25519x.FromStored(p[:keyLen], s.public[:])
+	s.signer, err = ed25519x.FromStored(private, s.public[:])
 	if err != nil {
 		return nil, errcode.Wrap(errcode.BadPickle, err, "outbound session pickle: signing key")
 	}
-	p = p[keyLen+ed25519x.PublicSize:]
-	ms := int64(binary.BigEndian.Uint64(p[1:]))
 	switch {
-	case p[0] == 0 && ms == 0:
-	case p[0] == 1 && !time.UnixMilli(ms).IsZero():
+	case !hasTime && ms == 0:
+	case hasTime && !time.UnixMilli(ms).IsZero():
 		s.createdAt = time.UnixMilli(ms)
 	default:
 		return nil, errcode.New(errcode.BadPickle, "outbound session pickle: bad creation time")
@@ -201,20 +197,24 @@ func decodeOutboundPickle(pt []byte) (*OutboundGroupSession, error) {
 	return s, nil
 }
 
-func appendRatchet(dst []byte, r *ratchet) []byte {
-	return binary.BigEndian.AppendUint32(r.bytes(dst), r.counter)
+// writeRatchet writes ratchet(128) || u32 counter.
+func writeRatchet(w *bincodec.Writer, r *ratchet) {
+	w.B = r.bytes(w.B)
+	w.U32(r.counter)
 }
 
-// readRatchet reads ratchet(128) || u32 counter; the caller checked the length.
-func readRatchet(p []byte) (ratchet, []byte) {
-	return newRatchet(p[:ratchetSize], binary.BigEndian.Uint32(p[ratchetSize:])), p[ratchetSize+4:]
+func readRatchet(r *bincodec.Reader) ratchet {
+	data := r.Fixed(ratchetSize, "ratchet")
+	return newRatchet(data, r.U32())
 }
 
-func boolByte(b bool) byte {
-	if b {
-		return 1
+// finishPickle reports the reader's first failure (or bytes left over) as
+// BadPickle.
+func finishPickle(r *bincodec.Reader) error {
+	if err := r.Finish(); err != nil {
+		return errcode.Wrap(errcode.BadPickle, err, "damaged")
 	}
-	return 0
+	return nil
 }
 
 func badVersion(kind string, pt []byte) error {

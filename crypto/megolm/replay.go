@@ -56,8 +56,9 @@ func (g *ReplayGuard) Check(sessionID string, index uint32, eventID string) erro
 	return nil
 }
 
-// Forget drops everything recorded for a session (e.g. when it is deleted).
-func (g *ReplayGuard) Forget(sessionID string) {
+// forget drops everything recorded for a session (tests only: nothing deletes
+// a session's replay record yet).
+func (g *ReplayGuard) forget(sessionID string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.seen, sessionID)

@@ -41,9 +41,9 @@ func TestReplayGuard(t *testing.T) {
 		t.Fatal("round trip differs")
 	}
 	wantCode(t, "imported replay", h.Check("s1", 1, "$y"), errcode.ReplayedMessage)
-	h.Forget("s1")
+	h.forget("s1")
 	if err := h.Check("s1", 1, "$y"); err != nil || h.Len() != 3 {
-		t.Fatalf("after Forget: %v, %d", err, h.Len())
+		t.Fatalf("after forget: %v, %d", err, h.Len())
 	}
 
 	for _, bad := range []string{

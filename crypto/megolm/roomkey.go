@@ -80,10 +80,10 @@ func ParseRoomKey(content []byte, senderKey, senderClaimedEd25519Key string) (*R
 		return nil, err
 	}
 	rk := &RoomKey{}
-	if rk.SenderKey, err = normalizeKey(senderKey, "sender key (Curve25519)"); err != nil {
+	if rk.SenderKey, err = b64.Canonical(senderKey, 32, "sender key (Curve25519)"); err != nil {
 		return nil, err
 	}
-	if rk.SenderClaimedEd25519Key, err = normalizeKey(senderClaimedEd25519Key, "sender's claimed Ed25519 key"); err != nil {
+	if rk.SenderClaimedEd25519Key, err = b64.Canonical(senderClaimedEd25519Key, 32, "sender's claimed Ed25519 key"); err != nil {
 		return nil, err
 	}
 	if err := readCommon(obj, what, rk, NewInboundGroupSession); err != nil {
@@ -109,31 +109,17 @@ func ParseForwardedRoomKey(content []byte) (*RoomKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rk.SenderKey, err = normalizeKey(s, what+": sender_key"); err != nil {
+	if rk.SenderKey, err = b64.Canonical(s, 32, what+": sender_key"); err != nil {
 		return nil, err
 	}
 	if s, err = stringField(obj, what, "sender_claimed_ed25519_key"); err != nil {
 		return nil, err
 	}
-	if rk.SenderClaimedEd25519Key, err = normalizeKey(s, what+": sender_claimed_ed25519_key"); err != nil {
+	if rk.SenderClaimedEd25519Key, err = b64.Canonical(s, 32, what+": sender_claimed_ed25519_key"); err != nil {
 		return nil, err
 	}
-	if raw, ok := obj["forwarding_curve25519_key_chain"]; ok && raw != nil {
-		chain, ok := raw.([]any)
-		if !ok {
-			return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
-		}
-		for i, v := range chain {
-			k, ok := v.(string)
-			if !ok {
-				return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
-			}
-			n, err := normalizeKey(k, what+": forwarding_curve25519_key_chain entry")
-			if err != nil {
-				return nil, errcode.Context(err, "entry "+strconv.Itoa(i))
-			}
-			rk.ForwardingCurve25519KeyChain = append(rk.ForwardingCurve25519KeyChain, n)
-		}
+	if rk.ForwardingCurve25519KeyChain, err = ParseForwardingChain(obj["forwarding_curve25519_key_chain"], what); err != nil {
+		return nil, err
 	}
 	if err := readCommon(obj, what, rk, ImportInboundGroupSession); err != nil {
 		return nil, err
@@ -209,13 +195,32 @@ func stringField(obj map[string]any, what, name string) (string, error) {
 	return s, nil
 }
 
-// normalizeKey checks a base64 32-byte public key and returns it unpadded.
-func normalizeKey(s, what string) (string, error) {
-	b, err := b64.DecodeLen(s, 32, what)
-	if err != nil {
-		return "", err
+// ParseForwardingChain reads a parsed forwarding_curve25519_key_chain (nil
+// when absent): an array of Curve25519 keys in base64, returned unpadded. A
+// missing chain is empty; anything else that is not an array of keys is
+// BadInput. what names the object in errors. Every reader of room keys
+// (forwards here, imports and backups in package device) uses this one.
+func ParseForwardingChain(raw any, what string) ([]string, error) {
+	out := []string{}
+	if raw == nil {
+		return out, nil
 	}
-	return b64.Encode(b), nil
+	chain, ok := raw.([]any)
+	if !ok {
+		return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
+	}
+	for i, v := range chain {
+		k, ok := v.(string)
+		if !ok {
+			return nil, errcode.New(errcode.BadInput, "%s: forwarding_curve25519_key_chain must be an array of strings", what)
+		}
+		n, err := b64.Canonical(k, 32, what+": forwarding_curve25519_key_chain entry")
+		if err != nil {
+			return nil, errcode.Context(err, "entry "+strconv.Itoa(i))
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // checkRoomID checks the shape of a room id ("!opaque" or "!opaque:server").

@@ -182,3 +182,20 @@ func TestRoomKeyShapes(t *testing.T) {
 		wantCode(t, "m.forwarded_room_key "+c.name, err, c.code)
 	}
 }
+
+// ParseForwardingChain is the one reader of forwarding chains: absent is
+// empty, keys come back unpadded, anything else is refused.
+func TestParseForwardingChain(t *testing.T) {
+	const key = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08"
+	if got, err := ParseForwardingChain(nil, "x"); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("absent: %v %v", got, err)
+	}
+	if got, err := ParseForwardingChain([]any{key + "="}, "x"); err != nil || len(got) != 1 || got[0] != key {
+		t.Fatalf("padded key: %v %v", got, err)
+	}
+	for _, bad := range []any{"k", []any{1}, []any{"short"}, map[string]any{}} {
+		if _, err := ParseForwardingChain(bad, "x"); errcode.Of(err) != errcode.BadInput && errcode.Of(err) != errcode.BadBase64 {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

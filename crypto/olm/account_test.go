@@ -53,9 +53,9 @@ func TestOneTimeKeys(t *testing.T) {
 	wantCode(t, a.GenerateOneTimeKeys(MaxOneTimeKeys+1), errcode.BadInput)
 
 	// Remove by public key; twice is an error.
-	noErr(t, a.RemoveOneTimeKey(keys["AAAAAg"]))
-	wantCode(t, a.RemoveOneTimeKey(keys["AAAAAg"]), errcode.UnknownOneTimeKey)
-	wantCode(t, a.RemoveOneTimeKey("shortAA"), errcode.BadInput)
+	noErr(t, a.removeOneTimeKey(keys["AAAAAg"]))
+	wantCode(t, a.removeOneTimeKey(keys["AAAAAg"]), errcode.UnknownOneTimeKey)
+	wantCode(t, a.removeOneTimeKey("shortAA"), errcode.BadInput)
 	if a.OneTimeKeyCount() != 2 {
 		t.Error("count after remove")
 	}
@@ -74,7 +74,7 @@ func TestOneTimeKeys(t *testing.T) {
 
 	// Ids are never reused, also across pickling and after every key is gone.
 	for _, k := range a.UnpublishedOneTimeKeys() {
-		noErr(t, a.RemoveOneTimeKey(k))
+		noErr(t, a.removeOneTimeKey(k))
 	}
 	key := bytes.Repeat([]byte{3}, 32)
 	p, err := a.Pickle(key)

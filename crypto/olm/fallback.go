@@ -141,14 +141,18 @@ func (f *fallbackKeys) purge(now time.Time, retention time.Duration) int {
 
 // FallbackKeyInfo describes a fallback key the account holds. Times are zero
 // when the event has not happened.
+//
+// It has no JSON form of its own: the JS API shows it as
+// {keyId, publicKey, current, created, published, replaced, used} with
+// times in Unix milliseconds (jsbridge builds that object).
 type FallbackKeyInfo struct {
-	KeyID     string    `json:"key_id"`
-	PublicKey string    `json:"key"`
-	Current   bool      `json:"current"`
-	Created   time.Time `json:"created"`
-	Published time.Time `json:"published,omitzero"`
-	Replaced  time.Time `json:"replaced,omitzero"`
-	Used      time.Time `json:"used,omitzero"`
+	KeyID     string
+	PublicKey string
+	Current   bool
+	Created   time.Time
+	Published time.Time
+	Replaced  time.Time
+	Used      time.Time
 }
 
 func (k *fallbackKey) info(current bool) FallbackKeyInfo {

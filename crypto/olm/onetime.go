@@ -91,10 +91,10 @@ func (a *Account) OneTimeKeyCount() int { return len(a.oneTimeKeys.keys) }
 // MaxNumberOfOneTimeKeys is MaxOneTimeKeys, for callers that wrap methods.
 func (a *Account) MaxNumberOfOneTimeKeys() int { return MaxOneTimeKeys }
 
-// RemoveOneTimeKey forgets the one-time key with this public key (base64).
-// NewInboundSession already does this for the key it used; this is for
-// callers that manage keys themselves. UnknownOneTimeKey if not held.
-func (a *Account) RemoveOneTimeKey(publicKey string) error {
+// removeOneTimeKey forgets the one-time key with this public key (base64).
+// NewInboundSession already does this for the key it used; the tests use it
+// to take keys away. UnknownOneTimeKey if not held.
+func (a *Account) removeOneTimeKey(publicKey string) error {
 	pub, err := decodeKey(publicKey, "one-time key")
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 package olm
 
 import (
-	"encoding/binary"
+	"github.com/mxcrypto/mxcrypto/internal/bincodec"
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/internal/ed25519x"
@@ -64,158 +64,158 @@ func UnpickleSession(key, pickle []byte) (*Session, error) {
 }
 
 func (a *Account) marshal() []byte {
-	var w pickleWriter
-	w.u8(accountPickleVersion)
+	var w bincodec.Writer
+	w.U8(accountPickleVersion)
 	if seed := a.signingKey.Seed(); seed != nil {
-		w.u8(signingKeyFormSeed)
-		w.bytes(seed)
+		w.U8(signingKeyFormSeed)
+		w.Raw(seed)
 	} else {
-		w.u8(signingKeyFormExpanded)
-		w.bytes(a.signingKey.Expanded())
+		w.U8(signingKeyFormExpanded)
+		w.Raw(a.signingKey.Expanded())
 	}
-	w.bytes(a.signingKey.Public())
-	w.bytes(a.identityKey.private[:])
-	w.bytes(a.identityKey.public[:])
-	w.u32(a.lastKeyID)
-	w.u32(uint32(len(a.oneTimeKeys.keys)))
+	w.Raw(a.signingKey.Public())
+	w.Raw(a.identityKey.private[:])
+	w.Raw(a.identityKey.public[:])
+	w.U32(a.lastKeyID)
+	w.U32(uint32(len(a.oneTimeKeys.keys)))
 	for _, k := range a.oneTimeKeys.keys {
-		w.u32(k.id)
-		w.bool(k.published)
-		w.bytes(k.key.private[:])
-		w.bytes(k.key.public[:])
+		w.U32(k.id)
+		w.Bool(k.published)
+		w.Raw(k.key.private[:])
+		w.Raw(k.key.public[:])
 	}
-	w.bool(a.fallbackKeys.current != nil)
+	w.Bool(a.fallbackKeys.current != nil)
 	if a.fallbackKeys.current != nil {
-		w.fallbackKey(a.fallbackKeys.current)
+		writeFallbackKey(&w, a.fallbackKeys.current)
 	}
-	w.u32(uint32(len(a.fallbackKeys.old)))
+	w.U32(uint32(len(a.fallbackKeys.old)))
 	for i := range a.fallbackKeys.old {
-		w.fallbackKey(&a.fallbackKeys.old[i])
+		writeFallbackKey(&w, &a.fallbackKeys.old[i])
 	}
-	return w.b
+	return w.B
 }
 
 func unmarshalAccount(raw []byte) (*Account, error) {
-	r := pickleReader{b: raw, what: "account pickle"}
-	if v := r.u8(); r.err == nil && v != accountPickleVersion {
+	r := bincodec.NewReader(raw, "account pickle")
+	if v := r.U8(); r.Err() == nil && v != accountPickleVersion {
 		return nil, errcode.New(errcode.BadPickle, "account pickle version %d is not supported (this mxcrypto reads version %d)", v, accountPickleVersion)
 	}
 	a := &Account{}
 	var private []byte
-	switch form := r.u8(); form {
+	switch form := r.U8(); form {
 	case signingKeyFormSeed:
-		private = r.take(ed25519x.SeedSize)
+		private = r.Fixed(ed25519x.SeedSize, "Ed25519 key")
 	case signingKeyFormExpanded:
-		private = r.take(ed25519x.ExpandedSize)
+		private = r.Fixed(ed25519x.ExpandedSize, "Ed25519 key")
 	default:
-		r.fail("unknown Ed25519 key form %d", form)
+		r.Fail("unknown Ed25519 key form %d", form)
 	}
 	// The public key is stored, not derived again: pickles are authenticated
 	// and states come from this module, and deriving costs a scalar
 	// multiplication on every call through the JS bridge.
-	public := r.take(ed25519x.PublicSize)
-	if r.err == nil {
+	public := r.Fixed(ed25519x.PublicSize, "Ed25519 key")
+	if r.Err() == nil {
 		var err error
 		if a.signingKey, err = ed25519x.FromStored(private, public); err != nil {
-			r.fail("bad Ed25519 key")
+			r.Fail("bad Ed25519 key")
 		}
 	}
-	a.identityKey = curveKeyFromParts(r.take(KeySize), r.take(KeySize))
-	a.lastKeyID = r.u32()
-	n := r.count(MaxOneTimeKeys, oneTimeKeyRecordSize, "one-time keys")
+	a.identityKey = curveKeyFromParts(r.Fixed(KeySize, "key"), r.Fixed(KeySize, "key"))
+	a.lastKeyID = r.U32()
+	n := r.CountU32(MaxOneTimeKeys, oneTimeKeyRecordSize, "one-time keys")
 	for range n {
-		k := oneTimeKey{id: r.u32(), published: r.bool()}
-		k.key = curveKeyFromParts(r.take(KeySize), r.take(KeySize))
+		k := oneTimeKey{id: r.U32(), published: r.Bool()}
+		k.key = curveKeyFromParts(r.Fixed(KeySize, "key"), r.Fixed(KeySize, "key"))
 		a.oneTimeKeys.keys = append(a.oneTimeKeys.keys, k)
-		r.checkKeyID(k.id, a.lastKeyID)
+		checkKeyID(r, k.id, a.lastKeyID)
 	}
-	if r.bool() {
-		k := r.fallbackKey()
+	if r.Bool() {
+		k := readFallbackKey(r)
 		a.fallbackKeys.current = &k
-		r.checkKeyID(k.id, a.lastKeyID)
+		checkKeyID(r, k.id, a.lastKeyID)
 	}
-	n = r.count(len(raw), fallbackKeyRecordSize, "old fallback keys")
+	n = r.CountU32(len(raw), fallbackKeyRecordSize, "old fallback keys")
 	for range n {
-		k := r.fallbackKey()
+		k := readFallbackKey(r)
 		a.fallbackKeys.old = append(a.fallbackKeys.old, k)
-		r.checkKeyID(k.id, a.lastKeyID)
+		checkKeyID(r, k.id, a.lastKeyID)
 	}
-	if err := r.finish(); err != nil {
+	if err := finishPickle(r); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 func (s *Session) marshal() []byte {
-	var w pickleWriter
-	w.u8(sessionPickleVersion)
-	w.bool(s.receivedMessage)
-	w.bytes(s.aliceIdentityKey[:])
-	w.bytes(s.aliceBaseKey[:])
-	w.bytes(s.bobOneTimeKey[:])
+	var w bincodec.Writer
+	w.U8(sessionPickleVersion)
+	w.Bool(s.receivedMessage)
+	w.Raw(s.aliceIdentityKey[:])
+	w.Raw(s.aliceBaseKey[:])
+	w.Raw(s.bobOneTimeKey[:])
 	r := &s.ratchet
-	w.bytes(r.rootKey[:])
-	w.bool(r.hasSender)
+	w.Raw(r.rootKey[:])
+	w.Bool(r.hasSender)
 	if r.hasSender {
-		w.bytes(r.sender.ratchetKey.private[:])
-		w.bytes(r.sender.ratchetKey.public[:])
-		w.bytes(r.sender.chain.key[:])
-		w.u32(r.sender.chain.index)
+		w.Raw(r.sender.ratchetKey.private[:])
+		w.Raw(r.sender.ratchetKey.public[:])
+		w.Raw(r.sender.chain.key[:])
+		w.U32(r.sender.chain.index)
 	}
-	w.u8(uint8(len(r.receivers)))
+	w.U8(uint8(len(r.receivers)))
 	for _, c := range r.receivers {
-		w.bytes(c.ratchetKey[:])
-		w.bytes(c.chain.key[:])
-		w.u32(c.chain.index)
+		w.Raw(c.ratchetKey[:])
+		w.Raw(c.chain.key[:])
+		w.U32(c.chain.index)
 	}
-	w.u8(uint8(len(r.skipped)))
+	w.U8(uint8(len(r.skipped)))
 	for _, k := range r.skipped {
-		w.bytes(k.ratchetKey[:])
-		w.u32(k.index)
-		w.bytes(k.messageKey[:])
+		w.Raw(k.ratchetKey[:])
+		w.U32(k.index)
+		w.Raw(k.messageKey[:])
 	}
-	return w.b
+	return w.B
 }
 
 func unmarshalSession(raw []byte) (*Session, error) {
-	r := pickleReader{b: raw, what: "session pickle"}
-	if v := r.u8(); r.err == nil && v != sessionPickleVersion {
+	r := bincodec.NewReader(raw, "session pickle")
+	if v := r.U8(); r.Err() == nil && v != sessionPickleVersion {
 		return nil, errcode.New(errcode.BadPickle, "session pickle version %d is not supported (this mxcrypto reads version %d)", v, sessionPickleVersion)
 	}
-	s := &Session{receivedMessage: r.bool()}
-	copy(s.aliceIdentityKey[:], r.take(KeySize))
-	copy(s.aliceBaseKey[:], r.take(KeySize))
-	copy(s.bobOneTimeKey[:], r.take(KeySize))
+	s := &Session{receivedMessage: r.Bool()}
+	copy(s.aliceIdentityKey[:], r.Fixed(KeySize, "key"))
+	copy(s.aliceBaseKey[:], r.Fixed(KeySize, "key"))
+	copy(s.bobOneTimeKey[:], r.Fixed(KeySize, "key"))
 	rt := &s.ratchet
-	copy(rt.rootKey[:], r.take(KeySize))
-	if rt.hasSender = r.bool(); rt.hasSender {
-		rt.sender.ratchetKey = curveKeyFromParts(r.take(KeySize), r.take(KeySize))
-		copy(rt.sender.chain.key[:], r.take(KeySize))
-		rt.sender.chain.index = r.u32()
+	copy(rt.rootKey[:], r.Fixed(KeySize, "key"))
+	if rt.hasSender = r.Bool(); rt.hasSender {
+		rt.sender.ratchetKey = curveKeyFromParts(r.Fixed(KeySize, "key"), r.Fixed(KeySize, "key"))
+		copy(rt.sender.chain.key[:], r.Fixed(KeySize, "key"))
+		rt.sender.chain.index = r.U32()
 	}
-	n := int(r.u8())
+	n := int(r.U8())
 	if n > MaxReceiverChains {
-		r.fail("%d receiver chains (at most %d)", n, MaxReceiverChains)
+		r.Fail("%d receiver chains (at most %d)", n, MaxReceiverChains)
 	}
-	for i := 0; i < n && r.err == nil; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		var c receiverChain
-		copy(c.ratchetKey[:], r.take(KeySize))
-		copy(c.chain.key[:], r.take(KeySize))
-		c.chain.index = r.u32()
+		copy(c.ratchetKey[:], r.Fixed(KeySize, "key"))
+		copy(c.chain.key[:], r.Fixed(KeySize, "key"))
+		c.chain.index = r.U32()
 		rt.receivers = append(rt.receivers, c)
 	}
-	n = int(r.u8())
+	n = int(r.U8())
 	if n > MaxSkippedMessageKeys {
-		r.fail("%d skipped message keys (at most %d)", n, MaxSkippedMessageKeys)
+		r.Fail("%d skipped message keys (at most %d)", n, MaxSkippedMessageKeys)
 	}
-	for i := 0; i < n && r.err == nil; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		var k skippedKey
-		copy(k.ratchetKey[:], r.take(KeySize))
-		k.index = r.u32()
-		copy(k.messageKey[:], r.take(KeySize))
+		copy(k.ratchetKey[:], r.Fixed(KeySize, "key"))
+		k.index = r.U32()
+		copy(k.messageKey[:], r.Fixed(KeySize, "key"))
 		rt.skipped = append(rt.skipped, k)
 	}
-	if err := r.finish(); err != nil {
+	if err := finishPickle(r); err != nil {
 		return nil, err
 	}
 	if !rt.hasSender && len(rt.receivers) == 0 {
@@ -224,124 +224,61 @@ func unmarshalSession(raw []byte) (*Session, error) {
 	return s, nil
 }
 
-// pickleWriter appends the primitive encodings.
-type pickleWriter struct{ b []byte }
+// The primitive encodings are internal/bincodec's fixed-width ones (u8,
+// big-endian u32/u64, bytes of a known size, strict booleans). These helpers
+// add the olm-specific pieces.
 
-func (w *pickleWriter) u8(v uint8)     { w.b = append(w.b, v) }
-func (w *pickleWriter) u32(v uint32)   { w.b = binary.BigEndian.AppendUint32(w.b, v) }
-func (w *pickleWriter) bytes(v []byte) { w.b = append(w.b, v...) }
-func (w *pickleWriter) bool(v bool) {
-	if v {
-		w.u8(1)
-	} else {
-		w.u8(0)
-	}
-}
-
-func (w *pickleWriter) time(t time.Time) {
+func writeTime(w *bincodec.Writer, t time.Time) {
 	var ms int64
 	if !t.IsZero() {
 		ms = t.UnixMilli()
 	}
-	w.b = binary.BigEndian.AppendUint64(w.b, uint64(ms))
+	w.U64(uint64(ms))
 }
 
-func (w *pickleWriter) fallbackKey(k *fallbackKey) {
-	w.u32(k.id)
-	w.bytes(k.key.private[:])
-	w.bytes(k.key.public[:])
-	w.time(k.created)
-	w.time(k.published)
-	w.time(k.replaced)
-	w.time(k.used)
-}
-
-// pickleReader decodes; after the first error every read returns zeros and
-// the error is reported once, by finish.
-type pickleReader struct {
-	b    []byte
-	err  error
-	what string
-}
-
-func (r *pickleReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = errcode.Context(errcode.New(errcode.BadPickle, format, args...), r.what)
-	}
-}
-
-func (r *pickleReader) take(n int) []byte {
-	if r.err == nil && len(r.b) < n {
-		r.fail("truncated")
-	}
-	if r.err != nil {
-		return make([]byte, n)
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *pickleReader) u8() uint8   { return r.take(1)[0] }
-func (r *pickleReader) u32() uint32 { return binary.BigEndian.Uint32(r.take(4)) }
-
-func (r *pickleReader) bool() bool {
-	switch v := r.u8(); v {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		r.fail("bad boolean %d", v)
-		return false
-	}
-}
-
-func (r *pickleReader) time() time.Time {
-	ms := int64(binary.BigEndian.Uint64(r.take(8)))
+func readTime(r *bincodec.Reader) time.Time {
+	ms := int64(r.U64())
 	if ms == 0 {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms)
 }
 
-// count reads a u32 record count and checks it against a limit and against
-// the bytes left, so a damaged count cannot cause a large allocation.
-func (r *pickleReader) count(limit, recordSize int, what string) int {
-	n := r.u32()
-	if r.err != nil {
-		return 0
-	}
-	if uint64(n) > uint64(limit) || uint64(n)*uint64(recordSize) > uint64(len(r.b)) {
-		r.fail("%d %s is impossible here", n, what)
-		return 0
-	}
-	return int(n)
+func writeFallbackKey(w *bincodec.Writer, k *fallbackKey) {
+	w.U32(k.id)
+	w.Raw(k.key.private[:])
+	w.Raw(k.key.public[:])
+	writeTime(w, k.created)
+	writeTime(w, k.published)
+	writeTime(w, k.replaced)
+	writeTime(w, k.used)
 }
 
-func (r *pickleReader) fallbackKey() fallbackKey {
-	k := fallbackKey{id: r.u32()}
-	k.key = curveKeyFromParts(r.take(KeySize), r.take(KeySize))
-	k.created = r.time()
-	k.published = r.time()
-	k.replaced = r.time()
-	k.used = r.time()
+func readFallbackKey(r *bincodec.Reader) fallbackKey {
+	k := fallbackKey{id: r.U32()}
+	k.key = curveKeyFromParts(r.Fixed(KeySize, "private key"), r.Fixed(KeySize, "public key"))
+	k.created = readTime(r)
+	k.published = readTime(r)
+	k.replaced = readTime(r)
+	k.used = readTime(r)
 	return k
 }
 
 // checkKeyID rejects a key id the account's counter has not reached: the
 // counter is what keeps ids from being reused.
-func (r *pickleReader) checkKeyID(id, last uint32) {
+func checkKeyID(r *bincodec.Reader, id, last uint32) {
 	if id > last {
-		r.fail("key id %d is above the last id handed out (%d)", id, last)
+		r.Fail("key id %d is above the last id handed out (%d)", id, last)
 	}
 }
 
-func (r *pickleReader) finish() error {
-	if r.err == nil && len(r.b) != 0 {
-		r.fail("%d unexpected bytes at the end", len(r.b))
+// finishPickle reports the reader's first failure (or bytes left over) as
+// BadPickle.
+func finishPickle(r *bincodec.Reader) error {
+	if err := r.Finish(); err != nil {
+		return errcode.Wrap(errcode.BadPickle, err, "damaged")
 	}
-	return r.err
+	return nil
 }
 
 // MarshalState returns the account's state unencrypted (the plaintext of a

@@ -7,6 +7,8 @@ import (
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 	"github.com/mxcrypto/mxcrypto/store"
+	"maps"
+	"slices"
 )
 
 // Backup trust: a backup version is trusted when its auth_data is signed
@@ -64,7 +66,7 @@ func (m *Machine) verifyBackup(versionInfo []byte) (*BackupTrust, error) {
 		master := tv.cs.OwnKeys.MasterKey(m.user)
 		t.SignedByMaster = crosssigning.SignedBy(auth.Map(), m.user, master)
 	}
-	for _, keyID := range sortedKeys(mine) {
+	for _, keyID := range slices.Sorted(maps.Keys(mine)) {
 		dev, ok := cutPrefix(keyID, "ed25519:")
 		if !ok {
 			continue

@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
@@ -333,7 +334,7 @@ func (m *Machine) ShareRoomKey(room string, users []string, s ShareSettings) ([]
 		if err != nil {
 			return err
 		}
-		for _, code := range sortedKeysAny(withheld) {
+		for _, code := range slices.Sorted(maps.Keys(withheld)) {
 			w, err := toDeviceRequests("m.room_key.withheld", room, withheld[code])
 			if err != nil {
 				return err
@@ -385,15 +386,6 @@ func dedupe(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func sortedKeysAny[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // EncryptRoomEvent encrypts a room event with the room's shared session:

@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/mxcrypto/mxcrypto/device"
@@ -255,7 +256,7 @@ func (m *Machine) updateUserDevices(user string, devs map[string]any) ([]Event, 
 	}
 	next := userDevices{Devices: map[string]string{}}
 	accepted := map[string]any{}
-	for _, dev := range sortedKeys(devs) {
+	for _, dev := range slices.Sorted(maps.Keys(devs)) {
 		if user == m.user && dev == m.dev {
 			continue
 		}
@@ -360,15 +361,6 @@ func trimPad(s string) string {
 	return s
 }
 
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // --- devices and trust ------------------------------------------------------
 
 // Trust is what we think of a device: computed from cross-signing, or the
@@ -445,7 +437,7 @@ func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
 		return nil, err
 	}
 	var out []KnownDevice
-	for _, dev := range sortedKeysStr(v.devs.Devices) {
+	for _, dev := range slices.Sorted(maps.Keys(v.devs.Devices)) {
 		info, found, err := m.d.Device(user, dev)
 		if err != nil {
 			return nil, err
@@ -463,13 +455,4 @@ func (m *Machine) userDevices(user string) ([]KnownDevice, error) {
 		out = append(out, kd)
 	}
 	return out, nil
-}
-
-func sortedKeysStr(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

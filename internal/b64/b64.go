@@ -104,6 +104,17 @@ func DecodeLen(s string, want int, field string) ([]byte, error) {
 	return b, nil
 }
 
+// Canonical checks that s is the base64 of want bytes (padded or not) and
+// returns its unpadded form, the one key ids and records use: two spellings
+// of one public key must not make two records.
+func Canonical(s string, want int, field string) (string, error) {
+	b, err := DecodeLen(s, want, field)
+	if err != nil {
+		return "", err
+	}
+	return Encode(b), nil
+}
+
 // dataLen is the number of base64 characters in s once complete padding
 // is removed; a length no encoding has is an error.
 func dataLen(s string) (int, error) {

@@ -25,6 +25,16 @@ func AsObject(v any, path string) (Object, error) {
 	return Object{m: m, path: path, err: &err}, nil
 }
 
+// ParseAsObject parses a JSON text that must be an object and views it as
+// one; path names it in errors (e.g. "keys query response").
+func ParseAsObject(data []byte, path string) (Object, error) {
+	v, err := Parse(data)
+	if err != nil {
+		return Object{}, errcode.Context(err, path)
+	}
+	return AsObject(v, path)
+}
+
 // Err is the first problem met while reading fields.
 func (o Object) Err() error { return *o.err }
 

@@ -2,7 +2,8 @@
 // X25519 (node:crypto or WebCrypto) and worker threads make restores fast.
 // Go does everything else (HKDF, the MAC check, constant-time AES-CBC).
 import { decodeBase64, mxError } from './common.mjs';
-import { isNode, utf8Encoder as utf8, utf8StrictDecoder } from './env.mjs';
+import { isNode, utf8StrictDecoder } from './env.mjs';
+import { decodeBatchAnswer, encodePrepareBatch, encodeSharedBatch, MAX_ID, utf8 } from './wireformat.mjs';
 
 // --- encrypt -------------------------------------------------------------------
 
@@ -46,8 +47,6 @@ const WORKER_THRESHOLD = 3000;
 const MAX_WORKERS = 4;
 // Entries sent to a worker at a time.
 const WORKER_SLICE = 2048;
-// Must match batchCodes in jsbridge/batch.go.
-const BATCH_CODES = ['', 'WRONG_KEY', 'BAD_MESSAGE', 'BAD_INPUT', 'INTERNAL'];
 // PKCS#8 wrapping of a raw X25519 private key (RFC 8410).
 const PKCS8_X25519_PREFIX = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
 
@@ -341,34 +340,17 @@ async function prepareChunk(rt, chunk) {
   const ready = [];
   for (const e of chunk) {
     if (e.code) continue;
-    e.room = utf8.encode(e.roomId);
-    e.session = utf8.encode(e.sessionId);
-    if (e.room.length > 0xffff || e.session.length > 0xffff) {
+    e.room = utf8(e.roomId);
+    e.session = utf8(e.sessionId);
+    if (e.room.length > MAX_ID || e.session.length > MAX_ID) {
       e.code = 'BAD_INPUT';
       e.shared.fill(0);
       continue;
     }
     ready.push(e);
   }
-  let size = 0;
-  for (const e of ready) size += 48 + e.ct.length + e.room.length + e.session.length;
-  const buf = new Uint8Array(size);
-  const view = new DataView(buf.buffer);
-  let off = 0;
-  for (const e of ready) {
-    buf.set(e.shared, off);
-    buf.set(e.mac, off + 32);
-    view.setUint32(off + 40, e.ct.length, true);
-    buf.set(e.ct, off + 44);
-    off += 44 + e.ct.length;
-    view.setUint16(off, e.room.length, true);
-    buf.set(e.room, off + 2);
-    off += 2 + e.room.length;
-    view.setUint16(off, e.session.length, true);
-    buf.set(e.session, off + 2);
-    off += 2 + e.session.length;
-    e.shared.fill(0);
-  }
+  const buf = encodePrepareBatch(ready);
+  for (const e of ready) e.shared.fill(0);
   try {
     const prepared = ready.length ? await rt.call('_device._restorePrepare', [buf, ready.length]) : new Uint8Array(0);
     return { prepared, codes: chunk.filter((e) => e.code).map((e) => e.code) };
@@ -430,31 +412,16 @@ async function startChunk(derive, entries) {
 
 async function finishChunk(rt, chunk, sessions, failures) {
   const ready = chunk.filter((e) => !e.code);
-  let size = 0;
-  for (const e of ready) size += 44 + e.ct.length;
-  const buf = new Uint8Array(size);
-  const view = new DataView(buf.buffer);
-  let off = 0;
-  for (const e of ready) {
-    buf.set(e.shared, off);
-    buf.set(e.mac, off + 32);
-    view.setUint32(off + 40, e.ct.length, true);
-    buf.set(e.ct, off + 44);
-    off += 44 + e.ct.length;
-    e.shared.fill(0);
-  }
+  const buf = encodeSharedBatch(ready);
+  for (const e of ready) e.shared.fill(0);
   const out = ready.length ? await rt.call('backup._decryptSharedBatch', [buf, ready.length]) : new Uint8Array(0);
   buf.fill(0);
-  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const text = utf8StrictDecoder;
-  off = 0;
-  for (const e of ready) {
-    const status = out[off];
-    const len = outView.getUint32(off + 1, true);
-    const pt = out.subarray(off + 5, off + 5 + len);
-    off += 5 + len;
-    if (status !== 0) {
-      e.code = BATCH_CODES[status] ?? 'INTERNAL';
+  const results = decodeBatchAnswer(out, ready.length);
+  for (const [i, e] of ready.entries()) {
+    const { code, plaintext: pt } = results[i];
+    if (code) {
+      e.code = code;
       continue;
     }
     try {

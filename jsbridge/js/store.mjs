@@ -9,6 +9,7 @@
 import { mxError } from './common.mjs';
 import { isNode, utf8Encoder as utf8 } from './env.mjs';
 import { guardClass } from './guard.mjs';
+import { encodePackedInbound, utf8 } from './wireformat.mjs';
 
 const BACKENDS = ['memory', 'indexeddb', 'fs'];
 
@@ -272,34 +273,17 @@ function idList(ids) {
   return ids;
 }
 
-// See storePutInbound in api_store.go for the layout.
+// Checks the sessions and packs them (wireformat.mjs, docs/bridge-formats.md §5).
 function packInbound(sessions) {
   if (!Array.isArray(sessions)) throw mxError('BAD_INPUT', 'Store.putInbound: sessions must be an array');
-  const parts = [];
-  let size = 0;
+  const packed = [];
   for (const [i, s] of sessions.entries()) {
     const bad = (what) => mxError('BAD_INPUT', `Store.putInbound: session ${i}: ${what}`);
     if (typeof s?.roomId !== 'string' || typeof s.sessionId !== 'string') throw bad('roomId and sessionId must be strings');
     if (!(s.state instanceof Uint8Array)) throw bad('state must be a Uint8Array');
     const index = s.firstKnownIndex ?? 0;
     if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw bad('firstKnownIndex must be an integer 0..2^32-1');
-    const room = utf8.encode(s.roomId);
-    const sid = utf8.encode(s.sessionId);
-    parts.push(room, sid, s.state, index, s.backedUp ? 1 : 0);
-    size += 12 + room.length + sid.length + s.state.length + 5;
+    packed.push({ room: utf8(s.roomId), session: utf8(s.sessionId), state: s.state, index, backedUp: !!s.backedUp });
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (let i = 0; i < parts.length; i += 5) {
-    for (const b of parts.slice(i, i + 3)) {
-      view.setUint32(at, b.length, true);
-      out.set(b, at + 4);
-      at += 4 + b.length;
-    }
-    view.setUint32(at, parts[i + 3], true);
-    out[at + 4] = parts[i + 4];
-    at += 5;
-  }
-  return out;
+  return encodePackedInbound(packed);
 }
