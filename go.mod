@@ -23,7 +23,11 @@ require (
 	github.com/hack-pad/safejs v0.1.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
+	github.com/syumai/workers v0.32.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
 
-tool github.com/agnivade/wasmbrowsertest
+tool (
+	github.com/agnivade/wasmbrowsertest
+	github.com/syumai/workers/cmd/workers-assets-gen
+)

@@ -144,7 +144,7 @@ test('CPU per request: Go instance pool vs one instance per request', { timeout:
   const { version } = await newVersion(u);
   await u.call('PUT', `${KEYS}/${enc('!r:localhost')}/S?version=${version}`, keyData());
   const { raw, gzip } = buildWorker({ quiet: true });
-  console.log(`cpu: backupproxy.wasm ${(raw / 1024).toFixed(0)} KiB raw, ${(gzip / 1024).toFixed(0)} KiB gzip`);
+  console.log(`cpu: app.wasm ${(raw / 1024).toFixed(0)} KiB raw, ${(gzip / 1024).toFixed(0)} KiB gzip`);
   const results = {};
   for (const [mode, instances] of [['pool', '4'], ['per-request', '0'], ['plain JS', null]]) {
     const w = await startWorker({ upstreamUrl: stack.hs.baseUrl, vars: { GO_INSTANCES: instances ?? '4' }, script: instances === null ? plainJSWorker : undefined });

@@ -3,17 +3,22 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"context"
+	"io"
+	"strings"
 	"syscall/js"
 	"time"
+
+	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/mxcrypto/mxcrypto/backupproxy"
 )
 
 // backends wraps the host's databases and upstream for one request.
-func backends(host js.Value) backupproxy.Backends {
+func backends(host js.Value, upstreamURL string) backupproxy.Backends {
 	names := host.Get("dbNames")
-	b := backupproxy.Backends{Upstream: upstream{host}, AuthCache: authCache{host}}
+	b := backupproxy.Backends{Upstream: newUpstream(host, strings.TrimSuffix(upstreamURL, "/")), AuthCache: authCache{host}}
 	for i := 0; i < names.Length(); i++ {
 		b.DBNames = append(b.DBNames, names.Index(i).String())
 		b.DBs = append(b.DBs, d1{host: host, index: i})
@@ -87,26 +92,49 @@ func rowsFromJS(v js.Value) [][]any {
 	return rows
 }
 
-// upstream calls the homeserver through the host's fetch (with its timeout).
-type upstream struct{ host js.Value }
+// upstream calls the homeserver with syumai/workers' fetch client. Its
+// binding is the host's upstreamFetch: globalThis.fetch called with this
+// request's timeout signal (syumai's RequestInit carries no signal). A
+// binding object also keeps fetch's receiver right: the default binding,
+// syumai's proxy of globalThis, fails with "Illegal invocation".
+type upstream struct {
+	client *fetch.Client
+	base   string
+}
+
+func newUpstream(host js.Value, base string) upstream {
+	return upstream{client: fetch.NewClient(fetch.WithBinding(host.Get("upstreamFetch"))), base: base}
+}
 
 // call sends one request and returns status and body; failures to get an
-// answer become 502/504.
-func (u upstream) call(method, path, token, body string) (int, []byte, error) {
-	v, err := await(u.host.Call("upstream", method, path, token, body))
-	if err != nil {
-		var e errJS
-		timedOut := errors.As(err, &e) && e.reason.Type() == js.TypeObject && e.reason.Get("timeout").Truthy()
-		return 0, nil, backupproxy.UpstreamError(timedOut, err.Error())
+// answer become 502/504. A GET goes with a nil body.
+func (u upstream) call(method, path, token string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
-	text := v.Get("body")
-	b := make([]byte, text.Get("length").Int())
-	js.CopyBytesToGo(b, text)
-	return v.Get("status").Int(), b, nil
+	req, err := fetch.NewRequest(context.Background(), method, u.base+path, rd)
+	if err != nil {
+		return 0, nil, backupproxy.UpstreamError(false, "bad upstream URL")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := u.client.Do(req, nil)
+	if err != nil {
+		return 0, nil, backupproxy.UpstreamError(strings.Contains(err.Error(), "TimeoutError"), err.Error())
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, backupproxy.UpstreamError(strings.Contains(err.Error(), "TimeoutError"), err.Error())
+	}
+	return res.StatusCode, b, nil
 }
 
 func (u upstream) WhoAmI(token string) (string, error) {
-	status, body, err := u.call("GET", "/_matrix/client/v3/account/whoami", token, "")
+	status, body, err := u.call("GET", "/_matrix/client/v3/account/whoami", token, nil)
 	if err != nil {
 		return "", err
 	}
@@ -114,7 +142,7 @@ func (u upstream) WhoAmI(token string) (string, error) {
 }
 
 func (u upstream) KeysQuery(token, userID string) ([]byte, error) {
-	status, body, err := u.call("POST", "/_matrix/client/v3/keys/query", token, backupproxy.KeysQueryBody(userID))
+	status, body, err := u.call("POST", "/_matrix/client/v3/keys/query", token, []byte(backupproxy.KeysQueryBody(userID)))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"syscall/js"
 )
 
@@ -72,5 +71,3 @@ func promise(work func() (js.Value, error)) js.Value {
 	})
 	return js.Global().Get("Promise").New(executor)
 }
-
-var errStreamClosed = errors.New("stream closed")
