@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/syumai/workers"
-	"github.com/syumai/workers/cloudflare"
 
 	"github.com/mxcrypto/mxcrypto/backupproxy"
 )
@@ -22,7 +21,7 @@ func main() {
 	workers.ServeNonBlock(http.HandlerFunc(serveHTTP))
 	// What worker.mjs answers without Go: its own errors' headers, and which
 	// paths it passes upstream directly.
-	binding := js.Global().Get("context").Get("binding")
+	binding := runtimeContext.Get("binding")
 	headers := js.Global().Get("Array").New()
 	for _, h := range responseHeaders {
 		headers.Call("push", js.ValueOf([]any{h[0], h[1]}))
@@ -33,20 +32,26 @@ func main() {
 		prefixes.Call("push", p)
 	}
 	binding.Set("backupPrefixes", prefixes)
+	binding.Set("settle", settleF)
 	workers.Ready()
 	// Not <-workers.Done(): that closes after the first response, and the
 	// instance serves many.
 	select {}
 }
 
-var service *backupproxy.Service
+var (
+	service *backupproxy.Service
+	// runtimeContext is the object syumai's wasm_exec.js gives this instance
+	// as `context`; worker.mjs puts each request's host on it.
+	runtimeContext = js.Global().Get("context")
+)
 
 // serveHTTP answers one backup request. The request's host (its D1
 // handles, the isolate's token cache, the upstream binding) is on the
 // runtime context syumai's wasm_exec.js gives this instance as `context`;
 // worker.mjs sets it before each request.
 func serveHTTP(w http.ResponseWriter, r *http.Request) {
-	host := js.Global().Get("context").Get("host")
+	host := runtimeContext.Get("host")
 	defer func() {
 		// service.Handle recovers its own panics; this catches the rest
 		// (the adapters here), for this request only.
@@ -69,15 +74,13 @@ func serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"),
 		ReadBody:      func(limit int) ([]byte, error) { return readBody(r, limit) },
 	}
-	resp := service.Handle(req, backends(host, cloudflare.Getenv("UPSTREAM_URL")))
+	resp := service.Handle(req, backends(host))
 	switch {
 	case resp.Proxy:
 		host.Set("proxy", true)
-		setHeaders(w)
 		rawBody(w, js.Null())
 	case resp.Stream != nil:
 		host.Set("streaming", true)
-		setHeaders(w)
 		w.WriteHeader(resp.Status)
 		rawBody(w, streamBody(resp.Stream, host))
 	default:
@@ -85,18 +88,13 @@ func serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// responseHeaders are set on every answer made here (JSON, CORS).
+// responseHeaders are the headers of every answer made here (JSON, CORS).
+// worker.mjs sets them on the Response syumai's handler returns: each Go
+// string crossing into JS costs a JS value with a Go finalizer, and these
+// are the same on every answer.
 var responseHeaders = backupproxy.ResponseHeaders()
 
-func setHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	for _, kv := range responseHeaders {
-		h[kv[0]] = []string{kv[1]}
-	}
-}
-
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	setHeaders(w)
 	w.WriteHeader(status)
 	rawBody(w, bytesToJS(body))
 }

@@ -122,16 +122,20 @@ class TimeoutError extends Error {
   constructor(what) { super(`${what} timed out`); this.timeout = true; }
 }
 
-function makeHost(request, env) {
+// makeHost gives the Go side what one request reaches. D1 calls answer
+// through settle (the instance's), with rows as one JSON text.
+function makeHost(request, env, settle) {
   const dbNames = setting(env, 'BACKUP_DBS').split(',').map((s) => s.trim()).filter(Boolean);
+  if (dbNames.length === 0) throw new Error('backupproxy: BACKUP_DBS names no D1 binding');
   const dbs = dbNames.map((n) => {
     if (!env[n]) throw new Error(`backupproxy: no D1 binding named ${n}`);
     return env[n];
   });
   const upstreamTimeout = intSetting(env, 'UPSTREAM_TIMEOUT_MS');
-  const bind = (db, [sql, args]) => db.prepare(sql).bind(...args);
+  const bind = (db, [sql, ...args]) => db.prepare(sql).bind(...args);
+  const answer = (id, p) => p.then((rows) => settle(id, true, JSON.stringify(rows)), (e) => settle(id, false, e));
   return {
-    dbNames,
+    dbNames: dbNames.join(','),
     maxBodyBytes: intSetting(env, 'MAX_BODY_BYTES'),
     authCacheSeconds: intSetting(env, 'AUTH_CACHE_SECONDS'),
     authGet(key) {
@@ -144,13 +148,14 @@ function makeHost(request, env) {
       if (authCache.size >= AUTH_CACHE_MAX) authCache.clear();
       authCache.set(key, { userId, expires: Date.now() + ttlMs });
     },
-    query(i, stmt) {
-      return bind(dbs[i], stmt).raw();
+    query(id, i, ...stmt) {
+      answer(id, bind(dbs[i], stmt).raw());
     },
-    async batch(i, stmts) {
-      const results = await dbs[i].batch(stmts.map((s) => bind(dbs[i], s)));
-      const last = results[results.length - 1];
-      return (last.results || []).map((row) => Object.values(row));
+    batch(id, i, stmts) {
+      answer(id, dbs[i].batch(stmts.map((s) => bind(dbs[i], s))).then((results) => {
+        const last = results[results.length - 1];
+        return (last.results || []).map((row) => Object.values(row));
+      }));
     },
     // The binding syumai's fetch client calls fetch on: globalThis.fetch
     // with this request's timeout.
@@ -211,6 +216,21 @@ function passesThrough(request, url) {
   return backupPrefixes !== null && (request.method === 'OPTIONS' || !backupPrefixes.some((p) => url.pathname.startsWith(p)));
 }
 
+// goRequest is what syumai's handler reads of a request (url, method,
+// headers.entries(), body), with only the headers the backup routes use:
+// converting a header costs Go three JS values with finalizers, and workerd
+// passes a dozen more.
+// (X-Mxcrypto-Test-Fault only acts under TEST_FAULTS=1, see fault.go.)
+const goHeaders = ['authorization', 'content-length', 'content-type', 'x-mxcrypto-test-fault'];
+function goRequest(request, url) {
+  const headers = new Map();
+  for (const name of goHeaders) {
+    const v = request.headers.get(name);
+    if (v !== null) headers.set(name, v);
+  }
+  return { url: url.href, method: request.method, headers, body: request.body };
+}
+
 async function handle(request, env, ctx) {
   const url = new URL(request.url);
   if (passesThrough(request, url)) return proxy(request, env, url);
@@ -226,19 +246,20 @@ async function handle(request, env, ctx) {
   const release = () => { if (!released) { released = true; releaseInstance(inst, max); } };
   const guard = deadline(intSetting(env, 'REQUEST_DEADLINE_MS'), inst);
   try {
-    const host = makeHost(request, env);
+    const host = makeHost(request, env, inst.context.binding.settle);
     host.finish = release;
     // This request's runtime context: syumai's cloudflare.Getenv reads env
     // from it, serveHTTP the host.
     inst.context.env = env;
     inst.context.ctx = ctx;
     inst.context.host = host;
-    const res = await guard.race(inst.context.binding.handleRequest(request));
+    const res = await guard.race(inst.context.binding.handleRequest(goRequest(request, url)));
     if (host.proxy) {
       release();
       return proxy(request, env, url);
     }
     if (!host.streaming) release();
+    for (const [name, value] of ownHeaders) res.headers.set(name, value);
     return res;
   } catch (e) {
     console.error('backupproxy: request failed:', e && e.message);
