@@ -6,6 +6,7 @@ require (
 	filippo.io/edwards25519 v1.1.1
 	github.com/hack-pad/go-indexeddb v0.3.2
 	github.com/hack-pad/hackpadfs v0.2.4
+	github.com/syumai/workers v0.32.0
 	gitlab.com/yawning/bsaes.git v0.0.0-20190805113838-0a714cd429ec
 	golang.org/x/crypto v0.58.0
 )
@@ -23,7 +24,6 @@ require (
 	github.com/hack-pad/safejs v0.1.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
-	github.com/syumai/workers v0.32.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
 
