@@ -26,6 +26,14 @@ func streamBody(ks *backupproxy.KeyStream, host js.Value) js.Value {
 	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		controller := args[0]
 		return promise(func() (js.Value, error) {
+			// A panic rejects this pull (promise recovers it); the instance
+			// must still be handed back.
+			defer func() {
+				if p := recover(); p != nil {
+					finish()
+					panic(p)
+				}
+			}()
 			if finished {
 				return js.Undefined(), nil
 			}
