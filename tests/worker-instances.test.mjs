@@ -37,8 +37,10 @@ const USERS = 12;
 before(async () => {
   buildWorker({ quiet: true });
   hs = await fakeHomeserver();
-  // Two kept instances, no token cache: every request awaits whoami and D1.
-  w = await startWorker({ upstreamUrl: hs.url, vars: { GO_INSTANCES: '2', AUTH_CACHE_SECONDS: '0', TEST_FAULTS: '1' } });
+  // Two kept instances, no token cache: every request awaits whoami and D1;
+  // each instance is replaced after 25 requests, so replacements happen
+  // under concurrent load too.
+  w = await startWorker({ upstreamUrl: hs.url, vars: { GO_INSTANCES: '2', GO_INSTANCE_REQUESTS: '25', AUTH_CACHE_SECONDS: '0', TEST_FAULTS: '1' } });
   // Each user's own backup version, in both databases (whichever one the
   // user hashes to has it): version N+1 with auth_data naming the user.
   for (const n of ['DB0', 'DB1']) {

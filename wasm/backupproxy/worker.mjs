@@ -31,6 +31,7 @@ const defaults = {
   MAX_BODY_BYTES: String(16 << 20),
   AUTH_CACHE_SECONDS: '30',
   GO_INSTANCES: '4',
+  GO_INSTANCE_REQUESTS: '10000',
   REQUEST_DEADLINE_MS: '60000',
 };
 
@@ -104,10 +105,16 @@ function retire(inst) {
   if (!inst.retired) { inst.retired = true; live--; }
 }
 
-function releaseInstance(inst, max) {
-  // Anything left pending would run in a later request's context: retire.
+// releaseInstance hands an instance back after a request, or retires it:
+// anything left pending would run in a later request's context; and after
+// GO_INSTANCE_REQUESTS requests, because syumai/workers v0.32.0 never
+// releases some js.Funcs (the unused one of each then/catch pair when it
+// awaits a promise: a body chunk read, an upstream fetch), so a kept
+// instance grows by a few of them per request until it is replaced.
+function releaseInstance(inst, max, maxRequests) {
+  inst.served = (inst.served ?? 0) + 1;
   const clean = !inst.dead && !inst.go.exited && inst.go._scheduledTimeouts.size === 0;
-  if (!clean || max === 0) retire(inst);
+  if (!clean || max === 0 || inst.served >= maxRequests) retire(inst);
   else idle.push(inst);
 }
 
@@ -242,8 +249,9 @@ async function handle(request, env, ctx) {
     console.error('backupproxy: cannot start a Go instance:', e && e.message);
     return jsonError(500, 'M_UNKNOWN', 'internal error');
   }
+  const maxRequests = intSetting(env, 'GO_INSTANCE_REQUESTS');
   let released = false;
-  const release = () => { if (!released) { released = true; releaseInstance(inst, max); } };
+  const release = () => { if (!released) { released = true; releaseInstance(inst, max, maxRequests); } };
   const guard = deadline(intSetting(env, 'REQUEST_DEADLINE_MS'), inst);
   try {
     const host = makeHost(request, env, inst.context.binding.settle);
