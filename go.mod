@@ -6,6 +6,7 @@ require (
 	filippo.io/edwards25519 v1.1.1
 	github.com/hack-pad/go-indexeddb v0.3.2
 	github.com/hack-pad/hackpadfs v0.2.4
+	github.com/syumai/workers v0.32.0
 	gitlab.com/yawning/bsaes.git v0.0.0-20190805113838-0a714cd429ec
 	golang.org/x/crypto v0.58.0
 )
@@ -26,4 +27,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 )
 
-tool github.com/agnivade/wasmbrowsertest
+tool (
+	github.com/agnivade/wasmbrowsertest
+	github.com/syumai/workers/cmd/workers-assets-gen
+)

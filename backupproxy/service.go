@@ -479,21 +479,38 @@ func (h handler) deleteKeys() (Response, error) {
 }
 
 func (h handler) getKeys() (Response, error) {
+	if h.route.SessionID != "" {
+		return h.getSessionKey()
+	}
 	v, err := h.keysVersion()
 	if err != nil {
 		return Response{}, err
 	}
-	if h.route.SessionID != "" {
-		rows, err := h.db.Query(Stmt{SQL: sqlOneSession, Args: []any{h.userID, v.Version, h.route.RoomID, h.route.SessionID}})
-		if err != nil {
-			return Response{}, err
-		}
-		if len(rows) == 0 {
-			return Response{}, notFound("no backed-up key for this session")
-		}
-		return okJSON(appendKeyData(nil, rows[0]))
-	}
 	return Response{Status: 200, Stream: newKeyStream(h.db, h.userID, v.Version, h.route.RoomID)}, nil
+}
+
+// getSessionKey answers GET of one session with one query (the version
+// check and the key together): the most frequent backup read.
+func (h handler) getSessionKey() (Response, error) {
+	id, ok := queryParam(h.req.RawQuery, "version")
+	if !ok {
+		return Response{}, newError(400, ErrMissingParam, "missing version query parameter")
+	}
+	n, ok := parseVersionID(id)
+	if !ok {
+		return Response{}, notFound("unknown backup version")
+	}
+	rows, err := h.db.Query(Stmt{SQL: sqlVersionAndSession, Args: []any{h.userID, n, h.route.RoomID, h.route.SessionID}})
+	if err != nil {
+		return Response{}, err
+	}
+	if len(rows) == 0 {
+		return Response{}, notFound("unknown backup version")
+	}
+	if rows[0][0] == nil {
+		return Response{}, notFound("no backed-up key for this session")
+	}
+	return okJSON([]byte(asString(rows[0][0])))
 }
 
 func hexString(b []byte) string {

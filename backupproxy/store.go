@@ -79,8 +79,16 @@ ORDER BY room_id, session_id LIMIT ?5`
 	sqlPageRoom = `SELECT ` + keyColumns + ` FROM backup_keys
 WHERE user_id = ?1 AND version = ?2 AND room_id = ?6 AND (room_id, session_id) > (?3, ?4)
 ORDER BY room_id, session_id LIMIT ?5`
-	sqlOneSession = `SELECT ` + keyColumns + ` FROM backup_keys
-WHERE user_id = ?1 AND version = ?2 AND room_id = ?3 AND session_id = ?4`
+	// sqlVersionAndSession answers GET of one session in one query: no row
+	// when the version is unknown or deleted, a NULL key when the session has
+	// none (the key's JSON is NULL when its columns are).
+	sqlVersionAndSession = `SELECT '{"first_message_index":' || k.first_message_index ||
+  ',"forwarded_count":' || k.forwarded_count ||
+  ',"is_verified":' || CASE k.is_verified WHEN 0 THEN 'false' ELSE 'true' END ||
+  ',"session_data":' || k.session_data || '}'
+FROM backup_versions AS v LEFT JOIN backup_keys AS k
+  ON k.user_id = v.user_id AND k.version = v.version AND k.room_id = ?3 AND k.session_id = ?4
+WHERE v.user_id = ?1 AND v.version = ?2 AND v.deleted = 0`
 )
 
 // Chunk limits for one upsert statement: at most 1,000 keys and well under

@@ -5,7 +5,7 @@
 //
 // As a module (the tests): buildWorker(), startWorker({ upstreamUrl, ... }).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -22,22 +22,22 @@ function stripJSONComments(text) {
   return text.replace(/^\s*\/\/.*$/gm, '');
 }
 
-// buildWorker compiles the Go main with the standard toolchain (GOOS=js
-// GOARCH=wasm), next to Go's own wasm_exec.js and the JS entry, as
-// syumai/workers' template lays out build/ (which it wipes first).
+// buildWorker builds as syumai/workers' template does: its workers-assets-gen
+// (a Go tool pinned in go.mod) wipes build/ and writes wasm_exec.js,
+// runtime.mjs and worker.mjs, then the Go main is compiled with the standard
+// toolchain (GOOS=js GOARCH=wasm) to build/app.wasm. Our worker.mjs, which
+// keeps Go instances per isolate, then replaces the generated one (which
+// starts an instance per request); it imports the other two.
 export function buildWorker({ quiet = false } = {}) {
-  rmSync(buildDir, { recursive: true, force: true });
-  mkdirSync(buildDir, { recursive: true });
-  const wasm = join(buildDir, 'backupproxy.wasm');
+  execFileSync('go', ['tool', 'workers-assets-gen', '-mode=go', '-o', buildDir], { cwd: root, stdio: 'inherit' });
+  const wasm = join(buildDir, 'app.wasm');
   execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', wasm, './wasm/backupproxy'], {
     cwd: root, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' }, stdio: 'inherit',
   });
-  const goroot = execFileSync('go', ['env', 'GOROOT'], { cwd: root, encoding: 'utf8' }).trim();
-  copyFileSync(join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(buildDir, 'wasm_exec.js'));
   copyFileSync(join(workerDir, 'worker.mjs'), join(buildDir, 'worker.mjs'));
   const raw = statSync(wasm).size;
   const gzip = gzipSync(readFileSync(wasm), { level: 9 }).length;
-  if (!quiet) console.log(`built wasm/backupproxy/build/backupproxy.wasm: ${(raw / 1024).toFixed(0)} KiB raw, ${(gzip / 1024).toFixed(0)} KiB gzip`);
+  if (!quiet) console.log(`built wasm/backupproxy/build/app.wasm: ${(raw / 1024).toFixed(0)} KiB raw, ${(gzip / 1024).toFixed(0)} KiB gzip`);
   return { raw, gzip };
 }
 
@@ -70,7 +70,7 @@ export function migrationStatements() {
 // script: another Worker's source (an ES module) to run instead, with the
 // same bindings (the CPU baseline of a plain JS Worker).
 export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true, script } = {}) {
-  const { Miniflare } = await import('miniflare');
+  const { Miniflare, Log, LogLevel } = await import('miniflare');
   const before = new Set(childPids(process.pid));
   const mf = new Miniflare({
     host: '127.0.0.1',
@@ -82,6 +82,8 @@ export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0,
     d1Databases: Object.fromEntries(dbs.map((n) => [n, `local-${n}`])),
     d1Persist: false,
     bindings: { UPSTREAM_URL: upstreamUrl, BACKUP_DBS: dbs.join(','), ...vars },
+    // WORKER_LOG=1 shows the Worker's console (its error lines) while debugging.
+    ...(process.env.WORKER_LOG ? { log: new Log(LogLevel.DEBUG) } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   const pids = childPids(process.pid).filter((p) => !before.has(p) && commandOf(p).includes('workerd'));

@@ -3,7 +3,7 @@
 package main
 
 import (
-	"errors"
+	"sync"
 	"syscall/js"
 )
 
@@ -17,35 +17,52 @@ func (e errJS) Error() string {
 	return "promise rejected"
 }
 
-// await blocks the calling goroutine until p settles. Both callbacks are
-// released once the one that ran has delivered its value: a JS promise calls
-// at most one of them, once.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{v: arg0(args)}
-		return nil
-	})
-	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{err: errJS{arg0(args)}}
-		return nil
-	})
-	p.Call("then", ok, fail)
-	s := <-ch
-	ok.Release()
-	fail.Release()
-	return s.v, s.err
+type settled struct {
+	v   js.Value
+	err error
 }
 
-func arg0(args []js.Value) js.Value {
-	if len(args) == 0 {
-		return js.Undefined()
-	}
-	return args[0]
+// Host calls that finish later (D1) are answered through one callback made
+// once per instance, settle(id, ok, value), which worker.mjs attaches to the
+// promise: a pair of js.Funcs per call would cost two JS functions, their
+// finalizers and their release on every query.
+var (
+	waitMu  sync.Mutex
+	waits   = map[int]chan settled{}
+	lastID  int
+	settleF = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		waitMu.Lock()
+		ch := waits[args[0].Int()]
+		delete(waits, args[0].Int())
+		waitMu.Unlock()
+		if ch != nil { // buffered: never blocks the callback
+			if args[1].Bool() {
+				ch <- settled{v: args[2]}
+			} else {
+				ch <- settled{err: errJS{args[2]}}
+			}
+		}
+		return nil
+	})
+)
+
+// hostCall calls host[method](id, args...) and blocks the calling goroutine
+// until the host settles id.
+func hostCall(host js.Value, method string, args ...any) (js.Value, error) {
+	ch := make(chan settled, 1)
+	waitMu.Lock()
+	lastID++
+	id := lastID
+	waits[id] = ch
+	waitMu.Unlock()
+	defer func() {
+		waitMu.Lock()
+		delete(waits, id)
+		waitMu.Unlock()
+	}()
+	host.Call(method, append([]any{id}, args...)...)
+	s := <-ch
+	return s.v, s.err
 }
 
 // promise runs work on a goroutine and returns a JS promise of its result.
@@ -72,5 +89,3 @@ func promise(work func() (js.Value, error)) js.Value {
 	})
 	return js.Global().Get("Promise").New(executor)
 }
-
-var errStreamClosed = errors.New("stream closed")

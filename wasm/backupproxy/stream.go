@@ -8,42 +8,57 @@ import (
 	"github.com/mxcrypto/mxcrypto/backupproxy"
 )
 
-// streamToJS gives the host a pull interface to a streamed answer:
-// next() resolves to the next Uint8Array or null at the end; cancel() stops.
-// The callbacks are released at the end, on error or on cancel; the host
-// calls neither after that.
-func streamToJS(ks *backupproxy.KeyStream) js.Value {
-	obj := js.Global().Get("Object").New()
-	var next, cancel js.Func
-	closed := false
-	release := func() {
-		if !closed {
-			closed = true
-			next.Release()
+// streamBody is a ReadableStream of a long answer, one page per pull, so a
+// GET of 100,000 keys never sits whole in memory. Its callbacks are released
+// at the end, on error or on cancel, and host.finish() tells worker.mjs the
+// instance is free again; the stream calls neither after that.
+func streamBody(ks *backupproxy.KeyStream, host js.Value) js.Value {
+	var pull, cancel js.Func
+	finished := false
+	finish := func() {
+		if !finished {
+			finished = true
+			pull.Release()
 			cancel.Release()
+			host.Call("finish")
 		}
 	}
-	next = js.FuncOf(func(_ js.Value, _ []js.Value) any {
+	pull = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		controller := args[0]
 		return promise(func() (js.Value, error) {
-			if closed {
-				return js.Null(), errStreamClosed
+			// A panic rejects this pull (promise recovers it); the instance
+			// must still be handed back.
+			defer func() {
+				if p := recover(); p != nil {
+					finish()
+					panic(p)
+				}
+			}()
+			if finished {
+				return js.Undefined(), nil
 			}
 			chunk, err := ks.Next()
-			if err != nil || chunk == nil {
-				release()
-				if err != nil {
-					return js.Null(), err
-				}
-				return js.Null(), nil
+			switch {
+			case err != nil:
+				finish()
+				return js.Undefined(), err // rejecting pull errors the stream
+			case chunk == nil:
+				controller.Call("close")
+				finish()
+			default:
+				controller.Call("enqueue", bytesToJS(chunk))
 			}
-			return bytesToJS(chunk), nil
+			return js.Undefined(), nil
 		})
 	})
 	cancel = js.FuncOf(func(_ js.Value, _ []js.Value) any {
-		release()
+		finish()
 		return nil
 	})
-	obj.Set("next", next)
-	obj.Set("cancel", cancel)
-	return obj
+	source := js.Global().Get("Object").New()
+	source.Set("pull", pull)
+	source.Set("cancel", cancel)
+	strategy := js.Global().Get("Object").New()
+	strategy.Set("highWaterMark", 0)
+	return js.Global().Get("ReadableStream").New(source, strategy)
 }
