@@ -15,7 +15,7 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/mxcrypto/mxcrypto/backupproxy"
-	"github.com/mxcrypto/mxcrypto/crypto/jsonvalue"
+	"github.com/mxcrypto/mxcrypto/internal/jsonvalue"
 )
 
 // backends wraps the host's databases and upstream for one request.
