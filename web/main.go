@@ -1,0 +1,53 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"syscall/js"
+)
+
+// app is the page's state: the mxcrypto API, the signed-in client and the
+// parts of the page that follow it.
+type app struct {
+	mx      js.Value
+	config  config
+	session *session
+	client  js.Value
+	release func() // the tab lock
+
+	rooms   *roomsView
+	device  *devicePanel
+	backup  *backupPanel
+	compose *composer
+}
+
+// config is /config.json, written by scripts/serve.mjs.
+type config struct {
+	HomeserverURL string `json:"homeserverUrl"`
+}
+
+func main() {
+	a := &app{}
+	root := doc.GetElementByID("app")
+	setText(root, "Loading mxcrypto…")
+	go func() {
+		if r, err := await(js.Global().Call("fetch", "config.json")); err == nil && r.Get("ok").Bool() {
+			if t, err := call(r, "text"); err == nil {
+				_ = json.Unmarshal([]byte(t.String()), &a.config)
+			}
+		}
+		mx, err := await(js.Global().Call("mxcryptoInit"))
+		if err != nil {
+			setText(root, "mxcrypto did not load: "+err.Error())
+			return
+		}
+		a.mx = mx
+		if s := loadSession(); s != nil {
+			a.resume(s)
+			return
+		}
+		a.showSignIn("")
+	}()
+	select {}
+}
