@@ -8,6 +8,7 @@ require (
 	github.com/hack-pad/hackpadfs v0.2.4
 	gitlab.com/yawning/bsaes.git v0.0.0-20190805113838-0a714cd429ec
 	golang.org/x/crypto v0.58.0
+	honnef.co/go/js/dom/v2 v2.0.0-20250304181735-b5e52f05e89d
 )
 
 require (
@@ -24,7 +25,6 @@ require (
 	github.com/josharian/intern v1.0.0 // indirect
 	github.com/mailru/easyjson v0.7.7 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	honnef.co/go/js/dom/v2 v2.0.0-20250304181735-b5e52f05e89d // indirect
 )
 
 tool github.com/agnivade/wasmbrowsertest
