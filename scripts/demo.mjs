@@ -13,12 +13,11 @@
 // room, ports and keys. Ctrl-C stops every process this started, by PID.
 //
 //   node scripts/demo.mjs [--state DIR] [--port P]   (P: the page; 0 = free ports for everything)
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { setUpDemo, startBot } from './demo-setup.mjs';
 import { freePort, startHomeserver } from './homeserver.mjs';
 import { startPageServer } from './serve.mjs';
 import { buildWorker, startWorker } from './worker.mjs';
@@ -83,10 +82,13 @@ try {
   const page = await startPageServer({ port: pagePort, homeserverUrl: worker.url });
   stops.push(() => page.close());
 
-  if (!state.users) await firstRun(hs);
-  else say('users and room from the last run (state in ' + stateDir + ')');
+  if (!state.users) {
+    Object.assign(state, await setUpDemo(hs));
+    save();
+    say(`registered alice, bob and the bot; encrypted room ${state.roomId}`);
+  } else say('users and room from the last run (state in ' + stateDir + ')');
 
-  const bot = await startBot(worker.url);
+  const bot = await startBot({ homeserverUrl: worker.url, bot: state.users.bot, storeDir: join(stateDir, 'bot-keys'), log: console.log });
   stops.push(bot.stop);
   say(`bot ${state.users.bot.userId} (pid ${bot.pid}, device ${bot.deviceId}) is answering in "Demo room", ${elapsed()}`);
 
@@ -106,64 +108,3 @@ try {
   await shutdown(1);
 }
 
-/** Registers alice, bob and the bot, and makes the encrypted room. */
-async function firstRun(hs) {
-  const pw = (who) => `${who}-${randomBytes(4).toString('hex')}`;
-  const users = {};
-  for (const who of ['alice', 'bob', 'bot']) users[who] = await hs.registerUser(who, { password: pw(who) });
-  const api = async (token, method, path, body) => {
-    const r = await fetch(`${hs.baseUrl}/_matrix/client/v3${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
-    const j = await r.json();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
-    return j;
-  };
-  const { room_id: roomId } = await api(users.alice.accessToken, 'POST', '/createRoom', {
-    name: 'Demo room', preset: 'private_chat', invite: [users.bob.userId, users.bot.userId],
-    initial_state: [{ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } }],
-  });
-  await api(users.bob.accessToken, 'POST', `/join/${encodeURIComponent(roomId)}`, {});
-  // The registrations' own devices hold no keys: log them out, so room keys
-  // go only to the devices people and the bot sign in with.
-  for (const who of ['alice', 'bob']) await api(users[who].accessToken, 'POST', '/logout', {});
-  const bot = await hs.login('bot', users.bot.password, {});
-  await api(users.bot.accessToken, 'POST', '/logout', {});
-  state.users = {
-    alice: { userId: users.alice.userId, password: users.alice.password },
-    bob: { userId: users.bob.userId, password: users.bob.password },
-    bot: { userId: users.bot.userId, password: users.bot.password, accessToken: bot.accessToken, deviceId: bot.deviceId, passphrase: randomBytes(16).toString('hex') },
-  };
-  state.roomId = roomId;
-  save();
-  say(`registered alice, bob and the bot; encrypted room ${roomId}`);
-}
-
-/** Starts scripts/demo-bot.mjs; resolves once it says it is ready. */
-function startBot(homeserverUrl) {
-  const b = state.users.bot;
-  const storeDir = join(stateDir, 'bot-keys');
-  mkdirSync(storeDir, { recursive: true });
-  const child = spawn(process.execPath, [join(root, 'scripts', 'demo-bot.mjs')], {
-    env: { ...process.env, MXCRYPTO_BOT: JSON.stringify({ homeserverUrl, accessToken: b.accessToken, storeDir, passphrase: b.passphrase }) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return new Promise((resolveReady, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const m = /^ready (\S+)/.exec(line);
-        if (m) {
-          resolveReady({
-            pid: child.pid, deviceId: m[1],
-            stop: async () => { if (child.exitCode === null) { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 5000); await exited; clearTimeout(t); } },
-          });
-        } else if (line) console.log(line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the demo bot exited (${code}) before it was ready`)));
-  });
-}

@@ -46,7 +46,7 @@ func (a *app) showMain() {
 		}
 	})
 	on(a.client, "error", func(v js.Value) { announce("Sync: " + jsErr(v).Error()) })
-	a.rooms.refresh()
+	go a.rooms.start()
 	a.device.refresh()
 	a.backup.refresh()
 	announce("Signed in as " + a.session.UserID)

@@ -19,6 +19,7 @@ type roomsView struct {
 
 	mu      sync.Mutex
 	rooms   map[string]*room
+	checked map[string]bool // rooms whose encryption was asked
 	current string
 }
 
@@ -41,26 +42,59 @@ func newRoomsView(a *app) *roomsView {
 	}
 }
 
-// refresh adds the joined encrypted rooms the client knows of.
+// refresh looks at the rooms the client saw in /sync. After a reload the
+// sync resumes from its token, so a room without news is not among them:
+// start() lists the joined rooms from the server once.
 func (v *roomsView) refresh() {
-	for _, r := range list(js.Global().Get("Array").Call("from", v.a.client.Get("rooms").Call("values"))) {
-		if !r.Get("encrypted").Truthy() {
-			continue
+	for _, r := range list(v.a.client.Get("rooms").Call("values")) {
+		v.consider(r.Get("roomId").String())
+	}
+}
+
+// start adds the joined encrypted rooms the server lists.
+func (v *roomsView) start() {
+	res, err := call(v.a.client, "request", "GET", "/_matrix/client/v3/joined_rooms")
+	if err != nil {
+		announce("Could not list your rooms: " + err.Error())
+		return
+	}
+	for _, id := range list(res.Get("joined_rooms")) {
+		v.consider(id.String())
+	}
+}
+
+// consider adds a room if it is encrypted (asked once per room: the
+// client's own flag is only known once /sync carried the room's state), and
+// opens it when no room is open yet.
+func (v *roomsView) consider(id string) {
+	v.mu.Lock()
+	if v.checked == nil {
+		v.checked = map[string]bool{}
+	}
+	_, known := v.rooms[id]
+	seen := v.checked[id]
+	v.checked[id] = true
+	v.mu.Unlock()
+	if !known && !seen {
+		if _, err := call(v.a.client, "request", "GET", "/_matrix/client/v3/rooms/"+encodeURIComponent(id)+"/state/m.room.encryption/"); err != nil {
+			return // not encrypted (404), or not readable
 		}
-		id := r.Get("roomId").String()
 		v.mu.Lock()
-		_, known := v.rooms[id]
+		_, known = v.rooms[id]
 		if !known {
 			v.addRoom(id)
 		}
-		open := v.current == "" && !known
 		v.mu.Unlock()
 		if !known {
 			go v.loadName(id)
 		}
-		if open {
-			v.open(id)
-		}
+	}
+	v.mu.Lock()
+	_, known = v.rooms[id]
+	open := known && v.current == ""
+	v.mu.Unlock()
+	if open {
+		v.open(id)
 	}
 }
 

@@ -72,5 +72,8 @@ export async function screenshot(page, name) {
   return path;
 }
 
-/** The timeline line of the message with this body (decrypted). */
-export const messageLine = (page, body) => page.locator('#timeline li.event .body', { hasText: body });
+/** The whole text `s`, as a RegExp for hasText. */
+export const exactly = (s) => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/** The timeline line of the message whose body starts with `body` (decrypted); the first if several. */
+export const messageLine = (page, body) => page.locator('#timeline li.event .body', { hasText: new RegExp(`^${exactly(body).source.slice(1, -1)}`) }).first();
