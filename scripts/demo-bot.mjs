@@ -46,7 +46,7 @@ for await (const ev of client.events()) {
     body = `I could not decrypt your message (${ev.error.code}${ev.error.withheldCode ? ` ${ev.error.withheldCode}` : ''}); I will answer once its key arrives.`;
   } else {
     const dev = ev.senderDevice ? `your device ${ev.senderDevice.deviceId}` : 'a device I do not know yet';
-    body = `🤖 I decrypted "${ev.content.body}" from ${dev}${ev.retried ? ' (its key came late)' : ''}. This answer is encrypted too.`;
+    body = `[bot] I decrypted "${ev.content.body}" from ${dev}${ev.retried ? ' (its key came late)' : ''}. This answer is encrypted too.`;
   }
   try {
     await client.sendMessage(ev.roomId, { msgtype: 'm.notice', body });

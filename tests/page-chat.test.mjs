@@ -62,9 +62,9 @@ test('two users chat encrypted both ways and with the bot; reload keeps the sess
   await send(bob, 'hi alice, bob here');
   await seesEncrypted(alice, 'hi alice, bob here', '@bob:localhost');
   // The bot answers each of them (it decrypted their messages), encrypted.
-  await seesEncrypted(alice, '🤖 I decrypted "hello bob, from alice"', '@bot:localhost');
-  await seesEncrypted(bob, '🤖 I decrypted "hi alice, bob here"', '@bot:localhost');
-  await seesEncrypted(alice, '🤖 I decrypted "hi alice, bob here"', '@bot:localhost');
+  await seesEncrypted(alice, '[bot] I decrypted "hello bob, from alice"', '@bot:localhost');
+  await seesEncrypted(bob, '[bot] I decrypted "hi alice, bob here"', '@bot:localhost');
+  await seesEncrypted(alice, '[bot] I decrypted "hi alice, bob here"', '@bot:localhost');
 
   // What the server holds is ciphertext only.
   const login = await s.hs.login('bob', demo.users.bob.password);

@@ -116,7 +116,7 @@ func (e *entry) fill() {
 		e.li.SetAttribute("class", "event undecryptable")
 		e.li.SetAttribute("data-error", e.errCode)
 		e.li.AppendChild(el("div", attrs{"class": "meta"}, meta))
-		e.li.AppendChild(el("div", attrs{"class": "reason"}, "🔒 "+reason(e.errCode, e.errDetail)))
+		e.li.AppendChild(el("div", attrs{"class": "reason"}, "Not decrypted: "+reason(e.errCode, e.errDetail)))
 		return
 	}
 	e.li.RemoveAttribute("data-error")
@@ -124,7 +124,7 @@ func (e *entry) fill() {
 	lock := ""
 	if e.encrypted {
 		class += " encrypted"
-		lock = "🔐 encrypted · " + e.senderDevice
+		lock = "encrypted · " + e.senderDevice
 	} else {
 		lock = "not encrypted"
 	}
