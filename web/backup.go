@@ -152,6 +152,8 @@ func (p *backupPanel) restore() {
 	setDisabled(p.restoreBtn, true)
 	defer setDisabled(p.restoreBtn, false)
 	clearEl(p.summary)
+	p.restoreText.RemoveAttribute("data-error")
+	p.restoreText.RemoveAttribute("data-seconds")
 	p.restoreBar.RemoveAttribute("hidden")
 	p.restoreBar.SetAttribute("value", "0")
 	setText(p.restoreText, "Fetching the backup…")
@@ -185,7 +187,9 @@ func (p *backupPanel) restore() {
 		return nil
 	})
 	defer progress.Release()
+	p.a.restoring.Store(true)
 	r, err := call(p.a.client.Get("backup"), "restore", text, map[string]any{"onProgress": progress})
+	p.a.restoring.Store(false)
 	if err != nil {
 		p.restoreBar.SetAttribute("hidden", "")
 		switch codeOf(err) {

@@ -40,11 +40,14 @@ func (a *app) showMain() {
 			announce("Joined a room you were invited to")
 		}
 	})
-	on(a.client, "roomKeyReceived", func(v js.Value) {
-		if str(v.Get("source")) == "backup" {
-			a.rooms.retryFailed("restored from backup")
+	// Which room keys came from the backup, recorded before the client
+	// retries their events (it emits this first; handlers run later).
+	a.client.Call("on", "roomKeyReceived", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if v := arg(args, 0); str(v.Get("source")) == "backup" {
+			a.fromBackup.Store(str(v.Get("sessionId")), true)
 		}
-	})
+		return nil
+	}))
 	on(a.client, "error", func(v js.Value) { announce("Sync: " + jsErr(v).Error()) })
 	go a.rooms.start()
 	a.device.refresh()

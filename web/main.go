@@ -4,6 +4,8 @@ package main
 
 import (
 	"encoding/json"
+	"sync"
+	"sync/atomic"
 	"syscall/js"
 )
 
@@ -15,6 +17,11 @@ type app struct {
 	session *session
 	client  js.Value
 	release func() // the tab lock
+
+	// fromBackup: session ids whose key a restore or a backup fetch brought;
+	// restoring: a restore is running (its keys fix events too).
+	fromBackup sync.Map
+	restoring  atomic.Bool
 
 	rooms   *roomsView
 	device  *devicePanel

@@ -182,6 +182,9 @@ func (v *roomsView) onEvent(ev js.Value) {
 	fixed := ""
 	if ev.Get("retried").Truthy() && e.errCode == "" {
 		fixed = "key arrived"
+		if _, ok := v.a.fromBackup.Load(str(e.raw.Get("content").Get("session_id"))); ok || v.a.restoring.Load() {
+			fixed = "restored from backup"
+		}
 	}
 	v.upsert(e, fixed)
 }
