@@ -63,8 +63,17 @@ async function shutdown(code) {
   for (const stop of stops.reverse()) await stop().catch((e) => console.error(`demo: ${e.message}`));
   process.exit(code);
 }
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
+// Ctrl-C: stop each process in turn (Synapse gracefully, then its exit
+// hook's SIGKILL is a backstop only). startHomeserver installs handlers that
+// exit at once (and miniflare's may too), which would orphan the bot: this
+// script's replace them once everything is started.
+function onSignals() {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => shutdown(0));
+  }
+}
+onSignals();
 
 try {
   const pagePort = opt('port') && opt('port') !== '0' ? Number(opt('port')) : await port('page', 8080);
@@ -90,6 +99,7 @@ try {
 
   const bot = await startBot({ homeserverUrl: worker.url, bot: state.users.bot, storeDir: join(stateDir, 'bot-keys'), log: console.log });
   stops.push(bot.stop);
+  onSignals(); // after everything that installs its own (startHomeserver, miniflare)
   say(`bot ${state.users.bot.userId} (pid ${bot.pid}, device ${bot.deviceId}) is answering in "Demo room", ${elapsed()}`);
 
   console.log(`

@@ -72,7 +72,11 @@ func localTime(ms float64) string {
 	if ms == 0 {
 		return "—"
 	}
-	return js.Global().Get("Date").New(ms).Call("toLocaleString", js.Undefined(), map[string]any{"dateStyle": "short", "timeStyle": "medium"}).String()
+	d := js.Global().Get("Date").New(ms)
+	if d.Call("toDateString").String() == js.Global().Get("Date").New().Call("toDateString").String() {
+		return d.Call("toLocaleTimeString").String() // today: the time is enough
+	}
+	return d.Call("toLocaleString", js.Undefined(), map[string]any{"dateStyle": "short", "timeStyle": "short"}).String()
 }
 
 func shortTime(ms float64) string {
