@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"syscall/js"
@@ -69,7 +68,7 @@ func (p *backupPanel) refresh() {
 	r, err := call(p.a.client, "request", "GET", "/_matrix/client/v3/room_keys/version")
 	switch {
 	case err == nil:
-		setText(p.serverLine, fmt.Sprintf("The server holds backup version %s (%d keys).", str(r.Get("version")), r.Get("count").Int()))
+		setText(p.serverLine, "The server holds backup version "+str(r.Get("version"))+" ("+itoa(r.Get("count").Int())+" keys).")
 	case strings.Contains(err.Error(), "404") || strings.Contains(err.Error(), "M_NOT_FOUND"):
 		setText(p.serverLine, "No backup on the server yet.")
 	default:
@@ -88,9 +87,9 @@ func (p *backupPanel) refreshProgress() {
 		return
 	}
 	total, done := c.Get("total").Int(), c.Get("backedUp").Int()
-	p.upload.SetAttribute("max", fmt.Sprint(max(total, 1)))
-	p.upload.SetAttribute("value", fmt.Sprint(done))
-	setText(p.uploadText, fmt.Sprintf("%d of %d room keys backed up.", done, total))
+	p.upload.SetAttribute("max", itoa(max(total, 1)))
+	p.upload.SetAttribute("value", itoa(done))
+	setText(p.uploadText, itoa(done)+" of "+itoa(total)+" room keys backed up.")
 }
 
 func (p *backupPanel) setup() {
@@ -161,8 +160,8 @@ func (p *backupPanel) restore() {
 	lastAnnounced := 0.0
 	progress := js.FuncOf(func(_ js.Value, a []js.Value) any {
 		stage, done, total := str(arg(a, 0)), num(arg(a, 1)), num(arg(a, 2))
-		p.restoreBar.SetAttribute("max", fmt.Sprint(max(total, 1)))
-		p.restoreBar.SetAttribute("value", fmt.Sprint(done))
+		p.restoreBar.SetAttribute("max", ftoa(max(total, 1), 0))
+		p.restoreBar.SetAttribute("value", ftoa(done, 0))
 		secs := (nowMs() - start) / 1000
 		rate := 0.0
 		if secs > 0 {
@@ -170,13 +169,13 @@ func (p *backupPanel) restore() {
 		}
 		left := "—"
 		if rate > 0 && total > done {
-			left = fmt.Sprintf("%.0f s", (total-done)/rate)
+			left = ftoa((total-done)/rate, 0) + " s"
 		}
 		name := map[string]string{"decrypt": "Decrypting", "store": "Storing"}[stage]
 		if name == "" {
 			name = stage
 		}
-		line := fmt.Sprintf("%s: %.0f of %.0f keys · %.0f keys/s · time left %s", name, done, total, rate, left)
+		line := name + ": " + ftoa(done, 0) + " of " + ftoa(total, 0) + " keys · " + ftoa(rate, 0) + " keys/s · time left " + left
 		// Screen readers get a line at most every 2 s (and the last one).
 		if now := nowMs(); now-lastAnnounced > 2000 || done == total {
 			lastAnnounced = now
@@ -205,20 +204,20 @@ func (p *backupPanel) restore() {
 	secs := (nowMs() - start) / 1000
 	total, imported, skipped := r.Get("total").Int(), r.Get("imported").Int(), r.Get("skipped").Int()
 	setValue(p.restoreIn, "")
-	setText(p.restoreText, fmt.Sprintf("Restored from backup version %s in %.1f s.", str(r.Get("version")), secs))
-	p.restoreText.SetAttribute("data-seconds", fmt.Sprintf("%.3f", secs))
+	setText(p.restoreText, "Restored from backup version "+str(r.Get("version"))+" in "+ftoa(secs, 1)+" s.")
+	p.restoreText.SetAttribute("data-seconds", ftoa(secs, 3))
 	ul := el("ul", attrs{"aria-label": "Restore summary"},
-		el("li", nil, fmt.Sprintf("%d keys in the backup", total)),
-		el("li", attrs{"id": "restore-imported"}, fmt.Sprintf("%d imported", imported)),
-		el("li", nil, fmt.Sprintf("%d already held (skipped)", skipped)))
+		el("li", nil, itoa(total)+" keys in the backup"),
+		el("li", attrs{"id": "restore-imported"}, itoa(imported)+" imported"),
+		el("li", nil, itoa(skipped)+" already held (skipped)"))
 	fails := r.Get("failures")
 	codes := keys(fails)
 	sort.Strings(codes)
 	for _, c := range codes {
-		ul.AppendChild(el("li", nil, fmt.Sprintf("%d not restored: %s", fails.Get(c).Int(), c)))
+		ul.AppendChild(el("li", nil, itoa(fails.Get(c).Int())+" not restored: "+c))
 	}
 	p.summary.AppendChild(ul)
-	announce(fmt.Sprintf("Restore done: %d keys imported", imported))
+	announce("Restore done: " + itoa(imported) + " keys imported")
 	p.a.rooms.retryFailed("restored from backup")
 	p.refresh()
 	p.a.device.refresh()

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"sync"
 	"syscall/js"
 	"time"
@@ -62,7 +61,7 @@ func (p *devicePanel) refresh() {
 		for _, k := range keys(r.Get("one_time_key_counts")) {
 			n += r.Get("one_time_key_counts").Get(k).Int()
 		}
-		otk = fmt.Sprint(n)
+		otk = itoa(n)
 	}
 	counts, cerr := call(device, "roomKeyCounts")
 	fb, ferr := call(device, "fallbackKeyStatus")
@@ -74,9 +73,9 @@ func (p *devicePanel) refresh() {
 		el("dt", nil, "One-time keys on the server"), el("dd", attrs{"id": "otk-count"}, otk))
 	if cerr == nil {
 		dl.AppendChild(el("dt", nil, "Room keys in the store"))
-		dl.AppendChild(el("dd", attrs{"id": "store-total"}, fmt.Sprint(counts.Get("total").Int())))
+		dl.AppendChild(el("dd", attrs{"id": "store-total"}, itoa(counts.Get("total").Int())))
 		dl.AppendChild(el("dt", nil, "Of which backed up"))
-		dl.AppendChild(el("dd", attrs{"id": "store-backed-up"}, fmt.Sprint(counts.Get("backedUp").Int())))
+		dl.AppendChild(el("dd", attrs{"id": "store-backed-up"}, itoa(counts.Get("backedUp").Int())))
 	}
 	var table dom.Element
 	if ferr != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"strconv"
 	"syscall/js"
 )
 
@@ -173,6 +174,21 @@ func unhex(c byte) byte {
 	}
 	return 0
 }
+
+// parseJSON is JSON.parse, undefined for bad JSON.
+func parseJSON(text string) (v js.Value) {
+	defer func() {
+		if recover() != nil {
+			v = js.Undefined()
+		}
+	}()
+	return js.Global().Get("JSON").Call("parse", text)
+}
+
+// itoa and ftoa format numbers (fmt would add its reflection to the wasm).
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func ftoa(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }
 
 func encodeURIComponent(s string) string {
 	return js.Global().Call("encodeURIComponent", s).String()

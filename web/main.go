@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
@@ -31,7 +30,7 @@ type app struct {
 
 // config is /config.json, written by scripts/serve.mjs.
 type config struct {
-	HomeserverURL string `json:"homeserverUrl"`
+	HomeserverURL string
 }
 
 func main() {
@@ -40,8 +39,8 @@ func main() {
 	setText(root, "Loading mxcrypto…")
 	go func() {
 		if r, err := await(js.Global().Call("fetch", "config.json")); err == nil && r.Get("ok").Bool() {
-			if t, err := call(r, "text"); err == nil {
-				_ = json.Unmarshal([]byte(t.String()), &a.config)
+			if c, err := call(r, "json"); err == nil && c.Type() == js.TypeObject {
+				a.config.HomeserverURL = str(c.Get("homeserverUrl"))
 			}
 		}
 		mx, err := await(js.Global().Call("mxcryptoInit"))

@@ -2,10 +2,7 @@
 
 package main
 
-import (
-	"encoding/json"
-	"syscall/js"
-)
+import "syscall/js"
 
 // session is what survives a reload: the login and where its keys are.
 // The key store is encrypted under storeKey; keeping that key in
@@ -13,13 +10,14 @@ import (
 // origin, but it keeps the encrypted store useless on its own (a copied
 // profile backup, an IndexedDB dump) and lets sign-out destroy both.
 type session struct {
-	Homeserver  string `json:"homeserver"`
-	UserID      string `json:"userId"`
-	DeviceID    string `json:"deviceId"`
-	AccessToken string `json:"accessToken"`
-	Store       string `json:"store"`
-	DBName      string `json:"dbName"`
-	StoreKeyHex string `json:"storeKey"`
+	Homeserver, UserID, DeviceID, AccessToken, Store, DBName, StoreKeyHex string
+}
+
+// The page reads and writes JSON with the browser's JSON (encoding/json
+// would add its reflection to the page's wasm).
+func (s *session) fields() map[string]*string {
+	return map[string]*string{"homeserver": &s.Homeserver, "userId": &s.UserID, "deviceId": &s.DeviceID,
+		"accessToken": &s.AccessToken, "store": &s.Store, "dbName": &s.DBName, "storeKey": &s.StoreKeyHex}
 }
 
 const sessionKey = "mxcrypto-page-session"
@@ -31,16 +29,26 @@ func loadSession() *session {
 	if v.Type() != js.TypeString {
 		return nil
 	}
+	obj := parseJSON(v.String())
+	if obj.Type() != js.TypeObject {
+		return nil
+	}
 	var s session
-	if json.Unmarshal([]byte(v.String()), &s) != nil || s.AccessToken == "" || len(s.StoreKeyHex) != 64 {
+	for k, f := range s.fields() {
+		*f = str(obj.Get(k))
+	}
+	if s.AccessToken == "" || len(s.StoreKeyHex) != 64 {
 		return nil
 	}
 	return &s
 }
 
 func saveSession(s *session) {
-	b, _ := json.Marshal(s)
-	storage().Call("setItem", sessionKey, string(b))
+	obj := map[string]any{}
+	for k, f := range s.fields() {
+		obj[k] = *f
+	}
+	storage().Call("setItem", sessionKey, js.Global().Get("JSON").Call("stringify", obj))
 }
 
 func forgetSession() { storage().Call("removeItem", sessionKey) }
