@@ -118,4 +118,14 @@ test('a second tab on the account waits and says why, then takes over with nothi
   await send(second, 'and from the second tab');
   await seesEncrypted(second, 'and from the second tab', '@bob:localhost');
   console.log(`# ${await screenshot(second, 'page-tabs-took-over')}`);
+
+  // Sign out: the device is logged out and its key store deleted from the browser.
+  const dbs = async () => (await second.evaluate(() => indexedDB.databases())).map((d) => d.name).filter((n) => n.startsWith('mxcrypto-page-'));
+  assert.equal((await dbs()).length, 1, 'the key store is in IndexedDB');
+  await second.getByRole('button', { name: 'Sign out' }).click();
+  await second.locator('#signin-error', { hasText: 'Signed out' }).waitFor(T);
+  assert.deepEqual(await dbs(), [], 'the key store was deleted');
+  assert.equal(await second.evaluate(() => localStorage.getItem('mxcrypto-page-session')), null);
+  await second.reload();
+  await second.getByLabel('Username').waitFor(T);
 });
