@@ -66,6 +66,14 @@ func newBackupPanel(a *app) *backupPanel {
 
 func (p *backupPanel) refresh() {
 	r, err := call(p.a.client, "request", "GET", "/_matrix/client/v3/room_keys/version")
+	// Upload progress means something only once there is a backup.
+	for _, e := range []dom.Element{p.upload, p.uploadText} {
+		if err == nil {
+			e.RemoveAttribute("hidden")
+		} else {
+			e.SetAttribute("hidden", "")
+		}
+	}
 	switch {
 	case err == nil:
 		setText(p.serverLine, "The server holds backup version "+str(r.Get("version"))+" ("+itoa(r.Get("count").Int())+" keys).")
@@ -110,6 +118,7 @@ func (p *backupPanel) setup() {
 	announce("Secure backup is set up (version " + str(r.Get("version")) + "). Save your recovery key.")
 	_, _ = call(p.a.client.Get("backup"), "flush")
 	p.refresh()
+	p.a.device.refresh()
 }
 
 // showKey shows the recovery key once, with copy and download.
