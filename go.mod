@@ -9,6 +9,7 @@ require (
 	github.com/syumai/workers v0.32.0
 	gitlab.com/yawning/bsaes.git v0.0.0-20190805113838-0a714cd429ec
 	golang.org/x/crypto v0.58.0
+	honnef.co/go/js/dom/v2 v2.0.0-20250304181735-b5e52f05e89d
 )
 
 require (

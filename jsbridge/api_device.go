@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/crypto/olm"
 	"github.com/mxcrypto/mxcrypto/crypto/recoverykey"
 	"github.com/mxcrypto/mxcrypto/device"
 	"github.com/mxcrypto/mxcrypto/errcode"
@@ -24,6 +25,9 @@ import (
 type deviceHandle struct {
 	d  *device.Device
 	mu sync.Mutex
+	// retention is the device's fallback key retention (zero: the default),
+	// kept here to say when a replaced key will be forgotten.
+	retention time.Duration
 	// The handles of this device's backup batches and restores in progress
 	// (entries of the one handle table, forgotten when the device closes).
 	owned map[int]bool
@@ -246,6 +250,7 @@ func deviceAPI() js.Value {
 				return map[string]any{"total": int(total), "backedUp": int(backed)}, err
 			}
 		}),
+		"fallbackKeyStatus": Async("Device.fallbackKeyStatus", deviceFallbackKeyStatus),
 		"restoreBackup": onDevice("Device.restoreBackup", func(a *Args) func(*device.Device) (any, error) {
 			var key []byte
 			var text string
@@ -394,7 +399,7 @@ func deviceOpen(a *Args) Work {
 			st.Close()
 			return nil, err
 		}
-		h := register(&deviceHandle{d: d, owned: map[int]bool{}})
+		h := register(&deviceHandle{d: d, owned: map[int]bool{}, retention: time.Duration(retention) * time.Millisecond})
 		ik := d.IdentityKeys()
 		return map[string]any{"handle": h, "identityKeys": map[string]any{"curve25519": ik.Curve25519, "ed25519": ik.Ed25519}}, nil
 	}
@@ -625,4 +630,40 @@ func jsonArray(text, name string) ([]any, error) {
 // optBool reads an optional boolean option (store.mjs checked its type).
 func optBool(a *Args, i int, prop string) bool {
 	return a.Option(i, prop).Equal(js.ValueOf(true))
+}
+
+// deviceFallbackKeyStatus: the fallback keys held (current first, then the
+// replaced ones kept to decrypt late pre-key messages), with when each
+// replaced key may be forgotten: replaced + retention. The most recently
+// replaced key is kept past that until another key replaces the current one
+// (olm's purge), which a UI cannot predict, so forgetAt is the earliest time.
+func deviceFallbackKeyStatus(a *Args) Work {
+	handle := a.Int(0, "device")
+	return func() (any, error) {
+		dh, err := lookupDevice(handle)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := dh.d.FallbackKeys()
+		if err != nil {
+			return nil, err
+		}
+		retention := dh.retention
+		if retention <= 0 {
+			retention = olm.DefaultFallbackRetention
+		}
+		out := fallbackStatusJS(keys)
+		for i, k := range keys {
+			var forget any
+			if !k.Current && !k.Replaced.IsZero() {
+				forget = float64(k.Replaced.Add(retention).UnixMilli())
+			}
+			m := out[i].(map[string]any)
+			m["forgetAt"] = forget
+			// The newest replaced key (the first after the current one)
+			// outlives forgetAt until the next rotation.
+			m["keptUntilNextRotation"] = !k.Current && (i == 0 || keys[i-1].Current)
+		}
+		return out, nil
+	}
 }

@@ -36,8 +36,17 @@ for (const f of readdirSync(pkgSrc)) {
 }
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
 
+// The web page (web/, Go with dom/v2): its own module, which calls
+// mxcrypto's JS API; dist/web is what scripts/serve.mjs serves (with dist/
+// itself under /mxcrypto/). Same Go, so the same wasm_exec.js.
+const web = join(dist, 'web');
+mkdirSync(web, { recursive: true });
+execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', join(web, 'page.wasm'), './web'], { cwd: root, env: goEnv, stdio: 'inherit' });
+for (const f of readdirSync(join(root, 'web', 'static'))) copyFileSync(join(root, 'web', 'static', f), join(web, f));
+copyFileSync(join(dist, 'wasm_exec.js'), join(web, 'wasm_exec.js'));
+
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
-for (const [name] of modules) {
+for (const name of [...modules.map(([n]) => n), 'web/page.wasm']) {
   const wasm = readFileSync(join(dist, name));
   console.log(`built dist/${name}: ${kb(statSync(join(dist, name)).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip`);
 }

@@ -1,78 +1,120 @@
-// `npm start`: a walk through what the module does today, printing each step.
-import { init } from 'mxcrypto';
+// `npm start`: the whole system on this machine, for a person to try.
+//
+//   Synapse        scripts/homeserver.mjs (SQLite), data in <state>/synapse
+//   backup proxy   the Worker (wasm/backupproxy) under workerd via miniflare,
+//                  in front of Synapse, its D1 databases in <state>/d1
+//   page           scripts/serve.mjs: the web page (web/, Go + dom/v2) whose
+//                  default homeserver is the backup proxy
+//   demo users     alice and bob, an encrypted room "Demo room" with both and
+//                  the bot, made on the first run
+//   bot            scripts/demo-bot.mjs (mx.connect in Node) answers messages
+//
+// State is kept in .state/demo (git-ignored) between runs: the same users,
+// room, ports and keys. Ctrl-C stops every process this started, by PID.
+//
+//   node scripts/demo.mjs [--state DIR] [--port P]   (P: the page; 0 = free ports for everything)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const hex = (b) => Buffer.from(b).toString('hex').slice(0, 16) + '…';
+import { setUpDemo, startBot } from './demo-setup.mjs';
+import { freePort, startHomeserver } from './homeserver.mjs';
+import { startPageServer } from './serve.mjs';
+import { buildWorker, startWorker } from './worker.mjs';
+
 const t0 = performance.now();
-const mx = await init();
-console.log(`mxcrypto ready in ${(performance.now() - t0).toFixed(0)} ms\n`);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// miniflare hands workerd the D1 directory relative to the working
+// directory, which workerd refuses when that climbs out of it (cwd /): run
+// from the repository, as npm start does.
+process.chdir(root);
+const args = process.argv.slice(2);
+const opt = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+const stateDir = resolve(opt('state') ?? process.env.MXCRYPTO_DEMO_STATE ?? join(root, '.state', 'demo'));
+mkdirSync(stateDir, { recursive: true });
+const statePath = join(stateDir, 'demo.json');
+const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {};
+const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+const say = (m) => console.log(`demo: ${m}`);
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-console.log('1. Secret storage key from a passphrase (PBKDF2-SHA-512, 500,000 iterations)');
-const ssss = await mx.secretStorage.createKey({ passphrase: 'correct horse battery staple', name: 'Demo key' });
-console.log(`   key id       ${ssss.keyId}`);
-console.log(`   key info     ${JSON.stringify(ssss.keyInfo)}`);
-console.log(`   recovery key ${ssss.recoveryKey}`);
-const again = await mx.passphrase.deriveKey('correct horse battery staple', ssss.keyInfo.passphrase.salt, ssss.keyInfo.passphrase.iterations);
-console.log(`   re-derived from the passphrase, key check: ${await mx.secretStorage.checkKey(again, ssss.keyInfo)}`);
-console.log(`   recovery key decodes to the same key: ${Buffer.from(await mx.recoveryKey.decode(ssss.recoveryKey)).equals(Buffer.from(ssss.key))}\n`);
+// Ports: kept in the state so the page's saved sessions keep working across
+// runs; --port 0 (tests) takes free ones every time.
+async function port(name, preferred) {
+  if (opt('port') === '0') return freePort();
+  if (!state.ports?.[name]) {
+    state.ports ??= {};
+    state.ports[name] = (await portFree(preferred)) ? preferred : await freePort();
+    save();
+  }
+  return state.ports[name];
+}
+async function portFree(p) {
+  const { createServer } = await import('node:net');
+  return new Promise((r) => { const s = createServer(); s.once('error', () => r(false)); s.listen(p, '127.0.0.1', () => s.close(() => r(true))); });
+}
 
-console.log('2. A secret encrypted with it (m.secret_storage.v1.aes-hmac-sha2)');
-const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
-const encrypted = await mx.secretStorage.encrypt(secret, ssss.key, 'm.cross_signing.master');
-console.log(`   encrypted    ${JSON.stringify(encrypted)}`);
-const decrypted = await mx.secretStorage.decrypt(encrypted, ssss.key, 'm.cross_signing.master');
-console.log(`   decrypted    ${decrypted === secret ? 'matches the secret' : 'MISMATCH'}`);
+const stops = []; // run in reverse on exit
+let exiting = false;
+async function shutdown(code) {
+  if (exiting) return;
+  exiting = true;
+  say('stopping…');
+  for (const stop of stops.reverse()) await stop().catch((e) => console.error(`demo: ${e.message}`));
+  process.exit(code);
+}
+// Ctrl-C: stop each process in turn (Synapse gracefully, then its exit
+// hook's SIGKILL is a backstop only). startHomeserver installs handlers that
+// exit at once (and miniflare's may too), which would orphan the bot: this
+// script's replace them once everything is started.
+function onSignals() {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => shutdown(0));
+  }
+}
+onSignals();
+
 try {
-  await mx.secretStorage.decrypt(encrypted, ssss.key, 'm.cross_signing.self_signing');
+  const pagePort = opt('port') && opt('port') !== '0' ? Number(opt('port')) : await port('page', 8080);
+  const hs = await startHomeserver({ dir: join(stateDir, 'synapse'), port: await port('synapse', 8008) });
+  stops.push(() => hs.stop());
+  say(`Synapse at ${hs.baseUrl} (pid ${hs.pid}), ${elapsed()}`);
+
+  buildWorker({ quiet: true });
+  const d1 = join(stateDir, 'd1');
+  const worker = await startWorker({ upstreamUrl: hs.baseUrl, port: await port('worker', 8009), persistDir: d1, migrate: !state.d1Migrated });
+  stops.push(() => worker.stop());
+  if (!state.d1Migrated) { state.d1Migrated = true; save(); }
+  say(`backup proxy (Worker, workerd pid ${worker.workerdPids().join(',')}) at ${worker.url}, ${elapsed()}`);
+
+  const page = await startPageServer({ port: pagePort, homeserverUrl: worker.url });
+  stops.push(() => page.close());
+
+  if (!state.users) {
+    Object.assign(state, await setUpDemo(hs));
+    save();
+    say(`registered alice, bob and the bot; encrypted room ${state.roomId}`);
+  } else say('users and room from the last run (state in ' + stateDir + ')');
+
+  const bot = await startBot({ homeserverUrl: worker.url, bot: state.users.bot, storeDir: join(stateDir, 'bot-keys'), log: console.log });
+  stops.push(bot.stop);
+  onSignals(); // after everything that installs its own (startHomeserver, miniflare)
+  say(`bot ${state.users.bot.userId} (pid ${bot.pid}, device ${bot.deviceId}) is answering in "Demo room", ${elapsed()}`);
+
+  console.log(`
+  mxcrypto demo is running: open ${page.url}
+
+    homeserver (through the backup proxy)  ${worker.url}
+    alice  password ${state.users.alice.password}
+    bob    password ${state.users.bob.password}
+    (use two browsers or a private window for the second user)
+
+  Both are in the encrypted room "Demo room" with a bot that answers.
+  Ready in ${elapsed()}. State: ${stateDir}. Ctrl-C stops everything.
+`);
 } catch (e) {
-  console.log(`   under another secret name: ${e.code} (${e.message})\n`);
+  console.error(`demo: ${e.stack ?? e.message}`);
+  await shutdown(1);
 }
 
-console.log('3. A key backup (m.megolm_backup.v1.curve25519-aes-sha2)');
-const backupKey = await mx.backup.createKey();
-console.log(`   public key   ${backupKey.publicKey}`);
-console.log(`   private key  ${hex(backupKey.privateKey)} (stored in secret storage as m.megolm_backup.v1)`);
-const stored = await mx.secretStorage.encrypt(Buffer.from(backupKey.privateKey).toString('base64'), ssss.key, 'm.megolm_backup.v1');
-console.log(`   in secret storage: ${JSON.stringify(stored).slice(0, 60)}…\n`);
-
-console.log('4. A room key encrypted for the backup and restored');
-const sessionData = {
-  algorithm: 'm.megolm.v1.aes-sha2',
-  sender_key: 'JUUfV6vErSATm3rIOU9DML+IX1SlYxnAAS824xhbhC4',
-  sender_claimed_keys: { ed25519: 'R2UJWSfgGr64iPENthl/98WGqBtnNlYuP12d6TEuGo4' },
-  forwarding_curve25519_key_chain: [],
-  session_key: 'AQAAAABc1O9JP2/HXS22iLN1uScFv2UyL33/L3L0sysPKcovQFI0lwKTuutrVeww2SNOU9b2J62kV/QXEw7+N2I9klrvqqr9kdo1ywqFtZOnp8DlgR2+OhOnUYmj5YmJhmApPle9xnVVwZv57Q0REsmSAovHBLH4Kf3GEHPJ9WXEEnLINT9Gzit9qjIZ1fKKacLtvsZ+hbnTPvP5Df3ENalB+03E',
-};
-const sessionDataEnc = await mx.backup.encrypt(backupKey.publicKey, sessionData);
-console.log(`   session_data ${JSON.stringify(sessionDataEnc).slice(0, 90)}…`);
-const restoredKeyB64 = await mx.secretStorage.decrypt(stored, ssss.key, 'm.megolm_backup.v1');
-const restoredKey = new Uint8Array(Buffer.from(restoredKeyB64, 'base64'));
-console.log(`   backup key from secret storage matches auth_data: ${(await mx.backup.publicKey(restoredKey)) === backupKey.publicKey}`);
-const restored = await mx.backup.decrypt(restoredKey, sessionDataEnc);
-console.log(`   restored     session_key ${restored.session_key.slice(0, 24)}… ${JSON.stringify(restored) === JSON.stringify(sessionData) ? '(identical)' : '(DIFFERENT)'}`);
-
-const rooms = { '!room:example.org': { sessions: {} } };
-for (let i = 0; i < 1000; i++) {
-  rooms['!room:example.org'].sessions[`session${i}`] = { first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: await mx.backup.encrypt(backupKey.publicKey, { ...sessionData, n: i }) };
-}
-const t1 = performance.now();
-const all = await mx.backup.decryptMany(restoredKey, { rooms });
-console.log(`   decryptMany: ${all.sessions.length} sessions, ${all.failures.length} failures in ${(performance.now() - t1).toFixed(0)} ms`);
-
-console.log('\n5. Olm and Megolm: Alice shares a room key with Bob over Olm, then sends a room message');
-const alice = await mx.olm.createAccount();
-const bob = await mx.olm.createAccount();
-await bob.generateOneTimeKeys(1);
-await bob.generateFallbackKey();
-const upload = await bob.keysForUpload('@bob:example.org', 'BOBDEVICE');
-console.log(`   Bob's /keys/upload: ${Object.keys(upload.one_time_keys).length} one-time key, ${Object.keys(upload.fallback_keys).length} fallback key, device keys signed: ${await mx.signing.verify(upload.device_keys, '@bob:example.org', 'ed25519:BOBDEVICE', bob.identityKeys.ed25519)}`);
-await bob.markKeysAsPublished();
-const otk = Object.values(upload.one_time_keys)[0].key;
-const toBob = await alice.createOutboundSession(bob.identityKeys.curve25519, otk);
-const room = await mx.megolm.createOutboundSession();
-const olmMsg = await toBob.encrypt(JSON.stringify({ type: 'm.room_key', content: await room.roomKeyContent('!room:example.org') }));
-console.log(`   Olm pre-key message (type ${olmMsg.type}), ${olmMsg.body.length} base64 characters`);
-const { plaintext: keyEvent } = await bob.createInboundSession(alice.identityKeys.curve25519, olmMsg);
-const { session: bobsCopy } = await mx.megolm.parseRoomKey(JSON.parse(keyEvent).content, { senderKey: alice.identityKeys.curve25519, senderClaimedEd25519Key: alice.identityKeys.ed25519 });
-const roomMsg = await room.encrypt(JSON.stringify({ type: 'm.room.message', room_id: '!room:example.org', content: { msgtype: 'm.text', body: 'hello from Alice' } }));
-const { plaintext: roomEvent, messageIndex } = await bobsCopy.decrypt(roomMsg);
-console.log(`   Bob decrypts message ${messageIndex}: ${JSON.parse(roomEvent).content.body}`);

@@ -6,6 +6,11 @@
 //                  lock file: the interop peers (libolm, matrix-sdk-crypto-wasm,
 //                  matrix-js-sdk), fake-indexeddb, playwright-core, miniflare.
 //   Go modules     `go mod download` (go.sum pins them).
+//   Synapse        a git-ignored virtualenv .venv-synapse/ with
+//                  matrix-synapse from PyPI (scripts/homeserver.mjs), for
+//                  `npm start`'s demo and the homeserver, Worker and page
+//                  tests; Debian's python3-venv first if python3 cannot make
+//                  a virtualenv (as root only).
 //   with --tests only:
 //   Chromium       Debian's `chromium` package through apt-get (as root only),
 //                  for the browser tests (IndexedDB, Web Locks, the page).
@@ -14,10 +19,6 @@
 //                  PyPI, for the vodozemac interop tests (see
 //                  tests/helpers/vodozemac.mjs, which would otherwise make it
 //                  on first use).
-//   Synapse        a git-ignored virtualenv .venv-synapse/ with
-//                  matrix-synapse from PyPI (scripts/homeserver.mjs), for the
-//                  homeserver, Worker and page tests; Debian's python3-venv
-//                  first if python3 cannot make a virtualenv (as root only).
 //
 // `--no-system-installs` (or MXCRYPTO_NO_SYSTEM_INSTALLS=1 in the
 // environment) skips Chromium and the virtualenv: setup then only reports
@@ -78,6 +79,10 @@ if (forTests) {
   } else {
     ensureVodozemac(); // prints each step it takes, nothing when .venv/ is ready
   }
+}
+
+// Synapse: the homeserver tests and `npm start` (scripts/demo.mjs) both run one.
+{
   const { ensureSynapse, venvDir } = await import('./homeserver.mjs');
   const venvReady = existsSync(join(venvDir(), 'bin', 'python'));
   const canMakeVenv = () => spawnSync('python3', ['-c', 'import ensurepip, venv'], { stdio: 'ignore' }).status === 0;

@@ -65,11 +65,12 @@ export function migrationStatements() {
 }
 
 // startWorker runs build/worker.mjs under workerd with local in-memory D1
-// databases (migrated), listening on 127.0.0.1. Returns { url, mf, d1(name),
+// databases (migrated; persistDir keeps them on disk instead, and migrate:
+// false skips migrating ones already made), listening on 127.0.0.1. Returns { url, mf, d1(name),
 // workerdPids(), stop() }.
 // script: another Worker's source (an ES module) to run instead, with the
 // same bindings (the CPU baseline of a plain JS Worker).
-export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true, script } = {}) {
+export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0, vars = {}, migrate = true, script, persistDir } = {}) {
   const { Miniflare, Log, LogLevel } = await import('miniflare');
   const before = new Set(childPids(process.pid));
   const mf = new Miniflare({
@@ -80,7 +81,7 @@ export async function startWorker({ upstreamUrl, dbs = ['DB0', 'DB1'], port = 0,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate,
     d1Databases: Object.fromEntries(dbs.map((n) => [n, `local-${n}`])),
-    d1Persist: false,
+    d1Persist: persistDir ?? false, // a directory keeps the D1 databases between runs (npm start)
     bindings: { UPSTREAM_URL: upstreamUrl, BACKUP_DBS: dbs.join(','), ...vars },
     // WORKER_LOG=1 shows the Worker's console (its error lines) while debugging.
     ...(process.env.WORKER_LOG ? { log: new Log(LogLevel.DEBUG) } : {}),

@@ -172,6 +172,11 @@ export function deviceApi(rt) {
       return this.#call('roomKeyCounts', []);
     }
 
+    /** The fallback keys held, current first, with their times and when each replaced one may be forgotten. */
+    fallbackKeyStatus() {
+      return this.#call('fallbackKeyStatus', []);
+    }
+
     /**
      * key: the 32-byte backup private key or its recovery key text. With a
      * native X25519 here, keys are decrypted and checked in batches (in

@@ -192,6 +192,16 @@ export interface FallbackKeyStatus {
   used: number | null;
 }
 
+export interface DeviceFallbackKeyStatus extends FallbackKeyStatus {
+  /**
+   * A replaced key: the earliest time its private key is forgotten (replaced + the device's
+   * fallbackRetentionMs). null for the current key.
+   */
+  forgetAt: number | null;
+  /** The most recently replaced key: kept past forgetAt until the next rotation replaces the current key. */
+  keptUntilNextRotation: boolean;
+}
+
 export interface AccountOptions {
   /** Injectable clock in ms since the epoch (default Date.now). */
   now?: () => number;
@@ -502,6 +512,8 @@ export interface Device {
   nextBackupBatch(maxKeys: number): Promise<BackupBatch | null>;
   markBackedUp(batch: BackupBatch): Promise<void>;
   roomKeyCounts(): Promise<{ total: number; backedUp: number }>;
+  /** The fallback keys this device holds: the current one first, then the replaced ones it still keeps (for a device panel). */
+  fallbackKeyStatus(): Promise<DeviceFallbackKeyStatus[]>;
   /** WRONG_KEY when the key does not match the enabled backup. */
   restoreBackup(key: Uint8Array | string, roomKeys: RoomKeysBody, options?: { onProgress?: (stage: 'decrypt' | 'store', done: number, total: number) => void; /** As backup.decryptMany's. */ workers?: number }): Promise<ImportResult>;
   /** Account-data content for type `name`. */

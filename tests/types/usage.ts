@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   const device = await mx.openDevice({ userId: '@a:example.org', deviceId: 'A', store: 'keys', passphrase: 'p' });
   const upload = await device.keysForUpload({ oneTimeKeyCounts: { signed_curve25519: 10 }, unusedFallbackKeyTypes: [] });
   if (upload) await device.markKeysUploaded({ one_time_key_counts: { signed_curve25519: 50 } });
+  for (const k of await device.fallbackKeyStatus()) {
+    const forget: number | null = k.forgetAt;
+    const kept: boolean = k.keptUntilNextRotation;
+    if (k.current && forget === null && !kept) console.log(k.keyId, k.publicKey, k.created, k.published, k.replaced, k.used);
+  }
   const room = await device.encryptRoomEvent('!r:example.org', 'm.room.message', { body: 'hi' }, { rotationPeriodMsgs: 100 });
   if (room.roomKey) await device.encryptToDevice({ userId: '@b:example.org', deviceId: 'B' }, 'm.room_key', room.roomKey);
   const batch = await device.nextBackupBatch(100);
