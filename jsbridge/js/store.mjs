@@ -7,7 +7,7 @@
 // INSTANCE_EXITED (it may or may not have committed). The memory backend
 // lives in the instance, so a restart empties it.
 import { mxError } from './common.mjs';
-import { isNode, utf8Encoder as utf8 } from './env.mjs';
+import { isNode } from './env.mjs';
 import { guardClass } from './guard.mjs';
 import { encodePackedInbound, utf8 } from './wireformat.mjs';
 
