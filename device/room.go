@@ -134,16 +134,80 @@ type RoomEvent struct {
 // REPLAYED_MESSAGE; the record of which event used each index is stored, so
 // this holds across restarts. A missing room key is UNKNOWN_SESSION.
 func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, error) {
+	p, err := parseRoomEvent(roomID, event)
+	if err != nil {
+		return nil, err
+	}
+	var out *RoomEvent
+	err = d.st.UpdateFor(p.readAhead(roomID), func(tx *store.Tx) (err error) {
+		out, err = decryptIn(tx, roomID, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DecryptRoomEvents decrypts a run of events of one room (a timeline) in
+// one transaction: one lock, one commit of the replay records of all of
+// them, instead of one each. Each event succeeds or fails on its own, with
+// the result DecryptRoomEvent would give it after the events before it:
+// out[i] or errs[i] is set. err is set, and nothing is written, only when
+// the store fails.
+func (d *Device) DecryptRoomEvents(roomID string, events [][]byte) (out []*RoomEvent, errs []error, err error) {
+	out, errs = make([]*RoomEvent, len(events)), make([]error, len(events))
+	parsed := make([]*parsedRoomEvent, len(events))
+	var keys []store.Key
+	for i, ev := range events {
+		if parsed[i], errs[i] = parseRoomEvent(roomID, ev); errs[i] == nil {
+			keys = append(keys, parsed[i].readAhead(roomID)...)
+		}
+	}
+	err = d.st.UpdateFor(keys, func(tx *store.Tx) error {
+		for i, p := range parsed {
+			if p == nil {
+				continue
+			}
+			out[i], errs[i] = decryptIn(tx, roomID, p)
+			if errs[i] != nil && storeFailed(errs[i]) {
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, errs, nil
+}
+
+// storeFailed tells a failure of the store (or a bug), which ends a batch
+// and writes nothing, from one event's own failure.
+func storeFailed(err error) bool {
+	switch errcode.Of(err) {
+	case errcode.Internal, store.StoreFailure, store.StoreCorrupt, store.StoreRolledBack, store.StoreVersion, store.Closed:
+		return true
+	}
+	return false
+}
+
+// parsedRoomEvent is what decryption needs of an m.room.encrypted event.
+type parsedRoomEvent struct {
+	eventID, sessionID, ciphertext string
+}
+
+func parseRoomEvent(roomID string, event []byte) (*parsedRoomEvent, error) {
 	ev, err := jsonvalue.ParseAsObject(event, "room event")
 	if err != nil {
 		return nil, err
 	}
-	eventID := ev.String("event_id")
+	p := &parsedRoomEvent{eventID: ev.String("event_id")}
 	evRoom := ev.OptString("room_id")
 	content := ev.Object("content")
 	alg := content.String("algorithm")
-	sessionID := content.String("session_id")
-	ciphertext := content.String("ciphertext")
+	p.sessionID = content.String("session_id")
+	p.ciphertext = content.String("ciphertext")
 	if err := ev.Err(); err != nil {
 		return nil, err
 	}
@@ -153,38 +217,45 @@ func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, erro
 	if alg != megolm.Algorithm {
 		return nil, errcode.New(errcode.UnsupportedAlgorithm, "room event algorithm %q is not supported (only %s)", alg, megolm.Algorithm)
 	}
-	// Read the session and the replay record its index needs together
-	// (one IndexedDB transaction); the index is trusted only once the
-	// message decrypts, and a message that does not parse fails below.
-	readAhead := []store.Key{store.InboundKey(roomID, sessionID)}
-	if index, err := megolm.MessageIndex(ciphertext); err == nil {
-		readAhead = append(readAhead, replayKey(sessionID, index))
+	return p, nil
+}
+
+// readAhead: the session and the replay record its index needs are read
+// together (one IndexedDB transaction); the index is trusted only once the
+// message decrypts, and a message that does not parse fails in decryptIn.
+func (p *parsedRoomEvent) readAhead(roomID string) []store.Key {
+	keys := []store.Key{store.InboundKey(roomID, p.sessionID)}
+	if index, err := megolm.MessageIndex(p.ciphertext); err == nil {
+		keys = append(keys, replayKey(p.sessionID, index))
 	}
-	var out *RoomEvent
-	err = d.st.UpdateFor(readAhead, func(tx *store.Tx) error {
-		ss, found, err := tx.GetInbound(roomID, sessionID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return errcode.New(UnknownSession, "no room key for session %s in %s (not received yet: request it or restore it from backup)", sessionID, roomID)
-		}
-		in, err := decodeInbound(ss)
-		if err != nil {
-			return err
-		}
-		pt, index, err := in.s.Decrypt(ciphertext)
-		if err != nil {
-			return err
-		}
-		out, err = checkRoomPlaintext(pt, roomID)
-		if err != nil {
-			return err
-		}
-		out.SenderKey, out.SenderEd25519, out.SessionID, out.MessageIndex, out.Imported = in.senderKey, in.senderEd25519, in.s.SessionID(), index, in.imported
-		return checkReplay(tx, in.s.SessionID(), index, eventID)
-	})
+	return keys
+}
+
+// decryptIn decrypts one event in tx. It writes only once the event has
+// decrypted and passed every check (the replay record, last), so a failed
+// event leaves tx as it found it.
+func decryptIn(tx *store.Tx, roomID string, p *parsedRoomEvent) (*RoomEvent, error) {
+	ss, found, err := tx.GetInbound(roomID, p.sessionID)
 	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errcode.New(UnknownSession, "no room key for session %s in %s (not received yet: request it or restore it from backup)", p.sessionID, roomID)
+	}
+	in, err := decodeInbound(ss)
+	if err != nil {
+		return nil, err
+	}
+	pt, index, err := in.s.Decrypt(p.ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	out, err := checkRoomPlaintext(pt, roomID)
+	if err != nil {
+		return nil, err
+	}
+	out.SenderKey, out.SenderEd25519, out.SessionID, out.MessageIndex, out.Imported = in.senderKey, in.senderEd25519, in.s.SessionID(), index, in.imported
+	if err := checkReplay(tx, in.s.SessionID(), index, p.eventID); err != nil {
 		return nil, err
 	}
 	return out, nil

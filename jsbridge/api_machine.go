@@ -181,26 +181,26 @@ func machineAPI() js.Value {
 			ev := a.JSON(2, "event")
 			return func(m *machine.Machine) (any, error) {
 				r, err := m.DecryptRoomEvent(room, ev)
+				return decryptedJS(r, err)
+			}
+		}),
+		// One result per event, each as decryptRoomEvent's: machine.mjs
+		// turns a { failure } into an MxCryptoError in the result list.
+		"decryptRoomEvents": onMachine("Machine.decryptRoomEvents", func(a *Args) func(*machine.Machine) (any, error) {
+			room := a.String(1, "roomId")
+			evs := a.JSONList(2, "events")
+			return func(m *machine.Machine) (any, error) {
+				rs, errs, err := m.DecryptRoomEvents(room, evs)
 				if err != nil {
-					f := map[string]any{"code": string(errcode.Of(err)), "message": err.Error()}
-					if w, ok := machine.AsWithheld(err); ok {
-						f["withheldCode"] = w.Code
-						f["withheldReason"] = w.Reason
-					}
-					if isBug(err) {
+					return nil, err
+				}
+				out := make([]any, len(evs))
+				for i := range evs {
+					if out[i], err = decryptedJS(rs[i], errs[i]); err != nil {
 						return nil, err
 					}
-					return map[string]any{"failure": f}, nil
 				}
-				var sd any
-				if r.SenderDevice != nil {
-					sd = knownDeviceJS(r.SenderDevice)
-				}
-				return map[string]any{
-					"type": r.Type, "content": RawJSON(r.Content), "sender": r.Sender, "senderDevice": sd,
-					"senderKey": r.SenderKey, "senderEd25519": r.SenderEd25519, "sessionId": r.SessionID,
-					"messageIndex": int(r.MessageIndex), "imported": r.Imported, "forwarded": r.Imported,
-				}, nil
+				return out, nil
 			}
 		}),
 		"syncToken": onMachine("Machine.syncToken", func(a *Args) func(*machine.Machine) (any, error) {
@@ -353,6 +353,32 @@ func machineAPI() js.Value {
 }
 
 // isBug: failures that are not about the event (store trouble, bugs) stay rejections.
+// decryptedJS is a decrypted room event for JS, or its failure as
+// { failure } so machine.mjs can attach withheldCode to the error it
+// throws; a bug or a store failure is returned as the call's error.
+func decryptedJS(r *machine.RoomEvent, err error) (any, error) {
+	if err != nil {
+		f := map[string]any{"code": string(errcode.Of(err)), "message": err.Error()}
+		if w, ok := machine.AsWithheld(err); ok {
+			f["withheldCode"] = w.Code
+			f["withheldReason"] = w.Reason
+		}
+		if isBug(err) {
+			return nil, err
+		}
+		return map[string]any{"failure": f}, nil
+	}
+	var sd any
+	if r.SenderDevice != nil {
+		sd = knownDeviceJS(r.SenderDevice)
+	}
+	return map[string]any{
+		"type": r.Type, "content": RawJSON(r.Content), "sender": r.Sender, "senderDevice": sd,
+		"senderKey": r.SenderKey, "senderEd25519": r.SenderEd25519, "sessionId": r.SessionID,
+		"messageIndex": int(r.MessageIndex), "imported": r.Imported, "forwarded": r.Imported,
+	}, nil
+}
+
 func isBug(err error) bool {
 	switch errcode.Of(err) {
 	case errcode.Internal, store.StoreFailure, store.Closed:

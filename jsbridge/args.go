@@ -265,3 +265,27 @@ func (a *Args) StringList(i int, name string) []string {
 	}
 	return out
 }
+
+// JSONList reads an array of plain objects, each serialised as JSON.
+func (a *Args) JSONList(i int, name string) [][]byte {
+	if a.err != nil {
+		return nil
+	}
+	v := a.get(i)
+	if v.Type() != js.TypeObject || !js.Global().Get("Array").Call("isArray", v).Bool() {
+		a.fail(errcode.BadInput, "%s must be an array of objects, got %s", name, describe(v))
+		return nil
+	}
+	out := make([][]byte, v.Length())
+	for j := range out {
+		e := v.Index(j)
+		if e.Type() != js.TypeObject || e.InstanceOf(uint8ArrayCtor) {
+			a.fail(errcode.BadInput, "%s[%d] must be a plain object, got %s", name, j, describe(e))
+			return nil
+		}
+		if out[j] = a.serialise(e, name); a.err != nil {
+			return nil
+		}
+	}
+	return out
+}

@@ -59,6 +59,9 @@ type Store struct {
 	allowRollback bool      // Options.AllowRollback; used while opening
 	rolledBack    bool      // opened after a rollback; Recover has not run
 	floor         uint64    // when rolledBack: the next generation must be past this
+
+	holds      int    // open Holds (hold.go); while > 0 this instance has the lock
+	heldUnlock func() // releases the lock the first Hold took
 }
 
 // Open opens the store called name in fsys, creating it if it does not
@@ -124,6 +127,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.heldUnlock != nil {
+		s.heldUnlock() // a Hold left open must not keep other instances out
+		s.holds, s.heldUnlock = 0, nil
+	}
 	s.key.Wipe()
 	s.key, s.id, s.cur = nil, nil, nil
 	s.cache = segCache{}
@@ -166,20 +173,28 @@ func (s *Store) do(write, recover bool, keys []Key, fn func(tx *Tx) error) error
 	if write && s.rolledBack && !recover {
 		return rolledBack("the store was opened after a rollback: it takes no write before Recover")
 	}
-	unlock, err := s.locker.Lock(s.name)
-	if err != nil {
-		return fsFailure(err, "taking the store lock")
+	// Under a Hold the lock is already ours, and no other instance can
+	// have committed since this one last read or wrote the manifest: only
+	// a failed write (forget) makes it look again.
+	held := s.held()
+	if !held {
+		unlock, err := s.locker.Lock(s.name)
+		if err != nil {
+			return fsFailure(err, "taking the store lock")
+		}
+		defer unlock()
 	}
-	defer unlock()
 	defer s.cache.trim()
 	s.readAhead(keys)
 	defer func() { s.prefetched = nil }()
-	if err := s.refresh(); err != nil {
-		s.forget()
-		return err
+	if !held || s.cur == nil {
+		if err := s.refresh(); err != nil {
+			s.forget()
+			return err
+		}
 	}
 	tx := &Tx{s: s, base: s.cur, write: write, changes: map[string]*record{}}
-	err = fn(tx)
+	err := fn(tx)
 	tx.done = true
 	if err != nil || (!tx.dirty() && !(recover && s.rolledBack)) {
 		return err

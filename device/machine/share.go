@@ -394,6 +394,12 @@ func dedupe(s []string) []string {
 func (m *Machine) EncryptRoomEvent(room, eventType string, content []byte) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// One store lock for reading the share and the encryption's commit.
+	release, err := m.st.Hold()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var share roomShare
 	var found bool
 	if err := m.st.View(func(tx *store.Tx) (err error) { found, err = getRecord(tx, roomKey(room), &share); return err }); err != nil {

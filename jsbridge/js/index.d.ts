@@ -817,6 +817,14 @@ export interface Machine {
    * the sender's code, e.g. 'm.unverified'), REPLAYED_MESSAGE, MISMATCHED_SENDER.
    */
   decryptRoomEvent(roomId: string, event: JsonObject): Promise<MachineDecryptedRoomEvent>;
+  /**
+   * A timeline of one room: every event decrypted under one store lock, the
+   * replay records of all of them in one commit. One entry per event, in
+   * order: the decrypted event, or { error } with the MxCryptoError
+   * decryptRoomEvent would have thrown for it after the events before it.
+   * Rejects only when the call fails as a whole (bad arguments, the store).
+   */
+  decryptRoomEvents(roomId: string, events: JsonObject[]): Promise<Array<MachineDecryptedRoomEvent | { error: MxCryptoError }>>;
   /** The stored sync token (next_batch of the last fully processed /sync), or null. */
   syncToken(): Promise<string | null>;
   setSyncToken(token: string | null): Promise<void>;

@@ -7,6 +7,16 @@ import { mxError, optionsArg } from './common.mjs';
 import { guardClass } from './guard.mjs';
 import { NO_HANDLE, deviceApi } from './device.mjs';
 
+/** The MxCryptoError of a { failure } decryption result. */
+function failureError(f) {
+  const e = mxError(f.code, f.message);
+  if (f.withheldCode !== undefined) {
+    e.withheldCode = f.withheldCode;
+    e.withheldReason = f.withheldReason;
+  }
+  return e;
+}
+
 export function machineApi(rt) {
   const call = (name, args) => rt.call(`_machine.${name}`, args);
   const { openDevice } = deviceApi(rt);
@@ -103,15 +113,19 @@ export function machineApi(rt) {
     /** Rejects with UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD (withheldCode), REPLAYED_MESSAGE, MISMATCHED_SENDER, … */
     async decryptRoomEvent(roomId, event) {
       const r = await this.#call('decryptRoomEvent', [roomId, event]);
-      if (r.failure) {
-        const e = mxError(r.failure.code, r.failure.message);
-        if (r.failure.withheldCode !== undefined) {
-          e.withheldCode = r.failure.withheldCode;
-          e.withheldReason = r.failure.withheldReason;
-        }
-        throw e;
-      }
+      if (r.failure) throw failureError(r.failure);
       return r;
+    }
+
+    /**
+     * A timeline: the events of one room decrypted with one store lock and
+     * one commit. One entry per event, in order: the decrypted event, or
+     * { error } with the MxCryptoError decryptRoomEvent would have thrown.
+     * Rejects only when the call itself fails (bad arguments, the store).
+     */
+    async decryptRoomEvents(roomId, events) {
+      const rs = await this.#call('decryptRoomEvents', [roomId, events]);
+      return rs.map((r) => (r.failure ? { error: failureError(r.failure) } : r));
     }
 
     syncToken() {
