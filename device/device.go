@@ -27,6 +27,7 @@ type Device struct {
 	st       *store.Store
 	opts     Options
 	identity olm.IdentityKeys
+	ratchets ratchetCache // decoded inbound sessions for room events
 }
 
 // accountRecord is the stored account plus what the device has told the
@@ -108,7 +109,10 @@ func (d *Device) DeviceID() string { return d.opts.DeviceID }
 func (d *Device) IdentityKeys() olm.IdentityKeys { return d.identity }
 
 // Close closes the store.
-func (d *Device) Close() error { return d.st.Close() }
+func (d *Device) Close() error {
+	d.ratchets.drop()
+	return d.st.Close()
+}
 
 func (d *Device) loadAccount(tx *store.Tx) (*accountRecord, bool, error) {
 	raw, found, err := tx.Get(store.AccountKey())

@@ -140,7 +140,7 @@ func (d *Device) DecryptRoomEvent(roomID string, event []byte) (*RoomEvent, erro
 	}
 	var out *RoomEvent
 	err = d.st.UpdateFor(p.readAhead(roomID), func(tx *store.Tx) (err error) {
-		out, err = decryptIn(tx, roomID, p)
+		out, err = d.decryptIn(tx, roomID, p)
 		return err
 	})
 	if err != nil {
@@ -169,7 +169,7 @@ func (d *Device) DecryptRoomEvents(roomID string, events [][]byte) (out []*RoomE
 			if p == nil {
 				continue
 			}
-			out[i], errs[i] = decryptIn(tx, roomID, p)
+			out[i], errs[i] = d.decryptIn(tx, roomID, p)
 			if errs[i] != nil && storeFailed(errs[i]) {
 				return errs[i]
 			}
@@ -234,7 +234,7 @@ func (p *parsedRoomEvent) readAhead(roomID string) []store.Key {
 // decryptIn decrypts one event in tx. It writes only once the event has
 // decrypted and passed every check (the replay record, last), so a failed
 // event leaves tx as it found it.
-func decryptIn(tx *store.Tx, roomID string, p *parsedRoomEvent) (*RoomEvent, error) {
+func (d *Device) decryptIn(tx *store.Tx, roomID string, p *parsedRoomEvent) (*RoomEvent, error) {
 	ss, found, err := tx.GetInbound(roomID, p.sessionID)
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func decryptIn(tx *store.Tx, roomID string, p *parsedRoomEvent) (*RoomEvent, err
 	if !found {
 		return nil, errcode.New(UnknownSession, "no room key for session %s in %s (not received yet: request it or restore it from backup)", p.sessionID, roomID)
 	}
-	in, err := decodeInbound(ss)
+	in, err := d.ratchets.inboundFor(ss)
 	if err != nil {
 		return nil, err
 	}

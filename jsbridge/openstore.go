@@ -91,6 +91,10 @@ func openStore(spec storeSpec) (*store.Store, error) {
 		}
 		fsys := memFS.fs
 		memFS.Unlock()
+		// Only this instance reaches its memory file system: Go's own lock
+		// serializes its stores (no navigator.locks request per operation),
+		// and commits are announced in memory, not looked for in the files.
+		spec.opts.Locker, spec.opts.InProcess = nil, true
 		return store.Open(fsys, spec.name, spec.opts)
 	case "fs":
 		if !strings.HasPrefix(spec.path, "/") {

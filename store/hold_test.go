@@ -81,3 +81,31 @@ func TestHoldOneLockForManyOperations(t *testing.T) {
 		}
 	})
 }
+
+// With InProcess, an operation finds another instance's commit by the
+// generation it announced, not by reading the other slot; both instances
+// still see each other's writes.
+func TestInProcessSeesOtherInstances(t *testing.T) {
+	fsys := newMemFS(t)
+	open := func() *Store {
+		s, err := Open(fsys, "p", Options{Key: testKey(2), InProcess: true})
+		must(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	k := ValueKey("n")
+	for i := 0; i < 20; i++ {
+		must(t, increment(k)(a))
+		must(t, increment(k)(b))
+	}
+	for _, s := range []*Store{a, b} {
+		must(t, s.View(func(tx *Tx) error {
+			v, _, err := tx.Get(k)
+			if err == nil && (len(v) != 8 || v[7] != 40) {
+				t.Fatalf("counter is %x, want 40", v)
+			}
+			return err
+		}))
+	}
+}

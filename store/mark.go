@@ -160,11 +160,13 @@ func (s *Store) writeSlotAndMark(gen uint64, slot []byte) error {
 			return fsFailure(err, "writing %s and the high-water mark", slotFile(gen))
 		}
 		s.mark, s.markGen = markOK, gen
+		s.published(gen)
 		return nil
 	}
 	if err := s.writeSlot(gen, slot); err != nil {
 		return err
 	}
+	s.published(gen) // the slot is the commit point; the mark follows
 	return s.writeMark(gen)
 }
 

@@ -30,6 +30,13 @@ type Options struct {
 	// opens, instead of failing with STORE_ROLLED_BACK or STORE_CORRUPT.
 	// Writes are then refused until Recover has run (see mark.go).
 	AllowRollback bool
+	// InProcess: every instance that can reach the store is in this
+	// process (an in-memory file system, which must be a comparable value
+	// such as a pointer). Operations then look for another instance's
+	// commit by a number kept in memory instead of reading a manifest slot
+	// (inprocess.go). Never set it on files another process or tab can
+	// write.
+	InProcess bool
 }
 
 // Store is an open key store. Its methods may be called from several
@@ -60,6 +67,7 @@ type Store struct {
 	rolledBack    bool      // opened after a rollback; Recover has not run
 	floor         uint64    // when rolledBack: the next generation must be past this
 
+	inProcess  bool   // Options.InProcess
 	holds      int    // open Holds (hold.go); while > 0 this instance has the lock
 	heldUnlock func() // releases the lock the first Hold took
 }
@@ -84,7 +92,7 @@ func Open(fsys hackpadfs.FS, name string, opts Options) (*Store, error) {
 	if opts.CacheBytes <= 0 {
 		opts.CacheBytes = 32 << 20
 	}
-	s := &Store{fsys: fsys, name: name, locker: opts.Locker, allowRollback: opts.AllowRollback}
+	s := &Store{fsys: fsys, name: name, locker: opts.Locker, allowRollback: opts.AllowRollback, inProcess: opts.InProcess}
 	s.cache.limit = opts.CacheBytes
 	unlock, err := s.locker.Lock(name)
 	if err != nil {
@@ -244,6 +252,9 @@ func (s *Store) forget() { s.cur = nil }
 // commit (cur.gen+1) can only be in the other slot, so when that still
 // holds an older generation nothing changed: one read, nothing decrypted.
 func (s *Store) refresh() error {
+	if s.unchanged() {
+		return nil
+	}
 	if s.cur != nil {
 		raw, err := s.read(slotFile(s.cur.gen + 1))
 		if err != nil && err != errNotExist {

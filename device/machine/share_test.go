@@ -18,7 +18,7 @@ func (c *testClock) now() time.Time { return c.t }
 func newTestClock() *testClock { return &testClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)} }
 
 // setup: alice (A1), bob (B1, B2), all uploaded and synced.
-func setup(t *testing.T) (*relay, *testClock, *client, *client, *client) {
+func setup(t testing.TB) (*relay, *testClock, *client, *client, *client) {
 	srv := newRelay(t)
 	clk := newTestClock()
 	a := newClient(t, srv, "@alice:example.org", "A1", clk.now)

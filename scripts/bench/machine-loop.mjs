@@ -28,9 +28,13 @@ const ev = (content) => ({ type: 'm.room.encrypted', sender: USERS[0], room_id: 
 
 const rounds = async (label, fn) => {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await fn();
   const ms = performance.now() - t0;
-  console.log(`${label}: ${(ms / N).toFixed(2)} ms/op, ${Math.round((N * 1000) / ms)} ops/s`);
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1000;
+  // CPU time per op says less about the other load on a shared machine.
+  console.log(`${label}: ${(ms / N).toFixed(2)} ms/op, ${Math.round((N * 1000) / ms)} ops/s; CPU ${(cpu / N).toFixed(2)} ms/op`);
   return r;
 };
 const events = await rounds('encrypt', async () => {
