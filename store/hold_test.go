@@ -108,4 +108,15 @@ func TestInProcessSeesOtherInstances(t *testing.T) {
 			return err
 		}))
 	}
+	// The mark written in place is read back at the next open.
+	must(t, a.Close())
+	must(t, b.Close())
+	c := open()
+	must(t, c.View(func(tx *Tx) error {
+		_, found, err := tx.Get(k)
+		if err == nil && !found {
+			t.Fatal("the counter is gone after reopening")
+		}
+		return err
+	}))
 }

@@ -142,7 +142,14 @@ func (s *Store) writeMark(gen uint64) error {
 		return err
 	}
 	mf := s.markFile()
-	if err := s.replace(mf, mf+".tmp", data); err != nil {
+	if s.inProcess {
+		// Files that end with the process are never seen half written:
+		// the mark is overwritten in place, without a file to rename.
+		err = s.write(mf, data)
+	} else {
+		err = s.replace(mf, mf+".tmp", data)
+	}
+	if err != nil {
 		return err
 	}
 	s.mark, s.markGen = markOK, gen
