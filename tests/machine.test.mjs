@@ -295,3 +295,32 @@ test('a machine survives a restart of the wasm instance (IndexedDB store): its u
   await m.close();
   await bob.m.close();
 });
+
+test('decryptRoomEvents: a timeline in one call, each entry an event or { error } with the code decryptRoomEvent gives', async () => {
+  const relay = new Relay();
+  const alice = await ours(relay, '@alice:example.org', 'ALICE');
+  const bob = await ours(relay, '@bob:example.org', 'BOB');
+  await alice.sync();
+  await bob.sync();
+  await alice.share(ROOM, ['@alice:example.org', '@bob:example.org']);
+  const evs = [];
+  for (let i = 0; i < 6; i++) evs.push(roomEvent('@alice:example.org', await alice.m.encryptRoomEvent(ROOM, 'm.room.message', { body: `m${i}` })));
+  await bob.sync();
+  const timeline = [evs[0], evs[1], { ...evs[1], event_id: '$replayed' }, { ...evs[2], sender: '@mallory:example.org' }, evs[3], evs[4], evs[5]];
+  const out = await bob.m.decryptRoomEvents(ROOM, timeline);
+  assert.equal(out.length, timeline.length);
+  assert.deepEqual(out.map((r) => r.error?.code ?? r.content.body), ['m0', 'm1', 'REPLAYED_MESSAGE', 'MISMATCHED_SENDER', 'm3', 'm4', 'm5']);
+  assert.ok(out[2].error instanceof Error && out[2].error.name === 'MxCryptoError');
+  assert.equal(out[0].senderDevice.deviceId, 'ALICE');
+  assert.equal(out[6].messageIndex, 5);
+  // Recorded like one call each: the replay is refused one by one too, and
+  // the same timeline again gives the same results.
+  await assert.rejects(bob.m.decryptRoomEvent(ROOM, { ...evs[4], event_id: '$other' }), { code: 'REPLAYED_MESSAGE' });
+  const again = await bob.m.decryptRoomEvents(ROOM, timeline);
+  assert.deepEqual(again.map((r) => r.error?.code ?? r.content.body), out.map((r) => r.error?.code ?? r.content.body));
+  assert.deepEqual(await bob.m.decryptRoomEvents(ROOM, []), []);
+  await assert.rejects(bob.m.decryptRoomEvents(ROOM, 'not a list'), { code: 'BAD_INPUT' });
+  await assert.rejects(bob.m.decryptRoomEvents(ROOM, [evs[0], 7]), { code: 'BAD_INPUT' });
+  await alice.m.close();
+  await bob.m.close();
+});

@@ -1,6 +1,6 @@
 // Compiled (not run) by tests/types.test.mjs: the README-style usage must
 // type-check against jsbridge/js/index.d.ts.
-import { init, type MxCrypto, type MxCryptoError, type OlmMessage } from '../../jsbridge/js/index.js';
+import { init, type JsonObject, type MxCrypto, type MxCryptoError, type OlmMessage } from '../../jsbridge/js/index.js';
 
 async function main(): Promise<void> {
   const mx: MxCrypto = await init({ wasm: new URL('../../dist/mxcrypto.wasm', import.meta.url) });
@@ -76,6 +76,15 @@ async function machineUsage(mx: MxCrypto): Promise<void> {
     const ev = await m.decryptRoomEvent('!r:example.org', { event_id: '$e', sender: '@b:example.org', content });
     const dev: string | undefined = ev.senderDevice?.deviceId;
     void [dev, ev.forwarded, ev.content];
+    for (const r of await m.decryptRoomEvents('!r:example.org', [{ event_id: '$e', sender: '@b:example.org', content }])) {
+      if ('error' in r) {
+        const failed: string = r.error.code;
+        void failed;
+      } else {
+        const body: JsonObject = r.content;
+        void [body, r.senderDevice?.deviceId];
+      }
+    }
   } catch (e) {
     const code: string = (e as MxCryptoError).code;
     void [code, (e as MxCryptoError).withheldCode];
