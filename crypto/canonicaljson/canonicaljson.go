@@ -185,8 +185,14 @@ func writeString(buf *bytes.Buffer, s string) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			buf.WriteByte(c)
-			i++
+			// A run of bytes that are written as they are goes in one
+			// copy (a byte at a time was most of encoding a message body).
+			j := i + 1
+			for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && s[j] < utf8.RuneSelf {
+				j++
+			}
+			buf.WriteString(s[i:j])
+			i = j
 			continue
 		}
 		if c >= utf8.RuneSelf {
