@@ -44,7 +44,16 @@ const events = await rounds('encrypt', async () => {
 });
 await bob.sync();
 await rounds('decrypt', async () => {
-  for (const e of events) if ((await bob.m.decryptRoomEvent(ROOM, e)).content.body !== text) throw new Error('wrong body');
+  // Per-op time of the first and the last tenth: decrypt cost must not
+  // grow with the messages a session has seen.
+  const tenth = Math.max(1, Math.floor(N / 10));
+  const marks = [];
+  for (const [i, e] of events.entries()) {
+    if (i === 0 || i === tenth || i === N - tenth) marks.push(performance.now());
+    if ((await bob.m.decryptRoomEvent(ROOM, e)).content.body !== text) throw new Error('wrong body');
+  }
+  marks.push(performance.now());
+  console.log(`decrypt, first tenth ${((marks[1] - marks[0]) / tenth).toFixed(2)} ms/op, last tenth ${((marks[3] - marks[2]) / tenth).toFixed(2)} ms/op`);
 });
 if (typeof bob.m.decryptRoomEvents === 'function') {
   const more = [];
