@@ -35,7 +35,11 @@
 // generation before it reads or writes, so several instances on one store
 // never lose each other's writes. That costs one slot read: another
 // instance's next commit can only be in the other slot, and the generation
-// is in the slot's clear header.
+// is in the slot's clear header. Hold keeps the lock for a run of
+// operations, which then neither lock nor look again (hold.go); a store
+// only this process can reach (Options.InProcess, the memory backend)
+// compares a generation kept in memory instead of reading the slot
+// (inprocess.go).
 //
 // Everything is sealed with crypto/sealed (XChaCha20-Poly1305) under the
 // store key; labels bind the manifest (and its clear header) to the store
