@@ -1,0 +1,81 @@
+package device
+
+import (
+	"testing"
+
+	"github.com/mxcrypto/mxcrypto/crypto/megolm"
+	"github.com/mxcrypto/mxcrypto/errcode"
+)
+
+// A session decoded and kept for decryption is decoded again once the
+// stored copy changes: a later key used first, then a forward reaching
+// further back, and the earlier message decrypts with the new copy (and
+// says it was imported).
+func TestRatchetCacheFollowsTheStoredKey(t *testing.T) {
+	c := newClock()
+	srv := newServer(t)
+	alice := newDevice(t, "@alice:example.org", "ALICE", c)
+	bob := newDevice(t, "@bob:example.org", "BOB", c)
+	bob2 := newDevice(t, "@bob:example.org", "BOB2", c)
+	for _, d := range []*Device{alice, bob, bob2} {
+		srv.sync(d)
+	}
+	srv.connect(alice, bob)
+	srv.connect(alice, bob2)
+	srv.connect(bob, bob2)
+	const room = "!cache:example.org"
+	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, first.RoomKey, bob)
+	events := [][]byte{first.Content}
+	for i := 1; i < 4; i++ {
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"n": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, out.Content)
+	}
+	late, err := alice.RoomKeyContent(room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, late, bob2) // from index 4
+	more, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":4}`), megolm.RotationPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re, err := bob2.DecryptRoomEvent(room, roomEvent(t, "$4", more.Content)); err != nil || re.MessageIndex != 4 || re.Imported {
+		t.Fatalf("index 4: %+v %v", re, err)
+	}
+	_, err = bob2.DecryptRoomEvent(room, roomEvent(t, "$1", events[1]))
+	wantCode(t, err, errcode.UnknownMessageIndex)
+
+	fwd, err := bob.ForwardRoomKey(room, first.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := bob.EncryptToDevice("@bob:example.org", "BOB2", "m.forwarded_room_key", fwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := bob2.DecryptToDevice(toDeviceEvent(t, bob, enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := bob2.ImportRoomKey(ev.Content, RoomKeySource{Kind: ev.Type, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519}); err != nil || out != Imported {
+		t.Fatalf("import: %v %v", out, err)
+	}
+	for i := 3; i >= 0; i-- {
+		re, err := bob2.DecryptRoomEvent(room, roomEvent(t, "$"+string(rune('0'+i)), events[i]))
+		if err != nil || re.MessageIndex != uint32(i) || !re.Imported {
+			t.Fatalf("event %d after the forward: %+v %v", i, re, err)
+		}
+	}
+	// Close drops what was kept; a reopened device decodes again.
+	bob2.Close()
+	if len(bob2.ratchets.m) != 0 {
+		t.Fatal("Close kept decoded sessions")
+	}
+}
