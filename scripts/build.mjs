@@ -1,9 +1,10 @@
 // Builds dist/, the npm package: the wasm modules, Go's wasm_exec.js and the
 // JS package files with their types.
-// Prints the module sizes raw and gzipped.
+// Prints the module sizes raw, gzipped and brotli-compressed
+// (scripts/bench/wasm-size.mjs says where the bytes go).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,5 +49,6 @@ copyFileSync(join(dist, 'wasm_exec.js'), join(web, 'wasm_exec.js'));
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
 for (const name of [...modules.map(([n]) => n), 'web/page.wasm']) {
   const wasm = readFileSync(join(dist, name));
-  console.log(`built dist/${name}: ${kb(statSync(join(dist, name)).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip`);
+  const br = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: wasm.length } }).length;
+  console.log(`built dist/${name}: ${kb(statSync(join(dist, name)).size)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip, ${kb(br)} brotli`);
 }
