@@ -4,7 +4,7 @@ package jsbridge
 
 import (
 	"github.com/mxcrypto/mxcrypto/internal/bridgewire"
-	"sort"
+	"slices"
 	"sync"
 	"syscall/js"
 	"time"
@@ -532,7 +532,7 @@ func countsArg(data []byte) (map[string]int, error) {
 		return nil, err
 	}
 	keys := o.Keys()
-	sort.Strings(keys)
+	slices.Sort(keys)
 	out := map[string]int{}
 	for _, k := range keys {
 		out[k] = o.Int(k)
