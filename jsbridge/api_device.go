@@ -63,6 +63,11 @@ func lookupDevice(h int) (*deviceHandle, error) {
 }
 
 // onDevice is a handler whose first argument is a device handle.
+//
+// Not inlined: inlined, each call site got its own copy of the closures
+// (about 1 KB of wasm each).
+//
+//go:noinline
 func onDevice(name string, h func(a *Args) func(d *device.Device) (any, error)) js.Func {
 	return Async(name, func(a *Args) Work {
 		handle := a.Int(0, "device")

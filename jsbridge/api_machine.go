@@ -39,6 +39,11 @@ func lookupMachine(h int) (*machine.Machine, error) {
 }
 
 // onMachine is a handler whose first argument is the device handle.
+//
+// Not inlined: inlined, each call site got its own copy of the closures
+// (about 1 KB of wasm each).
+//
+//go:noinline
 func onMachine(name string, h func(a *Args) func(m *machine.Machine) (any, error)) js.Func {
 	return Async(name, func(a *Args) Work {
 		handle := a.Int(0, "machine")

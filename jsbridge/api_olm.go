@@ -12,27 +12,34 @@ import (
 	"github.com/mxcrypto/mxcrypto/internal/b64"
 )
 
+// olmAccountCall wraps an Account method: the arguments are (state,
+// settings, ...method arguments), and fn sees the method arguments from
+// index 0.
+//
+// Not inlined: inlined, each call site got its own copy of the closures
+// (about 1 KB of wasm each).
+//
+//go:noinline
+func olmAccountCall(name string, fn func(a *Args, load func() (*olm.Account, error)) Work) js.Func {
+	return Async(name, func(a *Args) Work {
+		state := a.Bytes(0, "state", -1)
+		settings := accountOptions(a, 1)
+		a.vals = a.vals[min(2, len(a.vals)):]
+		return fn(a, func() (*olm.Account, error) {
+			acc, err := olm.UnmarshalAccountState(state)
+			if err != nil {
+				return nil, errcode.Wrap(errcode.BadInput, err, "not an account state made by this module")
+			}
+			settings.apply(acc)
+			return acc, nil
+		})
+	})
+}
+
 // olmAPI: like megolmAPI, accounts and sessions live on the JS side as their
 // unencrypted state. Account calls also carry the caller's clock reading and
 // fallback-key settings (see olm.mjs), which are not part of the state.
 func olmAPI() js.Value {
-	// account wraps an Account method: the arguments are (state, settings,
-	// ...method arguments), and fn sees the method arguments from index 0.
-	account := func(name string, fn func(a *Args, load func() (*olm.Account, error)) Work) js.Func {
-		return Async(name, func(a *Args) Work {
-			state := a.Bytes(0, "state", -1)
-			settings := accountOptions(a, 1)
-			a.vals = a.vals[min(2, len(a.vals)):]
-			return fn(a, func() (*olm.Account, error) {
-				acc, err := olm.UnmarshalAccountState(state)
-				if err != nil {
-					return nil, errcode.Wrap(errcode.BadInput, err, "not an account state made by this module")
-				}
-				settings.apply(acc)
-				return acc, nil
-			})
-		})
-	}
 	return object(map[string]any{
 		"accountCreate": Async("olm.createAccount", func(a *Args) Work {
 			opts := accountOptions(a, 0)
@@ -74,7 +81,7 @@ func olmAPI() js.Value {
 				return accountJS(acc, nil), nil
 			}
 		}),
-		"accountSign": account("Account.sign", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountSign": olmAccountCall("Account.sign", func(a *Args, load func() (*olm.Account, error)) Work {
 			msg := a.String(0, "message")
 			return func() (any, error) {
 				acc, err := load()
@@ -84,17 +91,17 @@ func olmAPI() js.Value {
 				return acc.Sign([]byte(msg)), nil
 			}
 		}),
-		"accountGenerateOneTimeKeys": account("Account.generateOneTimeKeys", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountGenerateOneTimeKeys": olmAccountCall("Account.generateOneTimeKeys", func(a *Args, load func() (*olm.Account, error)) Work {
 			n := a.Int(0, "count")
 			return mutateAccount(load, func(acc *olm.Account) (any, error) { return nil, acc.GenerateOneTimeKeys(n) })
 		}),
-		"accountMarkKeysAsPublished": account("Account.markKeysAsPublished", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountMarkKeysAsPublished": olmAccountCall("Account.markKeysAsPublished", func(a *Args, load func() (*olm.Account, error)) Work {
 			return mutateAccount(load, func(acc *olm.Account) (any, error) { acc.MarkKeysAsPublished(); return nil, nil })
 		}),
-		"accountGenerateFallbackKey": account("Account.generateFallbackKey", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountGenerateFallbackKey": olmAccountCall("Account.generateFallbackKey", func(a *Args, load func() (*olm.Account, error)) Work {
 			return mutateAccount(load, func(acc *olm.Account) (any, error) { return nil, acc.GenerateFallbackKey() })
 		}),
-		"accountRotateFallbackKeyIfNeeded": account("Account.rotateFallbackKeyIfNeeded", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountRotateFallbackKeyIfNeeded": olmAccountCall("Account.rotateFallbackKeyIfNeeded", func(a *Args, load func() (*olm.Account, error)) Work {
 			var types []string
 			known := a.Present(0)
 			if known {
@@ -109,7 +116,7 @@ func olmAPI() js.Value {
 				return acc.RotateFallbackKeyIfNeeded(types)
 			})
 		}),
-		"accountKeysForUpload": account("Account.keysForUpload", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountKeysForUpload": olmAccountCall("Account.keysForUpload", func(a *Args, load func() (*olm.Account, error)) Work {
 			userID := a.String(0, "userId")
 			deviceID := a.String(1, "deviceId")
 			return func() (any, error) {
@@ -120,7 +127,7 @@ func olmAPI() js.Value {
 				return acc.KeysForUpload(userID, deviceID)
 			}
 		}),
-		"accountPickle": account("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountPickle": olmAccountCall("Account.pickle", func(a *Args, load func() (*olm.Account, error)) Work {
 			key := a.Secret(0, "pickleKey", 32)
 			return func() (any, error) {
 				acc, err := load()
@@ -131,7 +138,7 @@ func olmAPI() js.Value {
 				return b64.Encode(p), err
 			}
 		}),
-		"accountExportLibolm": account("Account.exportLibolmPickle", func(a *Args, load func() (*olm.Account, error)) Work {
+		"accountExportLibolm": olmAccountCall("Account.exportLibolmPickle", func(a *Args, load func() (*olm.Account, error)) Work {
 			key := a.Secret(0, "pickleKey", -1)
 			return func() (any, error) {
 				acc, err := load()

@@ -34,6 +34,11 @@ func storeAPI() js.Value {
 }
 
 // storeCall reads the handle (argument 0) and hands the store to h.
+//
+// Not inlined: inlined, each call site got its own copy of the closures
+// (about 1 KB of wasm each).
+//
+//go:noinline
 func storeCall(name string, h func(s *store.Store, a *Args) Work) js.Func {
 	return Async(name, func(a *Args) Work {
 		id := a.Int(0, "store handle")
