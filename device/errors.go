@@ -11,6 +11,9 @@ const (
 	KeyConflict      = errcode.RoomKeyConflict
 )
 
+// Not inlined, like errcode.New.
+//
+//go:noinline
 func badInput(format string, args ...any) error {
 	return errcode.New(errcode.BadInput, format, args...)
 }

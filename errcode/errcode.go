@@ -140,11 +140,18 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // New returns an *Error with a formatted message.
+//
+// Not inlined: it is called at some 400 places, each of which would carry
+// its own copy of the allocation and formatting call (wasm size).
+//
+//go:noinline
 func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Wrap returns an *Error that keeps err as its cause.
+// Wrap returns an *Error that keeps err as its cause. Not inlined, like New.
+//
+//go:noinline
 func Wrap(code Code, err error, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
 }

@@ -15,16 +15,25 @@ const (
 
 func errClosed() error { return errcode.New(Closed, "the store is closed") }
 
+// Not inlined, like errcode.New.
+//
+//go:noinline
 func fsFailure(err error, format string, args ...any) error {
 	return errcode.Wrap(StoreFailure, err, format, args...)
 }
 
+// Not inlined, like errcode.New.
+//
+//go:noinline
 func damaged(format string, args ...any) error {
 	e := errcode.New(StoreCorrupt, format, args...)
 	e.Message = "store is damaged: " + e.Message
 	return e
 }
 
+// Not inlined, like errcode.New.
+//
+//go:noinline
 func badInput(format string, args ...any) error {
 	return errcode.New(errcode.BadInput, format, args...)
 }
