@@ -228,3 +228,21 @@ func decryptExport(text, pass string) ([]byte, error) {
 	}
 	return f.decrypt(key)
 }
+
+// aliceAndTwoBobs is Alice and two devices of Bob's, all published and with
+// Olm sessions between each pair (the forwarding tests' cast).
+func aliceAndTwoBobs(t *testing.T) (alice, bob, bob2 *Device) {
+	t.Helper()
+	c := newClock()
+	srv := newServer(t)
+	alice = newDevice(t, "@alice:example.org", "ALICE", c)
+	bob = newDevice(t, "@bob:example.org", "BOB", c)
+	bob2 = newDevice(t, "@bob:example.org", "BOB2", c)
+	for _, d := range []*Device{alice, bob, bob2} {
+		srv.sync(d)
+	}
+	srv.connect(alice, bob)
+	srv.connect(alice, bob2)
+	srv.connect(bob, bob2)
+	return alice, bob, bob2
+}

@@ -12,17 +12,7 @@ import (
 // further back (refused before it came), and the earlier messages decrypt
 // with the new copy.
 func TestRatchetCacheFollowsTheStoredKey(t *testing.T) {
-	c := newClock()
-	srv := newServer(t)
-	alice := newDevice(t, "@alice:example.org", "ALICE", c)
-	bob := newDevice(t, "@bob:example.org", "BOB", c)
-	bob2 := newDevice(t, "@bob:example.org", "BOB2", c)
-	for _, d := range []*Device{alice, bob, bob2} {
-		srv.sync(d)
-	}
-	srv.connect(alice, bob)
-	srv.connect(alice, bob2)
-	srv.connect(bob, bob2)
+	alice, bob, bob2 := aliceAndTwoBobs(t)
 	const room = "!cache:example.org"
 	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
 	if err != nil {
