@@ -154,7 +154,7 @@ export function analyse(buf) {
       for (let k = 0; k + 1 < cuts.length; k++) data[cuts[k][0]] = mem.subarray(cuts[k][1], Math.min(cuts[k + 1][1], mem.length));
     }
   }
-  return { bytes: buf.length, sections, functions: bodies.length, packages, data };
+  return { bytes: buf.length, sections, functions: bodies.length, packages, data, names };
 }
 
 // report prints a module's sizes and breakdown; buf may be stripped (no
