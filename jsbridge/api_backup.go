@@ -52,6 +52,19 @@ func backupAPI() js.Value {
 				return RawJSON(pt), err
 			}
 		}),
+		// backup.decrypt after WebCrypto did the X25519 step (browsers).
+		"_decryptShared": Async("backup.decrypt", func(a *Args) Work {
+			shared := a.Secret(0, "shared", 32)
+			encJSON := a.JSON(1, "encrypted")
+			return func() (any, error) {
+				m, err := pkMessageArg(encJSON, "encrypted")
+				if err != nil {
+					return nil, err
+				}
+				pt, err := backup.DecryptShared(shared, m)
+				return RawJSON(pt), err
+			}
+		}),
 		// The whole restore in Go; the loader uses it when the host has no
 		// WebCrypto X25519.
 		"_decryptMany": Async("backup.decryptMany", func(a *Args) Work {

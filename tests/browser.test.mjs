@@ -39,6 +39,7 @@ test('the loader works in Chromium: WebCrypto paths, restore workers, panic reco
   assert.deepEqual(lines, [
     'recovery key ok true',
     'backup roundtrip 1',
+    'backup.decrypt paths agree 7/7',
     'decryptMany 50 failures 0',
     'workers 600 same true',
     'pbkdf2 32',

@@ -3,7 +3,7 @@
 // modules; this file only assembles them.
 import { mxError } from './common.mjs';
 import { guardApi } from './guard.mjs';
-import { checkEntries, decryptEntries, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
+import { checkEntries, decryptEntries, decryptFromBackup, decryptMany, encryptForBackup, prepareEntries, restoreDeriver } from './backup.mjs';
 import { olmApi } from './olm.mjs';
 import { megolmApi } from './megolm.mjs';
 import { deviceApi } from './device.mjs';
@@ -43,7 +43,7 @@ export function buildApi(rt) {
       createKey: call('backup.createKey'),
       publicKey: call('backup.publicKey'),
       encrypt: (publicKey, sessionData) => encryptForBackup(rt, publicKey, sessionData),
-      decrypt: call('backup.decrypt'),
+      decrypt: (privateKey, encrypted) => decryptFromBackup(rt, privateKey, encrypted),
       decryptMany: (privateKey, roomKeys, opts = {}) => decryptMany(rt, privateKey, roomKeys, opts),
       /** @internal the per-thread part of decryptMany (restore-worker.mjs). */
       _decryptEntries: (privateKey, entries, onProgress) => {
