@@ -2,11 +2,14 @@
 // matrix-sdk-crypto-wasm in one page of Debian's Chromium (driven with
 // playwright-core, no browser download), the workloads of
 // chromium-workloads.mjs interleaved over several rounds, medians and
-// ratios; then the time to ready of each library, cold (first load in a
-// fresh profile) and warm (later loads, compiled code cached).
+// ratios; then the same in a dedicated Worker of a fresh page
+// (chromium-worker.js), where clients run their crypto off the UI thread;
+// and the time to ready of each library, cold (first load in a fresh
+// profile) and warm (later loads, compiled code cached).
 //
 // BENCH_CHROMIUM_ROUNDS (default 5) rounds; BENCH_CHROMIUM_WORKLOADS=W1,W3
-// picks workloads. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
+// picks workloads; BENCH_CHROMIUM_WHERE=page,worker (default both) where
+// they run. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
 // mxcrypto as "before" (served at /dist-before/), interleaved like the rest.
 // Run alone: node scripts/bench/chromium.mjs
 import { createServer } from 'node:http';
@@ -22,6 +25,7 @@ const ROUNDS = Number(process.env.BENCH_CHROMIUM_ROUNDS ?? 5);
 const READY_RUNS = Number(process.env.BENCH_CHROMIUM_READY_RUNS ?? 5);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BEFORE = process.env.BENCH_BEFORE_DIST;
+const WHERE = (process.env.BENCH_CHROMIUM_WHERE ?? 'page,worker').split(',');
 const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -53,8 +57,34 @@ async function waitLoaded(page) {
   if (err) throw new Error(`bench page: ${err}`);
 }
 
+/**
+ * Loads the bench page at pageUrl (libraries in the page, or with ?worker in
+ * its dedicated Worker) and runs the picked workloads, implementations
+ * interleaved in an order that rotates with the round: workload → impl → ops/s per round.
+ */
+async function rounds(page, pageUrl) {
+  await page.goto(pageUrl);
+  await waitLoaded(page);
+  const available = await page.evaluate(() => window.bench.workloads);
+  const only = process.env.BENCH_CHROMIUM_WORKLOADS?.split(',');
+  const workloads = Object.keys(available).filter((w) => !only || only.includes(w));
+  const results = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const w of workloads) {
+      const impls = available[w];
+      for (let k = 0; k < impls.length; k++) {
+        const impl = impls[(k + r) % impls.length];
+        const opsPerSecond = await page.evaluate(([w, impl]) => window.bench.round(w, impl), [w, impl]);
+        ((results[w] ??= {})[impl] ??= []).push(opsPerSecond);
+      }
+    }
+  }
+  return results;
+}
+
 /** Runs the section; row(group, name, value, unit, note) prints a line. */
 export async function benchChromium(row) {
+  if (WHERE.some((w) => w !== 'page' && w !== 'worker')) throw new Error(`BENCH_CHROMIUM_WHERE=${WHERE}: page, worker or both`);
   if (!existsSync(CHROMIUM)) {
     row('chromium', 'skipped', 'n/a', 'size', `${CHROMIUM} is missing`);
     return;
@@ -84,40 +114,29 @@ export async function benchChromium(row) {
       }
     }
 
-    await page.goto(BEFORE ? `${url}?before` : url);
-    await waitLoaded(page);
-    const available = await page.evaluate(() => window.bench.workloads);
-    const only = process.env.BENCH_CHROMIUM_WORKLOADS?.split(',');
-    const workloads = Object.keys(available).filter((w) => !only || only.includes(w));
-    const results = {};
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const w of workloads) {
-        // Interleaved, in an order that rotates with the round.
-        const impls = available[w];
-        for (let k = 0; k < impls.length; k++) {
-          const impl = impls[(k + r) % impls.length];
-          const opsPerSecond = await page.evaluate(([w, impl]) => window.bench.round(w, impl), [w, impl]);
-          ((results[w] ??= {})[impl] ??= []).push(opsPerSecond);
+    const impls = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
+    const version = context.browser()?.version() ?? '';
+    const runs = {};
+    for (const where of WHERE) {
+      const results = await rounds(page, `${url}?${[where === 'worker' && 'worker', BEFORE && 'before'].filter(Boolean).join('&')}`);
+      const G = `Chromium ${version}${where === 'worker' ? ' dedicated Worker' : ''} ops/s, median of ${ROUNDS} rounds (load ${loadavg()[0].toFixed(2)})`;
+      // Medians, and the best round (the least disturbed by other load on the
+      // machine, so the fairer comparison when it is busy).
+      for (const [w, byImpl] of Object.entries(results)) {
+        for (const [label, pick] of [['median', median], ['best', (xs) => Math.max(...xs)]]) {
+          const m = Object.fromEntries(Object.entries(byImpl).map(([impl, xs]) => [impl, pick(xs)]));
+          const ratio = (peer) => (m[peer] ? `×${(m.mxcrypto / m[peer]).toFixed(2)} ${peer}` : '');
+          row(G, `${w} ${label} ${impls.join(' / ')}`, impls.map((i) => (m[i] ? m[i].toFixed(0) : '–')).join(' / '), 'size',
+            [ratio('libolm'), ratio('rust'), ratio('before')].filter(Boolean).join(', '));
         }
       }
-    }
-    const G = `Chromium ${context.browser()?.version() ?? ''} ops/s, median of ${ROUNDS} rounds (load ${loadavg()[0].toFixed(2)})`;
-    // Medians, and the best round (the least disturbed by other load on the
-    // machine, so the fairer comparison when it is busy).
-    for (const w of workloads) {
-      const impls = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
-      for (const [label, pick] of [['median', median], ['best', (xs) => Math.max(...xs)]]) {
-        const m = Object.fromEntries(Object.entries(results[w]).map(([impl, xs]) => [impl, pick(xs)]));
-        const ratio = (peer) => (m[peer] ? `×${(m.mxcrypto / m[peer]).toFixed(2)} ${peer}` : '');
-        row(G, `${w} ${label} ${impls.join(' / ')}`, impls.map((i) => (m[i] ? m[i].toFixed(0) : '–')).join(' / '), 'size',
-          [ratio('libolm'), ratio('rust'), ratio('before')].filter(Boolean).join(', '));
-      }
+      runs[where] = results;
     }
     const R = 'Chromium ready, ms since navigation (cold / warm median / warm best)';
     for (const lib of libsReady) {
       row(R, lib, `${cold[lib].toFixed(0)} / ${median(warm[lib]).toFixed(0)} / ${Math.min(...warm[lib]).toFixed(0)}`, 'size', lib === 'mxcrypto' ? '(target ≤ 250 / ≤ 120)' : '');
     }
-    return { results, cold, warm };
+    return { results: runs.page, worker: runs.worker, cold, warm };
   } finally {
     await context.close();
     server.close();
