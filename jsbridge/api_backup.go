@@ -30,16 +30,6 @@ func backupAPI() js.Value {
 				return pkMessageJS(m), err
 			}
 		}),
-		// backup.encrypt after WebCrypto made the ephemeral key and shared secret.
-		"_encryptShared": Async("backup.encrypt", func(a *Args) Work {
-			shared := a.Secret(0, "shared", 32)
-			ephemeral := a.Bytes(1, "ephemeral", 32)
-			data := a.JSON(2, "sessionData")
-			return func() (any, error) {
-				m, err := backup.EncryptShared(shared, ephemeral, data)
-				return pkMessageJS(m), err
-			}
-		}),
 		"decrypt": Async("backup.decrypt", func(a *Args) Work {
 			priv := a.Secret(0, "privateKey", pk.KeySize)
 			encJSON := a.JSON(1, "encrypted")
@@ -49,19 +39,6 @@ func backupAPI() js.Value {
 					return nil, err
 				}
 				pt, err := backup.Decrypt(priv, m)
-				return RawJSON(pt), err
-			}
-		}),
-		// backup.decrypt after WebCrypto did the X25519 step (browsers).
-		"_decryptShared": Async("backup.decrypt", func(a *Args) Work {
-			shared := a.Secret(0, "shared", 32)
-			encJSON := a.JSON(1, "encrypted")
-			return func() (any, error) {
-				m, err := pkMessageArg(encJSON, "encrypted")
-				if err != nil {
-					return nil, err
-				}
-				pt, err := backup.DecryptShared(shared, m)
 				return RawJSON(pt), err
 			}
 		}),

@@ -3,8 +3,10 @@
 package jsbridge
 
 import (
+	"github.com/mxcrypto/mxcrypto/crypto/backup"
 	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/crypto/olm"
+	"github.com/mxcrypto/mxcrypto/crypto/pk"
 	"github.com/mxcrypto/mxcrypto/errcode"
 )
 
@@ -79,6 +81,51 @@ var directOps = []directOp{
 		}
 		return accountJS(acc, Fields{{"session", sessionJS(s)}, {"plaintext", SecretText(pt)}}), nil
 	}},
+
+	// One backup entry per call (backup.decrypt and backup.encrypt), and
+	// their halves after WebCrypto did the X25519 step (backup.mjs).
+	{"backup.decrypt", func(r *request) (any, error) {
+		priv, enc := r.Bytes("privateKey", pk.KeySize), r.JSON("encrypted")
+		if r.Err() != nil {
+			return nil, nil
+		}
+		return backupDecrypt(enc, func(m pk.Message) ([]byte, error) { return backup.Decrypt(priv, m) })
+	}},
+	{"backup._decryptShared", func(r *request) (any, error) {
+		shared, enc := r.Bytes("shared", 32), r.JSON("encrypted")
+		if r.Err() != nil {
+			return nil, nil
+		}
+		return backupDecrypt(enc, func(m pk.Message) ([]byte, error) { return backup.DecryptShared(shared, m) })
+	}},
+	{"backup.encrypt", func(r *request) (any, error) {
+		pub, data := r.String("publicKey"), r.JSON("sessionData")
+		if r.Err() != nil {
+			return nil, nil
+		}
+		m, err := backup.Encrypt(pub, data)
+		return pkMessageJS(m), err
+	}},
+	{"backup._encryptShared", func(r *request) (any, error) {
+		shared, ephemeral, data := r.Bytes("shared", 32), r.Bytes("ephemeral", 32), r.JSON("sessionData")
+		if r.Err() != nil {
+			return nil, nil
+		}
+		m, err := backup.EncryptShared(shared, ephemeral, data)
+		return pkMessageJS(m), err
+	}},
+}
+
+func backupDecrypt(enc []byte, decrypt func(pk.Message) ([]byte, error)) (any, error) {
+	m, err := pkMessageArg(enc, "encrypted")
+	if err != nil {
+		return nil, err
+	}
+	pt, err := decrypt(m)
+	if err != nil {
+		return nil, err
+	}
+	return RawJSON(pt), nil
 }
 
 func directInboundDecrypt(decrypt func(*megolm.InboundGroupSession, string) ([]byte, uint32, error)) directFn {

@@ -7,16 +7,23 @@ import { decodeBatchAnswer, encodePrepareBatch, encodeSharedBatch, MAX_ID, utf8 
 
 // --- encrypt -------------------------------------------------------------------
 
-// backup.encrypt: both X25519 operations (a fresh ephemeral key pair, the
-// shared secret) in WebCrypto, the rest in Go. Anything unusual (a malformed
+// backup.encrypt and backup.decrypt take one entry per call, so they are
+// direct calls (direct.mjs): a trip through Go's scheduler would cost more
+// than the cryptography. Arguments of the wrong shape go the Async way,
+// whose argument checks give the error.
+const wellFormed = (key, keyType, obj) => (keyType === 'string' ? typeof key === 'string' : key instanceof Uint8Array && key.length === 32)
+  && obj !== null && typeof obj === 'object' && !(obj instanceof Uint8Array);
+
+// backup.encrypt in a browser: both X25519 operations (a fresh ephemeral key
+// pair, the shared secret) in WebCrypto, the rest in Go. In Node, Go does it
+// all with node:crypto's synchronous X25519. Anything unusual (a malformed
 // key, no X25519 here) goes the all-Go way, which also gives the error.
 const recipientKeys = new Map(); // public key text → CryptoKey (public data)
 export async function encryptForBackup(rt, publicKey, sessionData) {
-  const pub = typeof publicKey === 'string' ? decodeBase64(publicKey) : null;
-  if (!rt.subtle || !pub || pub.length !== 32 || sessionData === null || typeof sessionData !== 'object' || !(await hasX25519(rt.subtle))) {
-    return rt.call('backup.encrypt', [publicKey, sessionData]);
-  }
-  const subtle = rt.subtle;
+  if (!wellFormed(publicKey, 'string', sessionData)) return rt.call('backup.encrypt', [publicKey, sessionData]);
+  const subtle = isNode ? undefined : rt.subtle;
+  const pub = subtle ? decodeBase64(publicKey) : null;
+  if (!pub || pub.length !== 32 || !(await hasX25519(subtle))) return rt.direct('backup.encrypt', [publicKey, sessionData]);
   let recipient = recipientKeys.get(publicKey);
   if (!recipient) {
     recipient = await subtle.importKey('raw', pub, { name: 'X25519' }, false, []);
@@ -29,10 +36,10 @@ export async function encryptForBackup(rt, publicKey, sessionData) {
     shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: recipient }, eph.privateKey, 256));
     ephemeral = new Uint8Array(await subtle.exportKey('raw', eph.publicKey));
   } catch {
-    return rt.call('backup.encrypt', [publicKey, sessionData]); // low-order key: Go explains
+    return rt.direct('backup.encrypt', [publicKey, sessionData]); // low-order key: Go explains
   }
   try {
-    return await rt.call('backup._encryptShared', [shared, ephemeral, sessionData]);
+    return await rt.direct('backup._encryptShared', [shared, ephemeral, sessionData]);
   } finally {
     shared.fill(0);
   }
@@ -45,10 +52,10 @@ export async function encryptForBackup(rt, publicKey, sessionData) {
 // all-Go call: there node:crypto lends Go a synchronous X25519. Anything
 // unusual goes the all-Go way, which also gives the error.
 export async function decryptFromBackup(rt, privateKey, encrypted) {
+  if (!wellFormed(privateKey, 'bytes', encrypted)) return rt.call('backup.decrypt', [privateKey, encrypted]);
   const subtle = isNode ? undefined : rt.subtle;
-  const eph = subtle && privateKey instanceof Uint8Array && privateKey.length === 32 && encrypted !== null && typeof encrypted === 'object' && typeof encrypted.ephemeral === 'string'
-    ? decodeBase64(encrypted.ephemeral) : null;
-  if (!eph || eph.length !== 32 || !(await hasX25519(subtle))) return rt.call('backup.decrypt', [privateKey, encrypted]);
+  const eph = subtle && typeof encrypted.ephemeral === 'string' ? decodeBase64(encrypted.ephemeral) : null;
+  if (!eph || eph.length !== 32 || !(await hasX25519(subtle))) return rt.direct('backup.decrypt', [privateKey, encrypted]);
   let shared;
   try {
     const [priv, pub] = await Promise.all([
@@ -57,10 +64,10 @@ export async function decryptFromBackup(rt, privateKey, encrypted) {
     ]);
     shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: pub }, priv, 256));
   } catch {
-    return rt.call('backup.decrypt', [privateKey, encrypted]); // low-order key: Go explains
+    return rt.direct('backup.decrypt', [privateKey, encrypted]); // low-order key: Go explains
   }
   try {
-    return await rt.call('backup._decryptShared', [shared, encrypted]);
+    return await rt.direct('backup._decryptShared', [shared, encrypted]);
   } finally {
     shared.fill(0);
   }

@@ -5,15 +5,20 @@
 // (OpenSSL). Elsewhere every import declines and Go computes alone.
 //
 // Arguments are pointers into wasm memory, valid for the call. Private keys
-// arrive as raw bytes, go to node:crypto as PKCS#8 DER (RFC 8410) in a
-// buffer wiped right after the import, never as text; imported keys are held
-// in a table and named by a handle.
+// arrive as raw bytes; imported keys are held in a table and named by a
+// handle. Ed25519 keys go to node:crypto as PKCS#8 DER (RFC 8410) in a buffer
+// wiped right after the import; Go keeps them imported (one per signing key).
+// X25519 keys are imported per operation (ephemeral, ratchet and one-time
+// keys are fresh), where DER costs too much: OpenSSL 3 decodes PKCS#8 through
+// its provider decoders, ~790 µs a key in Node 20 (more than Go's own X25519
+// under wasm), against ~80 µs for a JWK. So X25519 keys go as JWK, whose
+// base64url text of the key stays in the JS heap until it is collected: JS
+// strings cannot be wiped. Go's heap never holds that text.
 
 import { isNode } from './env.mjs';
 
 const BASE_POINT = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // u = 9
-// PKCS#8 headers of a 32-byte X25519 or Ed25519 private key (RFC 8410 §7).
-const PKCS8_X25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20];
+// PKCS#8 header of a 32-byte Ed25519 private key (RFC 8410 §7).
 const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
 /** The imports of a host without native primitives: every one declines. */
@@ -104,7 +109,10 @@ export async function nativeHost() {
       };
       const module = {
         ready: () => (memory ? 1 : 0),
-        x25519_key: guard((d, dn) => (dn === 32 ? hold(privateKey(PKCS8_X25519, bytes(d, 32))) : 0)),
+        // x is not read for a private key: node:crypto derives it from d.
+        x25519_key: guard((d, dn) => (dn === 32
+          ? hold(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: '', d: Buffer.from(memory.buffer, d, 32).toString('base64url') }, format: 'jwk' }))
+          : 0)),
         x25519: guard((k, point, out) => {
           const key = keys.get(k);
           if (!key) return 0;
