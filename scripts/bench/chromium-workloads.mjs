@@ -20,6 +20,9 @@
 //   W9  session setup incl. the key query: a fresh pair of devices, the
 //       sender tracks the receiver, queries, claims, shares the room key; the
 //       receiver syncs it in (one step = one pair)
+//   W10 to-device Olm message on an established session: the sender
+//       encrypts a to-device event for the receiver's device, the receiver
+//       takes it in through its sync processing (receiveSyncChanges)
 
 const TEXT = 'x'.repeat(1024);
 const SESSION_DATA = {
@@ -82,6 +85,31 @@ function deviceWorkloads(kind) {
         await closePeers(alice, bob);
       };
     },
+    W10: async (libs, n) => {
+      const { alice, bob } = await pair(kind, libs);
+      await alice.share(ROOM, USERS); // opens the Olm session alice → bob
+      await bob.sync();
+      const send = kind === 'mxcrypto'
+        ? (content) => alice.m.device.encryptToDevice({ userId: USERS[1], deviceId: 'BOB' }, 'm.bench', content)
+        : async (content) => {
+          const device = await alice.m.getDevice(new libs.rust.UserId(USERS[1]), new libs.rust.DeviceId('BOB'));
+          return JSON.parse(await device.encryptToDeviceEvent('m.bench', content));
+        };
+      const receive = kind === 'mxcrypto'
+        ? async (event) => (await bob.m.receiveSyncChanges({ toDeviceEvents: [event] })).toDeviceEvents[0]?.content?.body
+        : async (event) => {
+          const rs = libs.rust;
+          const [r] = await bob.m.receiveSyncChanges(JSON.stringify([event]), new rs.DeviceLists(), new Map([['signed_curve25519', 50]]), new Set(['signed_curve25519']));
+          return r?.rawEvent ? JSON.parse(r.rawEvent).content?.body : undefined;
+        };
+      return async () => {
+        for (let i = 0; i < n; i++) {
+          const content = await send({ body: `m${i}` });
+          if ((await receive({ type: 'm.room.encrypted', sender: USERS[0], content })) !== `m${i}`) throw new Error(`W10 ${kind}`);
+        }
+        await closePeers(alice, bob);
+      };
+    },
     W9: async (libs, n) => {
       const pairs = [];
       for (let i = 0; i < n; i++) pairs.push(await pair(kind, libs));
@@ -105,7 +133,7 @@ const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/=+$/, '');
 
 /** Steps per round of each workload (one-time keys: libolm keeps at most 100). */
 // W7/W8: 100 messages, the default rotation period of both machines.
-export const STEPS = { W1: 40, W2: 200, W3: 500, W4: 500, W5: 200, W6: 200, W7: 100, W8: 100, W9: 10 };
+export const STEPS = { W1: 40, W2: 200, W3: 500, W4: 500, W5: 200, W6: 200, W7: 100, W8: 100, W9: 10, W10: 100 };
 
 /**
  * prepare[workload][impl](libs, n) resolves to an async function running n
@@ -275,7 +303,7 @@ export const prepare = {
   },
 };
 
-for (const w of ['W7', 'W8', 'W9']) {
+for (const w of ['W7', 'W8', 'W9', 'W10']) {
   prepare[w] = { mxcrypto: deviceWorkloads('mxcrypto')[w], rust: deviceWorkloads('rust')[w] };
 }
 
