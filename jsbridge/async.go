@@ -11,6 +11,7 @@ package jsbridge
 
 import (
 	"fmt"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/mxcrypto/mxcrypto/errcode"
@@ -48,7 +49,7 @@ func Async(name string, h Handler) js.Func {
 			reject.Invoke(toJSError(err))
 			return nil
 		}
-		go func() {
+		spawn(func() {
 			v, err := run(name, work)
 			a.wipe() // the result (which may be a key passed in) is a JS copy by now
 			if err != nil {
@@ -56,9 +57,39 @@ func Async(name string, h Handler) js.Func {
 				return
 			}
 			resolve.Invoke(v)
-		}()
+		})
 		return nil
 	})
+}
+
+// Calls run on goroutines kept between calls: a new goroutine starts with a
+// small stack, which the work then grows by copying, several times a call.
+// A call never waits for a goroutine: with none idle, it gets a new one.
+var (
+	idleWorkers = make(chan func()) // unbuffered: a hand-off to a waiting worker
+	idleCount   atomic.Int32
+)
+
+const maxIdleWorkers = 8
+
+func spawn(job func()) {
+	select {
+	case idleWorkers <- job:
+	default:
+		go worker(job)
+	}
+}
+
+func worker(job func()) {
+	for {
+		job()
+		if idleCount.Add(1) > maxIdleWorkers {
+			idleCount.Add(-1)
+			return
+		}
+		job = <-idleWorkers
+		idleCount.Add(-1)
+	}
 }
 
 func prepare(name string, h Handler, a *Args) (work Work, err error) {
