@@ -16,9 +16,11 @@ var baseEncoding = [32]byte{
 // baseTable[i][j] = (j+1) * 256^i * B in affine form: 256 entries that let
 // a 256-bit scalar in signed radix-16 digits be multiplied with 64 table
 // additions and 4 doublings. Computed on first use (about 1 ms under wasm)
-// instead of carried as 30 KB of constants in the module.
+// instead of carried as 30 KB of constants in the module. Entries are kept
+// packed, two 32-bit limbs to a 64-bit word, so the constant-time lookup
+// masks half as many words.
 var (
-	baseTable     [32][8]affine
+	baseTable     [32][8]packedAffine
 	baseTableOnce sync.Once
 	basePoint     extended
 )
@@ -60,11 +62,31 @@ func initBaseTable() {
 		inv.Mul(&inv, &points[i].Z)
 		x.Mul(&points[i].X, &zInv)
 		y.Mul(&points[i].Y, &zInv)
-		e := &baseTable[i/8][i%8]
+		var e affine
 		e.YplusX.Add(&y, &x)
 		e.YminusX.Sub(&y, &x)
 		e.XY2d.Mul(&x, &y)
 		e.XY2d.Mul(&e.XY2d, &d2)
+		baseTable[i/8][i%8].pack(&e)
+	}
+}
+
+// packedAffine is an affine point's 30 limbs, two to a word.
+type packedAffine [15]uint64
+
+func (p *packedAffine) pack(a *affine) {
+	for k := 0; k < 5; k++ {
+		p[k] = uint64(uint32(a.YplusX[2*k])) | uint64(uint32(a.YplusX[2*k+1]))<<32
+		p[5+k] = uint64(uint32(a.YminusX[2*k])) | uint64(uint32(a.YminusX[2*k+1]))<<32
+		p[10+k] = uint64(uint32(a.XY2d[2*k])) | uint64(uint32(a.XY2d[2*k+1]))<<32
+	}
+}
+
+func (a *affine) unpack(p *packedAffine) {
+	for k := 0; k < 5; k++ {
+		a.YplusX[2*k], a.YplusX[2*k+1] = int32(uint32(p[k])), int32(uint32(p[k]>>32))
+		a.YminusX[2*k], a.YminusX[2*k+1] = int32(uint32(p[5+k])), int32(uint32(p[5+k]>>32))
+		a.XY2d[2*k], a.XY2d[2*k+1] = int32(uint32(p[10+k])), int32(uint32(p[10+k]>>32))
 	}
 }
 
@@ -80,17 +102,17 @@ func equal(a, b int8) int32 {
 func lookupBase(t *affine, i int, digit int8) {
 	negative := int32(uint8(digit) >> 7)
 	abs := digit - int8((-negative)&int32(digit))<<1
-	t.identity()
+	// The identity: y+x = y-x = 1, 2dxy = 0.
+	acc := packedAffine{0: 1, 5: 1}
 	row := &baseTable[i]
 	for j := range row {
-		m := -equal(abs, int8(j+1))
+		m := uint64(int64(-equal(abs, int8(j+1))))
 		e := &row[j]
-		for k := range t.YplusX {
-			t.YplusX[k] ^= m & (t.YplusX[k] ^ e.YplusX[k])
-			t.YminusX[k] ^= m & (t.YminusX[k] ^ e.YminusX[k])
-			t.XY2d[k] ^= m & (t.XY2d[k] ^ e.XY2d[k])
+		for k := range acc {
+			acc[k] ^= m & (acc[k] ^ e[k])
 		}
 	}
+	t.unpack(&acc)
 	// Negate when the digit is: swap y+x and y-x, negate 2dxy.
 	m := -negative
 	for k := range t.YplusX {
