@@ -6,7 +6,7 @@
 // fresh profile) and warm (later loads, compiled code cached).
 //
 // BENCH_CHROMIUM_ROUNDS (default 5) rounds; BENCH_CHROMIUM_WORKLOADS=W1,W3
-// picks workloads. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
+// picks workloads (none: only the time to ready). BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
 // mxcrypto as "before" (served at /dist-before/), interleaved like the rest.
 // Run alone: node scripts/bench/chromium.mjs
 import { createServer } from 'node:http';
@@ -29,7 +29,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * Serves the repository on 127.0.0.1 with Cache-Control, as a site would:
  * Chromium keeps compiled wasm code only for responses in its HTTP cache.
  */
-async function serve() {
+export async function serve() {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const before = BEFORE && path.startsWith('/dist-before/');
@@ -47,7 +47,7 @@ async function serve() {
   return { url: `http://127.0.0.1:${server.address().port}/`, server };
 }
 
-async function waitLoaded(page) {
+export async function waitLoaded(page) {
   await page.waitForFunction(() => window.loaded || window.loadError, null, { timeout: 120_000 });
   const err = await page.evaluate(() => window.loadError);
   if (err) throw new Error(`bench page: ${err}`);
@@ -67,8 +67,12 @@ export async function benchChromium(row) {
   try {
     const page = context.pages()[0] ?? await context.newPage();
     // Time to ready first, while nothing is cached: one library per load.
+    // A throwaway load first, so that the first library timed does not also
+    // pay for the fresh browser's first navigation (network service, HTTP
+    // cache, connection).
     const libsReady = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
     const cold = {};
+    await page.goto(`${url}package.json`);
     for (const lib of libsReady) {
       await page.goto(`${url}?ready=${lib}`);
       await waitLoaded(page);
@@ -84,10 +88,14 @@ export async function benchChromium(row) {
       }
     }
 
-    await page.goto(BEFORE ? `${url}?before` : url);
-    await waitLoaded(page);
-    const available = await page.evaluate(() => window.bench.workloads);
+    // BENCH_CHROMIUM_WORKLOADS=none: time to ready only.
     const only = process.env.BENCH_CHROMIUM_WORKLOADS?.split(',');
+    let available = {};
+    if (only?.join() !== 'none') {
+      await page.goto(BEFORE ? `${url}?before` : url);
+      await waitLoaded(page);
+      available = await page.evaluate(() => window.bench.workloads);
+    }
     const workloads = Object.keys(available).filter((w) => !only || only.includes(w));
     const results = {};
     for (let r = 0; r < ROUNDS; r++) {
