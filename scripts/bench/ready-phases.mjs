@@ -10,7 +10,11 @@
 //                          package) and main (wasm names from an unstripped
 //                          build of this source);
 //                          BENCH_READY_PROFILE_OUT=prefix keeps them as
-//                          prefix-chromium-cold.cpuprofile etc.
+//                          prefix-chromium-cold.cpuprofile etc.;
+//                          BENCH_READY_PROFILE=before profiles the
+//                          BENCH_BEFORE_DIST build instead, its names read
+//                          from BENCH_READY_NAMES (a JSON list of [index,
+//                          name] pairs from that source's unstripped build).
 //
 // Steps, ms: page (navigation to the page's script; Chromium only),
 // loader (importing index.mjs and its modules), wasmExec (importing Go's
@@ -29,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BEFORE = process.env.BENCH_BEFORE_DIST;
 const PROFILE = !!process.env.BENCH_READY_PROFILE;
+const PROFILED = process.env.BENCH_READY_PROFILE === 'before' ? 'before' : 'mxcrypto';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const STEPS = ['page', 'loader', 'wasmExec', 'fetch', 'compile', 'instantiate', 'goRun', 'api', 'total'];
 const builds = () => ['mxcrypto', ...(BEFORE ? ['before'] : [])];
@@ -67,7 +72,10 @@ function print(title, rows) {
 
 let namesCache = null;
 async function wasmNames() {
-  if (!namesCache) {
+  if (!namesCache && process.env.BENCH_READY_NAMES) {
+    const { readFileSync } = await import('node:fs');
+    namesCache = new Map(JSON.parse(readFileSync(process.env.BENCH_READY_NAMES, 'utf8')));
+  } else if (!namesCache) {
     const { analyse, buildUnstripped } = await import('./wasm-size.mjs');
     namesCache = analyse(buildUnstripped()).names;
   }
@@ -164,9 +172,9 @@ async function chromiumRuns(runs) {
           if (i === 0) {
             await page.waitForTimeout(3000); // V8 caches compiled code some time after compiling
             for (let k = 0; k < runs; k++) warm[b].push(await load(page, b, `&run=${k}`));
-            if (PROFILE && b === 'mxcrypto') {
+            if (PROFILE && b === PROFILED) {
               const w = await profiled(page, b, '&run=profile');
-              console.log(`\nChromium warm load, profiled: ${JSON.stringify(w.s, (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
+              console.log(`\nChromium warm load of ${PROFILED}, profiled: ${JSON.stringify(w.s, (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
               await goSplit(w.profile, 'chromium-warm');
             }
           }
@@ -184,8 +192,8 @@ async function chromiumRuns(runs) {
       try {
         const page = ctx.pages()[0] ?? await ctx.newPage();
         await page.goto(`${url}scripts/bench/ready-phases.mjs`);
-        const c = await profiled(page, 'mxcrypto', '');
-        console.log(`\nChromium cold load, profiled: ${JSON.stringify(c.s, (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
+        const c = await profiled(page, PROFILED, '');
+        console.log(`\nChromium cold load of ${PROFILED}, profiled: ${JSON.stringify(c.s, (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
         await goSplit(c.profile, 'chromium-cold');
       } finally {
         await ctx.close();
@@ -251,8 +259,8 @@ async function nodeRuns(runs) {
   }
   print(`Node ${process.version}, fresh process per load, median of ${runs} (ms)`, rows);
   if (PROFILE) {
-    const p = once('mxcrypto', true);
-    console.log(`\nNode load, profiled (native host: ${p.native}): ${JSON.stringify(steps(p), (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
+    const p = once(PROFILED, true);
+    console.log(`\nNode load of ${PROFILED}, profiled (native host: ${p.native}): ${JSON.stringify(steps(p), (k, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`);
     await goSplit(p.profile, 'node');
   }
 }
