@@ -77,7 +77,15 @@ class Instance {
    * otherwise runs on its first use of the host, not at start.
    */
   get native() {
-    return (this.#native ??= this.api?._native === true);
+    if (this.#native === undefined) {
+      if (this.gone) return false;
+      try {
+        this.#native = this.api?._native === true;
+      } catch {
+        return false; // the program ended while being asked
+      }
+    }
+    return this.#native;
   }
 
   /** Whether this instance can no longer run anything. */
