@@ -164,8 +164,9 @@ func mustHex(s string) []byte {
 	return b
 }
 
-// selfTest reports whether the host gives the known answers; run before the
-// host is installed, so that aes256 computes the reference in Go.
+// selfTest reports whether the host gives the known answers. It runs as
+// accel's check (UseChecked), while accel lends no host, so that aes256
+// computes the reference in Go.
 func (h *importHost) selfTest() bool {
 	defer h.forget()
 	x, ok := h.X25519(kaX25519Scalar, kaX25519Point)
@@ -189,31 +190,28 @@ func (h *importHost) selfTest() bool {
 	return h.AES256CBC(false, key, iv, back, back) && subtle.ConstantTimeCompare(back, pt) == 1
 }
 
-// installedHost is the host accel uses, if any (for forget).
+// installedHost is the host accel uses or will check, if any (for forget).
 var installedHost *importHost
 
 // InstallHost lends the host's primitives to internal/accel if the host says
-// it has them and gives the known answers; it reports whether it did. The
-// main package calls it once, before handing out the API.
-func InstallHost(imp HostImports) (installed bool) {
-	defer func() {
-		if recover() != nil {
-			accel.Use(nil)
-			installedHost, installed = nil, false
-		}
-	}()
+// it has them; the known-answer test runs on first use (accel.UseChecked),
+// not at start, and a host that fails it is never used. The main package
+// calls it once, before handing out the API.
+func InstallHost(imp HostImports) {
 	accel.Use(nil)
 	installedHost = nil
 	if imp.Ready == nil || imp.Ready() != 1 {
-		return false
+		return
 	}
 	h := &importHost{imp: imp, keys: map[[32]byte]edKey{}, dh: map[[32]byte]int32{}}
-	if !h.selfTest() {
-		return false
-	}
-	accel.Use(h)
+	accel.UseChecked(h, h.selfTest)
 	installedHost = h
-	return true
+}
+
+// HostInUse reports whether accel uses the host InstallHost lent (running
+// its known-answer test if that has not run yet).
+func HostInUse() bool {
+	return installedHost != nil && accel.Current() == accel.Host(installedHost)
 }
 
 // endOperation runs after every export and direct call.

@@ -41,7 +41,9 @@ func putRecord(tx *store.Tx, k store.Key, r record) error {
 	return tx.Put(k, raw)
 }
 
-var errDamaged = errcode.New(errcode.BadPickle, "malformed machine record")
+// A literal, not errcode.New: a package-level call runs (and has V8 compile
+// fmt) at every start of the module.
+var errDamaged = &errcode.Error{Code: errcode.BadPickle, Message: "malformed machine record"}
 
 func asObject(v any) (map[string]any, error) {
 	m, ok := v.(map[string]any)

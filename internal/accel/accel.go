@@ -7,8 +7,9 @@
 // The pure-Go code stays the reference: with no host, or when the host
 // declines (ok false: no such primitive, a low-order point, any error), the
 // callers compute in Go. A host must give byte-identical results; the
-// bridge checks known-answer vectors before it installs one, and the tests
-// run the same operations with and without a host.
+// bridge has it checked against known-answer vectors before its first use
+// (UseChecked), and the tests run the same operations with and without a
+// host.
 package accel
 
 import "sync/atomic"
@@ -27,11 +28,21 @@ type Host interface {
 
 type box struct{ h Host }
 
-var current atomic.Pointer[box]
+// checked is a host waiting for its check (UseChecked).
+type checked struct {
+	h     Host
+	check func() bool
+}
+
+var (
+	current atomic.Pointer[box]
+	pending atomic.Pointer[checked]
+)
 
 // Use installs h for all later calls (nil removes it). Meant to be called
 // once, at start-up, by the program embedding mxcrypto.
 func Use(h Host) {
+	pending.Store(nil)
 	if h == nil {
 		current.Store(nil)
 		return
@@ -39,10 +50,35 @@ func Use(h Host) {
 	current.Store(&box{h})
 }
 
+// UseChecked installs h once check reports true, and never if it reports
+// false. The check (a known-answer test) runs on the first Current, not
+// here, so that a program's start does not pay for it; no result of h is
+// used before it has passed. Calls made meanwhile, including the check's
+// own (say, a reference computed in Go), get no host.
+func UseChecked(h Host, check func() bool) {
+	current.Store(nil)
+	pending.Store(&checked{h, check})
+}
+
 // Current returns the installed host, or nil.
 func Current() Host {
 	if b := current.Load(); b != nil {
 		return b.h
 	}
+	// One caller takes the pending host and checks it; any other sees none.
+	if p := pending.Load(); p != nil && pending.CompareAndSwap(p, nil) && p.passes() {
+		current.CompareAndSwap(nil, &box{p.h})
+		return Current()
+	}
 	return nil
+}
+
+// passes runs the check; a check that panics fails.
+func (p *checked) passes() (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return p.check()
 }

@@ -5,8 +5,6 @@ import { LOADER_CODES, mxError } from './common.mjs';
 import { isNode } from './env.mjs';
 import { plainCopy } from './guard.mjs';
 import { nativeHost } from './host.mjs';
-import { Runtime } from './runtime.mjs';
-import { buildApi } from './api.mjs';
 
 // The package (dist/, where the build copies this file) has the module and
 // Go's runtime next to the loader. The URLs are made on first use, not at
@@ -61,12 +59,17 @@ function readInitOptions(options) {
 async function start(wasm, webCrypto) {
   // Go's os package reaches files through globalThis.fs (the store's fs backend); without it wasm_exec.js installs a stub.
   if (isNode && !globalThis.Go && !globalThis.fs) globalThis.fs = (await import('node:fs')).default;
-  // Compile the module while the Go runtime glue loads.
+  // Compile the module while the Go runtime glue and the rest of the loader
+  // load: the API's modules are imported here rather than statically, so
+  // that a browser starts fetching the wasm module after two levels of
+  // small imports instead of five.
   const native = webCrypto !== false;
-  const [module, , host] = await Promise.all([
+  const [module, , host, { Runtime }, { buildApi }] = await Promise.all([
     compile(wasm ?? defaultWasmUrl()),
     globalThis.Go ? null : import(wasmExecUrl().href),
     native ? nativeHost() : null,
+    import('./runtime.mjs'),
+    import('./api.mjs'),
   ]);
   if (!globalThis.Go) throw mxError(LOADER_CODES.NOT_LOADED, 'the Go wasm runtime (wasm_exec.js) did not load; run `npm run build` first');
   const runtime = new Runtime(module, { subtle: native ? subtle : undefined, host });

@@ -66,9 +66,26 @@ class Instance {
     this.exports = exports;
     this.api = null;
     this.directOps = null;
-    this.native = false;
     this.pending = new Set();
     this.dead = false;
+  }
+
+  #native;
+  /**
+   * Whether Go uses the host's primitives (it does only if the host gives the
+   * known answers). Read on demand: the first read runs that test, which Go
+   * otherwise runs on its first use of the host, not at start.
+   */
+  get native() {
+    if (this.#native === undefined) {
+      if (this.gone) return false;
+      try {
+        this.#native = this.api?._native === true;
+      } catch {
+        return false; // the program ended while being asked
+      }
+    }
+    return this.#native;
   }
 
   /** Whether this instance can no longer run anything. */
@@ -128,8 +145,6 @@ export class Runtime {
       delete globalThis[readyName];
     }
     inst.directOps = new Map(Array.from(inst.api._directOps ?? [], (name, i) => [name, i]));
-    // Go used the host only if it gave the known answers.
-    inst.native = inst.api._native === true;
     this.current = inst;
     return inst;
   }

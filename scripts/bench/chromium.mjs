@@ -8,9 +8,11 @@
 // profile) and warm (later loads, compiled code cached).
 //
 // BENCH_CHROMIUM_ROUNDS (default 5) rounds; BENCH_CHROMIUM_WORKLOADS=W1,W3
-// picks workloads; BENCH_CHROMIUM_WHERE=page,worker (default both) where
-// they run. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
+// picks workloads (none: only the time to ready); BENCH_CHROMIUM_WHERE=page,worker
+// (default both) where they run. BENCH_BEFORE_DIST=/path/to/other/dist adds that build of
 // mxcrypto as "before" (served at /dist-before/), interleaved like the rest.
+// BENCH_CHROMIUM_COLD_RUNS (default 3) cold loads per library, each in a
+// fresh browser; BENCH_CHROMIUM_READY_RUNS (default 5) warm loads.
 // Run alone: node scripts/bench/chromium.mjs
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { chromium } from 'playwright-core';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = Number(process.env.BENCH_CHROMIUM_ROUNDS ?? 5);
 const READY_RUNS = Number(process.env.BENCH_CHROMIUM_READY_RUNS ?? 5);
+const COLD_RUNS = Number(process.env.BENCH_CHROMIUM_COLD_RUNS ?? 3);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BEFORE = process.env.BENCH_BEFORE_DIST;
 const WHERE = (process.env.BENCH_CHROMIUM_WHERE ?? 'page,worker').split(',');
@@ -33,7 +36,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * Serves the repository on 127.0.0.1 with Cache-Control, as a site would:
  * Chromium keeps compiled wasm code only for responses in its HTTP cache.
  */
-async function serve() {
+export async function serve() {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const before = BEFORE && path.startsWith('/dist-before/');
@@ -51,7 +54,7 @@ async function serve() {
   return { url: `http://127.0.0.1:${server.address().port}/`, server };
 }
 
-async function waitLoaded(page) {
+export async function waitLoaded(page) {
   await page.waitForFunction(() => window.loaded || window.loadError, null, { timeout: 120_000 });
   const err = await page.evaluate(() => window.loadError);
   if (err) throw new Error(`bench page: ${err}`);
@@ -90,19 +93,41 @@ export async function benchChromium(row) {
     return;
   }
   const { url, server } = await serve();
-  const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const launch = (dir) => chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
+  const libsReady = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
+  // Cold: each load in a fresh browser and profile, the order rotating by
+  // round. In one browser the first library loaded paid ~300-500 ms more
+  // than the same build loaded after others (the browser's and V8's first
+  // wasm compile), which made the order, not the library, decide.
+  const coldRuns = Object.fromEntries(libsReady.map((l) => [l, []]));
+  for (let r = 0; r < COLD_RUNS; r++) {
+    for (let k = 0; k < libsReady.length; k++) {
+      const lib = libsReady[(k + r) % libsReady.length];
+      const dir = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-chromium-cold-'));
+      const ctx = await launch(dir);
+      try {
+        const page = ctx.pages()[0] ?? await ctx.newPage();
+        await page.goto(`${url}package.json`); // the profile's first navigation, untimed
+        await page.goto(`${url}?ready=${lib}`);
+        await waitLoaded(page);
+        coldRuns[lib].push(await page.evaluate(() => window.readyMs));
+      } finally {
+        await ctx.close();
+        await rm(dir, { recursive: true, force: true }).catch(() => {});
+      }
+    }
+  }
+  const cold = Object.fromEntries(libsReady.map((l) => [l, median(coldRuns[l])]));
+  const profile = await mkdtemp(join(tmpdir(), 'mxcrypto-bench-chromium-'));
+  const context = await launch(profile);
   try {
     const page = context.pages()[0] ?? await context.newPage();
-    // Time to ready first, while nothing is cached: one library per load.
-    const libsReady = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
-    const cold = {};
+    // Warm: first a load of each library to fill the caches, untimed.
     for (const lib of libsReady) {
       await page.goto(`${url}?ready=${lib}`);
       await waitLoaded(page);
-      cold[lib] = await page.evaluate(() => window.readyMs);
     }
     await page.waitForTimeout(3000); // code caching happens after compilation
     const warm = Object.fromEntries(libsReady.map((l) => [l, []]));
@@ -117,7 +142,8 @@ export async function benchChromium(row) {
     const impls = ['mxcrypto', 'libolm', 'rust', ...(BEFORE ? ['before'] : [])];
     const version = context.browser()?.version() ?? '';
     const runs = {};
-    for (const where of WHERE) {
+    // BENCH_CHROMIUM_WORKLOADS=none: time to ready only.
+    for (const where of process.env.BENCH_CHROMIUM_WORKLOADS === 'none' ? [] : WHERE) {
       const results = await rounds(page, `${url}?${[where === 'worker' && 'worker', BEFORE && 'before'].filter(Boolean).join('&')}`);
       const G = `Chromium ${version}${where === 'worker' ? ' dedicated Worker' : ''} ops/s, median of ${ROUNDS} rounds (load ${loadavg()[0].toFixed(2)})`;
       // Medians, and the best round (the least disturbed by other load on the
@@ -132,7 +158,7 @@ export async function benchChromium(row) {
       }
       runs[where] = results;
     }
-    const R = 'Chromium ready, ms since navigation (cold / warm median / warm best)';
+    const R = `Chromium ready, ms since navigation (cold median of ${COLD_RUNS} fresh browsers / warm median / warm best; load ${loadavg()[0].toFixed(2)})`;
     for (const lib of libsReady) {
       row(R, lib, `${cold[lib].toFixed(0)} / ${median(warm[lib]).toFixed(0)} / ${Math.min(...warm[lib]).toFixed(0)}`, 'size', lib === 'mxcrypto' ? '(target ≤ 250 / ≤ 120)' : '');
     }

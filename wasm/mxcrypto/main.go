@@ -24,8 +24,7 @@ func main() {
 		println("mxcrypto: load this module through the mxcrypto JS package (dist/index.mjs) (no ready callback " + name + ")")
 		os.Exit(2)
 	}
-	api := jsbridge.API()
-	api.Set("_native", jsbridge.InstallHost(hostImports))
-	ready.Invoke(api)
+	jsbridge.InstallHost(hostImports)
+	ready.Invoke(jsbridge.API())
 	select {}
 }
