@@ -49,8 +49,10 @@ func Async(name string, h Handler) js.Func {
 			reject.Invoke(toJSError(err))
 			return nil
 		}
+		inFlight++
 		spawn(func() {
 			v, err := run(name, work)
+			inFlight--
 			a.wipe() // the result (which may be a key passed in) is a JS copy by now
 			if err != nil {
 				reject.Invoke(toJSError(err))
@@ -91,6 +93,12 @@ func worker(job func()) {
 		idleCount.Add(-1)
 	}
 }
+
+// inFlight counts the Async operations whose goroutine has not finished.
+// While it is 0 no goroutine of ours is parked holding a lock, so a direct
+// call cannot block on one (see machine_direct.go). Only goroutines touch
+// it, and js/wasm runs one at a time.
+var inFlight int
 
 func prepare(name string, h Handler, a *Args) (work Work, err error) {
 	defer func() {

@@ -29,6 +29,9 @@ func debugAPI() js.Value {
 				return nil, nil
 			}
 		}),
+		"machineDirectCalls": Async("_debug.machineDirectCalls", func(a *Args) Work {
+			return func() (any, error) { return machineDirectCalls, nil }
+		}),
 		"sleep": Async("_debug.sleep", func(a *Args) Work {
 			ms := a.Int(0, "ms")
 			return func() (any, error) {

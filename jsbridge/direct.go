@@ -32,6 +32,10 @@ type directOp struct {
 	fn   directFn
 }
 
+// machineDirectCalls counts the machine calls run directly
+// (machine_direct.go), for the test build's _debug.machineDirectCalls.
+var machineDirectCalls int
+
 var exchange = make([]byte, 64<<10)
 
 // mxcrypto_exchange returns the address of the exchange buffer, grown to

@@ -49,3 +49,7 @@ func (s *Store) unchanged() bool {
 	gen, ok := inProcessGens.m[inProcessRef{s.fsys, s.name}]
 	return ok && gen == s.cur.gen
 }
+
+// InProcess reports whether the store was opened with Options.InProcess:
+// its operations never wait on I/O or on another process.
+func (s *Store) InProcess() bool { return s.inProcess }

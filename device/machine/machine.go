@@ -106,3 +106,7 @@ func recordKey(parts ...string) store.Key {
 }
 
 func encodeJSON(v any) ([]byte, error) { return device.EncodeJSON(v) }
+
+// InProcessStore reports whether the machine's store is in-process
+// (store.Options.InProcess): its operations never wait on I/O.
+func (m *Machine) InProcessStore() bool { return m.st.InProcess() }

@@ -75,6 +75,7 @@ export function buildApi(rt) {
         panic: call('_debug.panic'),
         exit: call('_debug.exit'),
         sleep: call('_debug.sleep'),
+        machineDirectCalls: call('_debug.machineDirectCalls'),
         /** A copy of the running instance's wasm memory, for tests that look for secrets left in it. */
         memory: () => new Uint8Array(rt.current?.exports?.mem?.buffer ?? new ArrayBuffer(0)).slice(),
       },

@@ -67,6 +67,27 @@ export function machineApi(rt) {
       }
     }
 
+    /**
+     * The call as a direct one (jsbridge/machine_direct.go) when its
+     * arguments have the types the Async export takes and Go can run it
+     * now (an in-process store, no call under way); else undefined.
+     */
+    #now(name, roomId, args) {
+      if (this.#closed || this.#attaching || typeof roomId !== 'string') return undefined;
+      for (const a of args) {
+        if (typeof a === 'string') continue;
+        if (a === null || typeof a !== 'object' || a instanceof Uint8Array) return undefined;
+      }
+      let r;
+      try {
+        r = rt.directNow(`_machine.${name}`, [this.#handle, roomId, ...args]);
+      } catch (e) {
+        if (e?.code === NO_HANDLE || e?.code === undefined) return undefined; // reattach, or JSON.stringify threw: the Async path says it
+        return { error: e };
+      }
+      return r === null || r === false ? undefined : { value: r };
+    }
+
     /** Feed one /sync response: { toDeviceEvents, changedDevices: { changed, left }, oneTimeKeyCounts, unusedFallbackKeyTypes, nextBatch }. */
     receiveSyncChanges(changes = {}) {
       if (changes === null || typeof changes !== 'object') return Promise.reject(mxError('BAD_INPUT', 'Machine.receiveSyncChanges: changes must be an object'));
@@ -107,12 +128,16 @@ export function machineApi(rt) {
 
     /** m.room.encrypted content; ROOM_KEY_NOT_SHARED until shareRoomKey gave the key out. */
     encryptRoomEvent(roomId, type, content) {
+      const now = typeof type === 'string' ? this.#now('encryptRoomEvent', roomId, [type, content]) : undefined;
+      if (now) return now.error ? Promise.reject(now.error) : Promise.resolve(now.value);
       return this.#call('encryptRoomEvent', [roomId, type, content]);
     }
 
     /** Rejects with UNKNOWN_SESSION, UNKNOWN_MESSAGE_INDEX, WITHHELD (withheldCode), REPLAYED_MESSAGE, MISMATCHED_SENDER, … */
     async decryptRoomEvent(roomId, event) {
-      const r = await this.#call('decryptRoomEvent', [roomId, event]);
+      const now = this.#now('decryptRoomEvent', roomId, [event]);
+      if (now?.error) throw now.error;
+      const r = now ? now.value : await this.#call('decryptRoomEvent', [roomId, event]);
       if (r.failure) throw failureError(r.failure);
       return r;
     }

@@ -183,6 +183,20 @@ export class Runtime {
       args = args.map((a) => (a instanceof Uint8Array ? a.slice() : a));
       inst = await this.ensure();
     }
+    return this.#direct(inst, path, args);
+  }
+
+  /**
+   * A direct call now, or null without calling when no instance is running
+   * or it lacks the operation (then the caller takes the Async path).
+   */
+  directNow(path, args) {
+    const inst = this.current;
+    if (!inst || inst.gone || !inst.directOps.has(path)) return null;
+    return this.#direct(inst, path, args);
+  }
+
+  #direct(inst, path, args) {
     const op = inst.directOps.get(path);
     if (op === undefined) throw mxError('INTERNAL', `mxcrypto operation ${path} is missing: loader and wasm module do not match (rebuild)`);
     try {

@@ -4,7 +4,9 @@
 // functions with the most self time (and the share in wasm, JS and idle).
 //
 //   node scripts/bench/chromium-profile.mjs W3 [mxcrypto|libolm|rust] [rounds]
-// BENCH_PROFILE_TOP (default 25) lines; BENCH_PROFILE_OUT=file.cpuprofile
+// BENCH_PROFILE_TOP (default 25) lines; BENCH_PROFILE_TOTAL=regex adds the
+// functions whose names match, by total time (self and callees; each
+// sample counted once per function); BENCH_PROFILE_OUT=file.cpuprofile
 // keeps the raw profile for DevTools. For mxcrypto, wasm function indices
 // are named from a build of the same source that keeps its name section.
 import { createServer } from 'node:http';
@@ -104,6 +106,22 @@ try {
   for (const [key, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
     const [name, kind] = key.split('\t');
     console.log(`${pct(c)}  ${kind.padEnd(4)} ${name}`);
+  }
+  if (process.env.BENCH_PROFILE_TOTAL) {
+    const want = new RegExp(process.env.BENCH_PROFILE_TOTAL);
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const totals = new Map();
+    for (const [id, c] of counts) {
+      const seen = new Set();
+      for (let n = id; n !== undefined; n = parent.get(n)) {
+        const name = nameOf(byId.get(n).callFrame.functionName);
+        if (want.test(name)) seen.add(name);
+      }
+      for (const name of seen) totals.set(name, (totals.get(name) ?? 0) + c);
+    }
+    console.log(`by total time (${process.env.BENCH_PROFILE_TOTAL}):`);
+    for (const [name, c] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${pct(c)}  ${name}`);
   }
 } finally {
   await context.close();
