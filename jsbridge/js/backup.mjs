@@ -77,23 +77,31 @@ export async function decryptFromBackup(rt, privateKey, encrypted) {
 // the X25519 itself, and callers decrypt many entries with one key. It is
 // dropped, and its copy wiped, a second after its last use.
 const RECENT_KEY_MS = 1000;
-let recent = null; // { bytes, key: Promise<CryptoKey>, timer }
+let recent = null; // { bytes, key: Promise<CryptoKey>, used, timer }
 function recentPrivateKey(subtle, privateKey) {
-  if (recent && sameBytes(recent.bytes, privateKey)) {
-    clearTimeout(recent.timer);
-  } else {
+  if (!recent || !sameBytes(recent.bytes, privateKey)) {
     forgetRecentKey();
     const pkcs8 = new Uint8Array(PKCS8_X25519_PREFIX.length + 32);
     pkcs8.set(PKCS8_X25519_PREFIX);
     pkcs8.set(privateKey, PKCS8_X25519_PREFIX.length);
     const key = subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, false, ['deriveBits']);
     key.finally(() => pkcs8.fill(0)).catch(() => {});
-    recent = { bytes: Uint8Array.from(privateKey), key };
+    recent = { bytes: Uint8Array.from(privateKey), key, used: 0, timer: null };
     key.catch(() => { if (recent?.key === key) forgetRecentKey(); });
+    expireRecentKey(recent);
   }
-  recent.timer = setTimeout(forgetRecentKey, RECENT_KEY_MS);
-  recent.timer.unref?.();
+  // One timer a second, not one per call: it re-arms itself while in use.
+  recent.used = performance.now();
   return recent.key;
+}
+function expireRecentKey(entry) {
+  const idle = performance.now() - entry.used;
+  if (entry.used && idle >= RECENT_KEY_MS) {
+    if (recent === entry) forgetRecentKey();
+    return;
+  }
+  entry.timer = setTimeout(() => expireRecentKey(entry), entry.used ? RECENT_KEY_MS - idle : RECENT_KEY_MS);
+  entry.timer.unref?.();
 }
 function forgetRecentKey() {
   if (!recent) return;
