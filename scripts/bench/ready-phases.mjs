@@ -24,6 +24,7 @@
 // the Go program: runtime start, package init, main until it hands out the
 // API; includes V8 compiling each function on its first call), api (from
 // there to init() resolving: the JS API assembly), total (ready).
+import { timePhases } from './phases.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -220,25 +221,11 @@ async function child(dir, profile) {
     await session.post('Profiler.setSamplingInterval', { interval: 50 });
     await session.post('Profiler.start');
   }
-  const wrap = (key) => {
-    const o = WebAssembly[key];
-    WebAssembly[key] = async function (...a) {
-      const t = performance.now();
-      try { return await o.apply(this, a); } finally { P[key] = [t, performance.now()]; }
-    };
-  };
-  for (const k of ['compileStreaming', 'compile', 'instantiate']) wrap(k);
-  let t = performance.now();
-  globalThis.fs = (await import('node:fs')).default; // as the loader does before wasm_exec.js
-  await import(new URL('wasm_exec.js', `file://${dir}/`).href);
-  P.wasmExec = [t, performance.now()];
-  const run = globalThis.Go.prototype.run;
-  globalThis.Go.prototype.run = function (i) {
-    const s = performance.now();
-    const r = run.call(this, i);
-    P.goRun = [s, performance.now()];
-    return r;
-  };
+  await timePhases(P, async () => {
+    globalThis.fs = (await import('node:fs')).default; // as the loader does before wasm_exec.js
+    await import(new URL('wasm_exec.js', `file://${dir}/`).href);
+  });
+  let t;
   t = performance.now();
   const { init } = await import(new URL('index.mjs', `file://${dir}/`).href);
   P.importLoader = [t, performance.now()];

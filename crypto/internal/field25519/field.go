@@ -65,95 +65,12 @@ func (v *Element) Square(a *Element) *Element { square(v, a); return v }
 // Mul121666 sets v = 121666 * a, the constant (A+2)/4 of the Montgomery
 // ladder of RFC 7748.
 func (v *Element) Mul121666(a *Element) *Element {
-	const k = 121666
-	h0, h1, h2, h3, h4 := int64(a[0])*k, int64(a[1])*k, int64(a[2])*k, int64(a[3])*k, int64(a[4])*k
-	h5, h6, h7, h8, h9 := int64(a[5])*k, int64(a[6])*k, int64(a[7])*k, int64(a[8])*k, int64(a[9])*k
-	var c int64
-	c = (h0 + 1<<25) >> 26
-	h1 += c
-	h0 -= c << 26
-	c = (h4 + 1<<25) >> 26
-	h5 += c
-	h4 -= c << 26
-	c = (h1 + 1<<24) >> 25
-	h2 += c
-	h1 -= c << 25
-	c = (h5 + 1<<24) >> 25
-	h6 += c
-	h5 -= c << 25
-	c = (h2 + 1<<25) >> 26
-	h3 += c
-	h2 -= c << 26
-	c = (h6 + 1<<25) >> 26
-	h7 += c
-	h6 -= c << 26
-	c = (h3 + 1<<24) >> 25
-	h4 += c
-	h3 -= c << 25
-	c = (h7 + 1<<24) >> 25
-	h8 += c
-	h7 -= c << 25
-	c = (h4 + 1<<25) >> 26
-	h5 += c
-	h4 -= c << 26
-	c = (h8 + 1<<25) >> 26
-	h9 += c
-	h8 -= c << 26
-	c = (h9 + 1<<24) >> 25
-	h0 += c * 19
-	h9 -= c << 25
-	c = (h0 + 1<<25) >> 26
-	h1 += c
-	h0 -= c << 26
-	v[0], v[1], v[2], v[3], v[4] = int32(h0), int32(h1), int32(h2), int32(h3), int32(h4)
-	v[5], v[6], v[7], v[8], v[9] = int32(h5), int32(h6), int32(h7), int32(h8), int32(h9)
+	var h [10]int64
+	for i := range h {
+		h[i] = int64(a[i]) * 121666
+	}
+	carryWide(v, &h)
 	return v
-}
-
-// carryWide reduces 64-bit limbs into v: two interleaved carry chains, as
-// the products do (written out: as a loop over the limb order it cost a tenth
-// of the ladder under wasm).
-func carryWide(v *Element, h *[10]int64) {
-	h0, h1, h2, h3, h4, h5, h6, h7, h8, h9 := h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9]
-	var c int64
-	c = (h0 + 1<<25) >> 26
-	h1 += c
-	h0 -= c << 26
-	c = (h4 + 1<<25) >> 26
-	h5 += c
-	h4 -= c << 26
-	c = (h1 + 1<<24) >> 25
-	h2 += c
-	h1 -= c << 25
-	c = (h5 + 1<<24) >> 25
-	h6 += c
-	h5 -= c << 25
-	c = (h2 + 1<<25) >> 26
-	h3 += c
-	h2 -= c << 26
-	c = (h6 + 1<<25) >> 26
-	h7 += c
-	h6 -= c << 26
-	c = (h3 + 1<<24) >> 25
-	h4 += c
-	h3 -= c << 25
-	c = (h7 + 1<<24) >> 25
-	h8 += c
-	h7 -= c << 25
-	c = (h4 + 1<<25) >> 26
-	h5 += c
-	h4 -= c << 26
-	c = (h8 + 1<<25) >> 26
-	h9 += c
-	h8 -= c << 26
-	c = (h9 + 1<<24) >> 25
-	h0 += c * 19
-	h9 -= c << 25
-	c = (h0 + 1<<25) >> 26
-	h1 += c
-	h0 -= c << 26
-	v[0], v[1], v[2], v[3], v[4] = int32(h0), int32(h1), int32(h2), int32(h3), int32(h4)
-	v[5], v[6], v[7], v[8], v[9] = int32(h5), int32(h6), int32(h7), int32(h8), int32(h9)
 }
 
 // Swap exchanges v and u when cond is 1 and leaves both when it is 0,
