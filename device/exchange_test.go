@@ -290,47 +290,17 @@ func TestRoomRotationAndReplay(t *testing.T) {
 func TestForwardedKeysKeepTheBetterCopy(t *testing.T) {
 	alice, bob, bob2 := aliceAndTwoBobs(t)
 	const room = "!fwd:example.org"
-	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	share(t, alice, first.RoomKey, bob)
-	// Bob2 only gets the key as Alice shares it later, at index 2.
-	var events [][]byte
-	events = append(events, first.Content)
-	for i := 1; i < 3; i++ {
-		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"n": i}), megolm.RotationPolicy{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, out.Content)
-	}
-	late, err := alice.RoomKeyContent(room)
-	if err != nil {
-		t.Fatal(err)
-	}
-	share(t, alice, late, bob2)
-	_, err = bob2.DecryptRoomEvent(room, roomEvent(t, "$0", events[0]))
+	// Bob2 only gets the key as Alice shares it later, at index 3.
+	sessionID, events, late := lateShare(t, alice, bob, bob2, room, 3)
+	_, err := bob2.DecryptRoomEvent(room, roomEvent(t, "$0", events[0]))
 	wantCode(t, err, errcode.UnknownMessageIndex)
 
 	// Bob forwards his copy (from index 0) to his other device.
-	fwd, err := bob.ForwardRoomKey(room, first.SessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := bob.EncryptToDevice("@bob:example.org", "BOB2", "m.forwarded_room_key", fwd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := bob2.DecryptToDevice(toDeviceEvent(t, bob, enc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := RoomKeySource{Kind: ev.Type, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519}
-	if out, err := bob2.ImportRoomKey(ev.Content, src); err != nil || out != Imported {
+	fwd, src := forwardKey(t, bob, bob2, "@bob:example.org", "BOB2", room, sessionID)
+	if out, err := bob2.ImportRoomKey(fwd, src); err != nil || out != Imported {
 		t.Fatalf("the forward reaches further back and must replace the copy: %v %v", out, err)
 	}
-	if out, err := bob2.ImportRoomKey(ev.Content, src); err != nil || out != Skipped {
+	if out, err := bob2.ImportRoomKey(fwd, src); err != nil || out != Skipped {
 		t.Fatalf("the same forward again: %v %v", out, err)
 	}
 	if out, err := bob2.ImportRoomKey(late, RoomKeySource{Kind: "m.room_key", SenderKey: alice.IdentityKeys().Curve25519, SenderEd25519: alice.IdentityKeys().Ed25519}); err != nil || out != Skipped {

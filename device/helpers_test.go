@@ -10,6 +10,7 @@ import (
 
 	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/mem"
+	"github.com/mxcrypto/mxcrypto/crypto/megolm"
 	"github.com/mxcrypto/mxcrypto/errcode"
 	"github.com/mxcrypto/mxcrypto/store"
 )
@@ -245,4 +246,51 @@ func aliceAndTwoBobs(t *testing.T) (alice, bob, bob2 *Device) {
 	srv.connect(alice, bob2)
 	srv.connect(bob, bob2)
 	return alice, bob, bob2
+}
+
+// forwardKey has from forward its copy of a room key to another device (to,
+// known to the sender as toUser/toDevice) over Olm, and returns what to
+// decrypted: the m.forwarded_room_key content and its source for import.
+func forwardKey(t testing.TB, from, to *Device, toUser, toDevice, room, sessionID string) ([]byte, RoomKeySource) {
+	t.Helper()
+	fwd, err := from.ForwardRoomKey(room, sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := from.EncryptToDevice(toUser, toDevice, "m.forwarded_room_key", fwd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := to.DecryptToDevice(toDeviceEvent(t, from, enc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.Content, RoomKeySource{Kind: ev.Type, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519}
+}
+
+// lateShare has alice send n room events ({"n": i}) in room, sharing the
+// key with early from index 0 and, after the n events, with late from index
+// n. It returns the session id, the events' contents and the m.room_key
+// content late got.
+func lateShare(t *testing.T, alice, early, late *Device, room string, n int) (string, [][]byte, []byte) {
+	t.Helper()
+	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, first.RoomKey, early)
+	events := [][]byte{first.Content}
+	for i := 1; i < n; i++ {
+		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"n": i}), megolm.RotationPolicy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, out.Content)
+	}
+	key, err := alice.RoomKeyContent(room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, alice, key, late)
+	return first.SessionID, events, key
 }

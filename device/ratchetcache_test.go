@@ -14,24 +14,7 @@ import (
 func TestRatchetCacheFollowsTheStoredKey(t *testing.T) {
 	alice, bob, bob2 := aliceAndTwoBobs(t)
 	const room = "!cache:example.org"
-	first, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":0}`), megolm.RotationPolicy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	share(t, alice, first.RoomKey, bob)
-	events := [][]byte{first.Content}
-	for i := 1; i < 4; i++ {
-		out, err := alice.EncryptRoomEvent(room, "m.room.message", mustJSON(t, map[string]any{"n": i}), megolm.RotationPolicy{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, out.Content)
-	}
-	late, err := alice.RoomKeyContent(room)
-	if err != nil {
-		t.Fatal(err)
-	}
-	share(t, alice, late, bob2) // from index 4
+	sessionID, events, _ := lateShare(t, alice, bob, bob2, room, 4) // bob2 from index 4
 	more, err := alice.EncryptRoomEvent(room, "m.room.message", []byte(`{"n":4}`), megolm.RotationPolicy{})
 	if err != nil {
 		t.Fatal(err)
@@ -42,19 +25,8 @@ func TestRatchetCacheFollowsTheStoredKey(t *testing.T) {
 	_, err = bob2.DecryptRoomEvent(room, roomEvent(t, "$1", events[1]))
 	wantCode(t, err, errcode.UnknownMessageIndex)
 
-	fwd, err := bob.ForwardRoomKey(room, first.SessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := bob.EncryptToDevice("@bob:example.org", "BOB2", "m.forwarded_room_key", fwd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := bob2.DecryptToDevice(toDeviceEvent(t, bob, enc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := bob2.ImportRoomKey(ev.Content, RoomKeySource{Kind: ev.Type, SenderKey: ev.SenderKey, SenderEd25519: ev.SenderEd25519}); err != nil || out != Imported {
+	fwd, src := forwardKey(t, bob, bob2, "@bob:example.org", "BOB2", room, sessionID)
+	if out, err := bob2.ImportRoomKey(fwd, src); err != nil || out != Imported {
 		t.Fatalf("import: %v %v", out, err)
 	}
 	for i := 3; i >= 0; i-- {
